@@ -1,0 +1,102 @@
+// Package kernels has one Go type per compute op. Each op has a pure-Go
+// reference (Ref) that also serves as the CPU backend, and Record, which
+// records the op's Vulkan dispatch. Tensors are NCHW float32.
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/vkpercept/vkpercept/shaders"
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+// Act is a fused activation; the numbers match shaders/common.glsl.
+type Act uint32
+
+const (
+	ActNone    Act = 0
+	ActReLU    Act = 1
+	ActSigmoid Act = 2
+	ActLeaky02 Act = 3 // LeakyReLU with slope 0.2
+)
+
+// Apply evaluates the activation in float32 as the shaders do.
+func (a Act) Apply(v float32) float32 {
+	switch a {
+	case ActReLU:
+		if v < 0 {
+			return 0
+		}
+	case ActSigmoid:
+		return float32(1 / (1 + math.Exp(-float64(v))))
+	case ActLeaky02:
+		if v < 0 {
+			return 0.2 * v
+		}
+	}
+	return v
+}
+
+// Shape is an NCHW tensor shape.
+type Shape struct{ N, C, H, W int }
+
+// Len is the number of elements.
+func (s Shape) Len() int { return s.N * s.C * s.H * s.W }
+
+// Bytes is the size in bytes at float32.
+func (s Shape) Bytes() uint64 { return uint64(4 * s.Len()) }
+
+func (s Shape) String() string { return fmt.Sprintf("%dx%dx%dx%d", s.N, s.C, s.H, s.W) }
+
+// GPU resolves registry shaders into cached pipelines on one context.
+type GPU struct{ Ctx *vk.Context }
+
+func (g GPU) kernel(name string, spec ...uint32) (*vk.Kernel, error) {
+	v, code, err := shaders.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return g.Ctx.Kernel(&vk.Shader{Name: v.Name, SPIRV: code, Bindings: v.Bindings}, spec...)
+}
+
+func groups(n, size int) uint32 { return uint32((n + size - 1) / size) }
+
+func f32bits(v float32) uint32 { return math.Float32bits(v) }
+
+// parallelFor runs body(i) for i in [0,n) on all cores. Every index is done by
+// exactly one goroutine in a fixed order, so results do not depend on the core count.
+func parallelFor(n int, body func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers > n {
+		workers = n
+	}
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			body(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				body(i)
+			}
+		}()
+	}
+	wg.Wait()
+}

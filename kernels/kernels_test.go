@@ -1,0 +1,93 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"os"
+	"testing"
+
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+var gpu GPU
+
+func TestMain(m *testing.M) {
+	ctx, err := vk.Open(vk.Options{Device: -1})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kernels tests need a Vulkan device (lavapipe will do):", err)
+		os.Exit(1)
+	}
+	gpu = GPU{Ctx: ctx}
+	code := m.Run()
+	if msgs := ctx.ValidationMessages(); len(msgs) > 0 {
+		fmt.Fprintf(os.Stderr, "validation layer reported %d messages:\n", len(msgs))
+		for _, m := range msgs {
+			fmt.Fprintln(os.Stderr, " ", m)
+		}
+		code = 1
+	}
+	ctx.Close()
+	os.Exit(code)
+}
+
+func randVec(rng *rand.Rand, n int, lo, hi float32) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = lo + (hi-lo)*rng.Float32()
+	}
+	return v
+}
+
+// upload puts data in a fresh pooled buffer.
+func upload(t *testing.T, r *vk.Recorder, data []float32) *vk.Buffer {
+	t.Helper()
+	b, err := gpu.Ctx.Acquire(uint64(4 * max(len(data), 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gpu.Ctx.Release(b) })
+	if err := r.Upload(b, data); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func scratch(t *testing.T, n int) *vk.Buffer {
+	t.Helper()
+	b, err := gpu.Ctx.Acquire(uint64(4 * max(n, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gpu.Ctx.Release(b) })
+	return b
+}
+
+// closeTo compares with abs+rel tolerance and NaN never passing.
+func closeTo(t *testing.T, what string, got, want []float32, abs, rel float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	worst, at := 0.0, -1
+	for i := range got {
+		g, w := float64(got[i]), float64(want[i])
+		d := math.Abs(g - w)
+		if math.IsNaN(g) || d > abs+rel*math.Abs(w) {
+			t.Fatalf("%s: element %d = %g, want %g (diff %g)", what, i, g, w, d)
+		}
+		if d > worst {
+			worst, at = d, i
+		}
+	}
+	_ = at
+}
+
+// poison fills a read-back slice so that unwritten elements show up.
+func poison(n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(math.NaN())
+	}
+	return v
+}

@@ -1,0 +1,61 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+// Mean averages each of Rows rows of Len values: a two-pass tree reduction on
+// the device, a pairwise sum in the reference.
+type Mean struct{ Rows, Len int }
+
+// Ref writes the Rows means into out.
+func (op Mean) Ref(out, in []float32) error {
+	if len(in) < op.Rows*op.Len || len(out) < op.Rows {
+		return fmt.Errorf("mean: buffers too small for %d rows of %d", op.Rows, op.Len)
+	}
+	for r := 0; r < op.Rows; r++ {
+		out[r] = float32(pairwise(in[r*op.Len:(r+1)*op.Len]) / float64(op.Len))
+	}
+	return nil
+}
+
+func pairwise(v []float32) float64 {
+	if len(v) <= 64 {
+		var s float64
+		for _, x := range v {
+			s += float64(x)
+		}
+		return s
+	}
+	h := len(v) / 2
+	return pairwise(v[:h]) + pairwise(v[h:])
+}
+
+// reduceGroups bounds the first pass's workgroups per row.
+const reduceGroups = 256
+
+// PartialLen is the scratch floats Record needs.
+func (op Mean) PartialLen() int { return op.Rows * reduceGroups }
+
+// Record writes the Rows means into out, using partial (PartialLen floats) as scratch.
+func (op Mean) Record(g GPU, r *vk.Recorder, out, in, partial *vk.Buffer) error {
+	k, err := g.kernel("reduce_sum_f32")
+	if err != nil {
+		return err
+	}
+	n := min(reduceGroups, (op.Len+255)/256)
+	if err := r.Dispatch(vk.Dispatch{
+		Kernel: k, Groups: [3]uint32{uint32(n), uint32(op.Rows), 1},
+		Push: []uint32{uint32(op.Len), uint32(op.Rows), f32bits(1)},
+		Out:  []*vk.Buffer{partial}, In: []*vk.Buffer{in}, Label: "reduce pass 1",
+	}); err != nil {
+		return err
+	}
+	return r.Dispatch(vk.Dispatch{
+		Kernel: k, Groups: [3]uint32{1, uint32(op.Rows), 1},
+		Push: []uint32{uint32(n), uint32(op.Rows), f32bits(1 / float32(op.Len))},
+		Out:  []*vk.Buffer{out}, In: []*vk.Buffer{partial}, Label: "reduce pass 2",
+	})
+}

@@ -1,0 +1,184 @@
+package vk
+
+import (
+	"fmt"
+	"sync"
+
+	api "github.com/vulkan-go/vulkan"
+)
+
+// Options choose the device and the debugging aids of a Context.
+type Options struct {
+	// Device is the physical-device index; -1 means VKPERCEPT_DEVICE or the automatic choice.
+	Device int
+	// Validation enables the Khronos validation layer; VKPERCEPT_VALIDATION=1 also does.
+	Validation bool
+}
+
+// Context is one logical device with its compute queue, caches and memory pools.
+// Its methods are safe for concurrent use; recorded work is serialised.
+type Context struct {
+	mu        sync.Mutex // guards the tables below
+	rec       sync.Mutex // held by the one active Recorder
+	queryPool api.QueryPool
+	inst      *instance
+	phys      physical
+	device    api.Device
+	queue     api.Queue
+	cmdPool   api.CommandPool
+	cmd       api.CommandBuffer
+	fence     api.Fence
+	memTypes  []api.MemoryType
+	kernels   map[string]*Kernel
+	sets      descriptorCache
+	pools     map[memKind]map[uint64][]*Buffer
+	all       map[*Buffer]struct{} // every live buffer, freed on Close
+	stats     Stats
+	nextID    uint64
+	closed    bool
+}
+
+// Stats counts the Vulkan objects a Context has created; steady-state calls must not move them.
+type Stats struct {
+	MemoryAllocations uint64 // vkAllocateMemory calls
+	BytesAllocated    uint64 // total bytes ever allocated
+	BytesLive         uint64 // bytes currently allocated
+	PeakBytes         uint64 // high-water mark of BytesLive
+	DescriptorSets    uint64 // descriptor sets allocated
+	Pipelines         uint64 // compute pipelines created
+	Submits           uint64 // queue submissions
+}
+
+// Open creates a Context on the chosen device.
+func Open(opt Options) (*Context, error) {
+	in, err := newInstance(opt.Validation || validationRequested())
+	if err != nil {
+		return nil, err
+	}
+	devs, err := enumerate(in)
+	if err != nil {
+		in.destroy()
+		return nil, err
+	}
+	idx, err := choose(devs, opt.Device)
+	if err != nil {
+		in.destroy()
+		return nil, err
+	}
+	c := &Context{inst: in, phys: devs[idx], kernels: map[string]*Kernel{}, pools: map[memKind]map[uint64][]*Buffer{}, all: map[*Buffer]struct{}{}}
+	if err := c.init(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Context) init() error {
+	qinfo := api.DeviceQueueCreateInfo{
+		SType:            api.StructureTypeDeviceQueueCreateInfo,
+		QueueFamilyIndex: c.phys.family,
+		QueueCount:       1,
+		PQueuePriorities: []float32{1},
+	}
+	dinfo := &api.DeviceCreateInfo{
+		SType:                api.StructureTypeDeviceCreateInfo,
+		QueueCreateInfoCount: 1,
+		PQueueCreateInfos:    []api.DeviceQueueCreateInfo{qinfo},
+	}
+	var dev api.Device
+	if err := check(api.CreateDevice(c.phys.handle, dinfo, nil, &dev), "vkCreateDevice"); err != nil {
+		return err
+	}
+	c.device = dev
+	var q api.Queue
+	api.GetDeviceQueue(c.device, c.phys.family, 0, &q)
+	c.queue = q
+
+	var mp api.PhysicalDeviceMemoryProperties
+	api.GetPhysicalDeviceMemoryProperties(c.phys.handle, &mp)
+	mp.Deref()
+	c.memTypes = make([]api.MemoryType, mp.MemoryTypeCount)
+	for i := range c.memTypes {
+		mp.MemoryTypes[i].Deref()
+		c.memTypes[i] = mp.MemoryTypes[i]
+	}
+
+	pinfo := &api.CommandPoolCreateInfo{
+		SType:            api.StructureTypeCommandPoolCreateInfo,
+		Flags:            api.CommandPoolCreateFlags(api.CommandPoolCreateResetCommandBufferBit),
+		QueueFamilyIndex: c.phys.family,
+	}
+	var pool api.CommandPool
+	if err := check(api.CreateCommandPool(c.device, pinfo, nil, &pool), "vkCreateCommandPool"); err != nil {
+		return err
+	}
+	c.cmdPool = pool
+	cbs := make([]api.CommandBuffer, 1)
+	ainfo := &api.CommandBufferAllocateInfo{
+		SType:              api.StructureTypeCommandBufferAllocateInfo,
+		CommandPool:        c.cmdPool,
+		Level:              api.CommandBufferLevelPrimary,
+		CommandBufferCount: 1,
+	}
+	if err := check(api.AllocateCommandBuffers(c.device, ainfo, cbs), "vkAllocateCommandBuffers"); err != nil {
+		return err
+	}
+	c.cmd = cbs[0]
+	finfo := &api.FenceCreateInfo{SType: api.StructureTypeFenceCreateInfo}
+	var fence api.Fence
+	err := check(api.CreateFence(c.device, finfo, nil, &fence), "vkCreateFence")
+	c.fence = fence
+	return err
+}
+
+// Info describes the device this Context runs on.
+func (c *Context) Info() DeviceInfo { return c.phys.info }
+
+// Stats returns the object counters.
+func (c *Context) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
+}
+
+// ValidationMessages returns what the validation layer reported so far (nil when it is off).
+func (c *Context) ValidationMessages() []string { return c.inst.validationMessages() }
+
+// Close waits for the device and frees everything the Context created.
+func (c *Context) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	if c.device != nil {
+		api.DeviceWaitIdle(c.device)
+		c.sets.destroy(c.device)
+		for _, k := range c.kernels {
+			k.destroy(c.device)
+		}
+		for b := range c.all {
+			b.free()
+		}
+		if c.queryPool != nil {
+			api.DestroyQueryPool(c.device, c.queryPool, nil)
+		}
+		if c.fence != nil {
+			api.DestroyFence(c.device, c.fence, nil)
+		}
+		if c.cmdPool != nil {
+			api.DestroyCommandPool(c.device, c.cmdPool, nil)
+		}
+		api.DestroyDevice(c.device, nil)
+	}
+	c.inst.destroy()
+	return nil
+}
+
+func (c *Context) errClosed() error {
+	if c.closed {
+		return fmt.Errorf("vulkan: context is closed")
+	}
+	return nil
+}

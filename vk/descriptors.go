@@ -1,0 +1,123 @@
+package vk
+
+import (
+	"fmt"
+	"strings"
+
+	api "github.com/vulkan-go/vulkan"
+)
+
+// descriptorCache keeps one descriptor set per (kernel, bound buffers). Pooled
+// buffers come back in the same order on every call of the same shape, so in
+// steady state every dispatch finds its set here and nothing is allocated.
+type descriptorCache struct {
+	pools []api.DescriptorPool
+	sets  map[string]cachedSet
+	byBuf map[uint64][]string // buffer id -> keys that bind it
+}
+
+type cachedSet struct {
+	set  api.DescriptorSet
+	pool api.DescriptorPool
+}
+
+const setsPerPool = 256
+
+func setKey(k *Kernel, bufs []*Buffer) string {
+	var sb strings.Builder
+	sb.WriteString(k.key)
+	for _, b := range bufs {
+		fmt.Fprintf(&sb, "|%d", b.id)
+	}
+	return sb.String()
+}
+
+func (c *Context) newDescriptorPool() error {
+	var pool api.DescriptorPool
+	pinfo := &api.DescriptorPoolCreateInfo{
+		SType:         api.StructureTypeDescriptorPoolCreateInfo,
+		Flags:         api.DescriptorPoolCreateFlags(api.DescriptorPoolCreateFreeDescriptorSetBit),
+		MaxSets:       setsPerPool,
+		PoolSizeCount: 1,
+		PPoolSizes:    []api.DescriptorPoolSize{{Type: api.DescriptorTypeStorageBuffer, DescriptorCount: setsPerPool * 8}},
+	}
+	if err := check(api.CreateDescriptorPool(c.device, pinfo, nil, &pool), "vkCreateDescriptorPool"); err != nil {
+		return err
+	}
+	c.sets.pools = append(c.sets.pools, pool)
+	return nil
+}
+
+// descriptorSet returns the set binding bufs to k's bindings 0..n-1. Caller holds c.mu.
+func (c *Context) descriptorSet(k *Kernel, bufs []*Buffer) (api.DescriptorSet, error) {
+	d := &c.sets
+	if d.sets == nil {
+		d.sets = map[string]cachedSet{}
+		d.byBuf = map[uint64][]string{}
+	}
+	key := setKey(k, bufs)
+	if s, ok := d.sets[key]; ok {
+		return s.set, nil
+	}
+	var set api.DescriptorSet
+	for attempt := 0; ; attempt++ {
+		if len(d.pools) == 0 || attempt > 0 {
+			if err := c.newDescriptorPool(); err != nil {
+				return nil, err
+			}
+		}
+		ainfo := &api.DescriptorSetAllocateInfo{
+			SType:              api.StructureTypeDescriptorSetAllocateInfo,
+			DescriptorPool:     d.pools[len(d.pools)-1],
+			DescriptorSetCount: 1,
+			PSetLayouts:        []api.DescriptorSetLayout{k.setLayout},
+		}
+		r := api.AllocateDescriptorSets(c.device, ainfo, &set)
+		if r == api.Success {
+			break
+		}
+		// A full pool answers OUT_OF_POOL_MEMORY or FRAGMENTED_POOL: start another once.
+		if attempt > 0 {
+			return nil, check(r, "vkAllocateDescriptorSets")
+		}
+	}
+	c.stats.DescriptorSets++
+	writes := make([]api.WriteDescriptorSet, len(bufs))
+	for i, b := range bufs {
+		writes[i] = api.WriteDescriptorSet{
+			SType:           api.StructureTypeWriteDescriptorSet,
+			DstSet:          set,
+			DstBinding:      uint32(i),
+			DescriptorCount: 1,
+			DescriptorType:  api.DescriptorTypeStorageBuffer,
+			PBufferInfo:     []api.DescriptorBufferInfo{{Buffer: b.handle, Offset: 0, Range: api.DeviceSize(api.WholeSize)}},
+		}
+	}
+	api.UpdateDescriptorSets(c.device, uint32(len(writes)), writes, 0, nil)
+	d.sets[key] = cachedSet{set: set, pool: d.pools[len(d.pools)-1]}
+	for _, b := range bufs {
+		d.byBuf[b.id] = append(d.byBuf[b.id], key)
+	}
+	return set, nil
+}
+
+// forget frees the sets that bind a buffer being freed.
+func (d *descriptorCache) forget(dev api.Device, id uint64) {
+	for _, key := range d.byBuf[id] {
+		if s, ok := d.sets[key]; ok {
+			set := s.set
+			api.FreeDescriptorSets(dev, s.pool, 1, &set)
+			delete(d.sets, key)
+		}
+	}
+	delete(d.byBuf, id)
+}
+
+func (d *descriptorCache) destroy(dev api.Device) {
+	for _, p := range d.pools {
+		api.DestroyDescriptorPool(dev, p, nil)
+	}
+	d.pools = nil
+	d.sets = nil
+	d.byBuf = nil
+}

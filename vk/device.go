@@ -1,0 +1,170 @@
+package vk
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+
+	api "github.com/vulkan-go/vulkan"
+)
+
+// DeviceEnv picks a physical device by index, overriding the automatic choice.
+const DeviceEnv = "VKPERCEPT_DEVICE"
+
+// DeviceInfo describes one physical device as the driver reports it.
+type DeviceInfo struct {
+	Index      int    `json:"index"`
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	APIVersion string `json:"api_version"`
+	VendorID   uint32 `json:"vendor_id"`
+	DeviceID   uint32 `json:"device_id"`
+	HasCompute bool   `json:"has_compute"`
+	Limits     Limits `json:"limits"`
+}
+
+// Limits are the device limits the runtime depends on.
+type Limits struct {
+	MaxWorkgroupInvocations uint32    `json:"max_workgroup_invocations"`
+	MaxWorkgroupCount       [3]uint32 `json:"max_workgroup_count"`
+	MaxStorageBufferRange   uint32    `json:"max_storage_buffer_range"`
+	MaxPushConstantsSize    uint32    `json:"max_push_constants_size"`
+	TimestampPeriodNs       float32   `json:"timestamp_period_ns"`
+	TimestampValidBits      uint32    `json:"timestamp_valid_bits"`
+	MinStorageAlign         uint64    `json:"min_storage_buffer_offset_alignment"`
+}
+
+type physical struct {
+	handle api.PhysicalDevice
+	info   DeviceInfo
+	family uint32
+}
+
+var typeNames = map[api.PhysicalDeviceType]string{
+	api.PhysicalDeviceTypeDiscreteGpu:   "discrete-gpu",
+	api.PhysicalDeviceTypeIntegratedGpu: "integrated-gpu",
+	api.PhysicalDeviceTypeVirtualGpu:    "virtual-gpu",
+	api.PhysicalDeviceTypeCpu:           "cpu",
+	api.PhysicalDeviceTypeOther:         "other",
+}
+
+// typeRank orders device types for the automatic choice: discrete, integrated, virtual, CPU.
+var typeRank = map[string]int{"discrete-gpu": 0, "integrated-gpu": 1, "virtual-gpu": 2, "cpu": 3, "other": 4}
+
+func enumerate(in *instance) ([]physical, error) {
+	var n uint32
+	if err := check(api.EnumeratePhysicalDevices(in.handle, &n, nil), "vkEnumeratePhysicalDevices"); err != nil {
+		return nil, err
+	}
+	handles := make([]api.PhysicalDevice, n)
+	if n > 0 {
+		if err := check(api.EnumeratePhysicalDevices(in.handle, &n, handles), "vkEnumeratePhysicalDevices"); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]physical, 0, n)
+	for i, h := range handles[:n] {
+		var p api.PhysicalDeviceProperties
+		api.GetPhysicalDeviceProperties(h, &p)
+		p.Deref()
+		p.Limits.Deref()
+		info := DeviceInfo{
+			Index:      i,
+			Name:       api.ToString(p.DeviceName[:]),
+			Type:       typeNames[p.DeviceType],
+			APIVersion: fmt.Sprintf("%d.%d.%d", p.ApiVersion>>22, (p.ApiVersion>>12)&0x3ff, p.ApiVersion&0xfff),
+			VendorID:   p.VendorID,
+			DeviceID:   p.DeviceID,
+			Limits: Limits{
+				MaxWorkgroupInvocations: p.Limits.MaxComputeWorkGroupInvocations,
+				MaxWorkgroupCount:       p.Limits.MaxComputeWorkGroupCount,
+				MaxStorageBufferRange:   p.Limits.MaxStorageBufferRange,
+				MaxPushConstantsSize:    p.Limits.MaxPushConstantsSize,
+				TimestampPeriodNs:       p.Limits.TimestampPeriod,
+				MinStorageAlign:         uint64(p.Limits.MinStorageBufferOffsetAlignment),
+			},
+		}
+		var qn uint32
+		api.GetPhysicalDeviceQueueFamilyProperties(h, &qn, nil)
+		qs := make([]api.QueueFamilyProperties, qn)
+		api.GetPhysicalDeviceQueueFamilyProperties(h, &qn, qs)
+		phys := physical{handle: h, info: info}
+		best := -1
+		for qi := range qs {
+			qs[qi].Deref()
+			flags := api.QueueFlagBits(qs[qi].QueueFlags)
+			if flags&api.QueueComputeBit == 0 {
+				continue
+			}
+			// Prefer a compute family without graphics: it is the dedicated async queue on GPUs.
+			if best < 0 || flags&api.QueueGraphicsBit == 0 {
+				best = qi
+			}
+		}
+		if best >= 0 {
+			phys.family = uint32(best)
+			phys.info.HasCompute = true
+			phys.info.Limits.TimestampValidBits = qs[best].TimestampValidBits
+		}
+		out = append(out, phys)
+	}
+	return out, nil
+}
+
+// choose returns the index of the device to use: want >= 0 picks it explicitly,
+// otherwise VKPERCEPT_DEVICE, otherwise the best ranked device with a compute queue.
+func choose(devs []physical, want int) (int, error) {
+	if want < 0 {
+		if s := os.Getenv(DeviceEnv); s != "" {
+			v, err := strconv.Atoi(s)
+			if err != nil {
+				return 0, fmt.Errorf("vulkan: %s=%q is not a device index", DeviceEnv, s)
+			}
+			want = v
+		}
+	}
+	if want >= 0 {
+		if want >= len(devs) {
+			return 0, fmt.Errorf("vulkan: device %d requested but only %d present", want, len(devs))
+		}
+		if !devs[want].info.HasCompute {
+			return 0, fmt.Errorf("vulkan: device %d (%s) has no compute queue", want, devs[want].info.Name)
+		}
+		return want, nil
+	}
+	best := -1
+	for i, d := range devs {
+		if !d.info.HasCompute {
+			continue
+		}
+		if best < 0 || typeRank[d.info.Type] < typeRank[devs[best].info.Type] {
+			best = i
+		}
+	}
+	if best < 0 {
+		return 0, fmt.Errorf("vulkan: no device with a compute queue (found %d devices)", len(devs))
+	}
+	return best, nil
+}
+
+// ListDevices enumerates the Vulkan devices and says which one automatic choice takes.
+func ListDevices() ([]DeviceInfo, int, error) {
+	in, err := newInstance(false)
+	if err != nil {
+		return nil, -1, err
+	}
+	defer in.destroy()
+	devs, err := enumerate(in)
+	if err != nil {
+		return nil, -1, err
+	}
+	infos := make([]DeviceInfo, len(devs))
+	for i := range devs {
+		infos[i] = devs[i].info
+	}
+	auto, err := choose(devs, -1)
+	if err != nil {
+		auto = -1
+	}
+	return infos, auto, nil
+}

@@ -1,0 +1,115 @@
+package vk
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"unsafe"
+
+	api "github.com/vulkan-go/vulkan"
+)
+
+// ValidationEnv switches on the Khronos validation layer when set to 1.
+const ValidationEnv = "VKPERCEPT_VALIDATION"
+
+const validationLayer = "VK_LAYER_KHRONOS_validation"
+
+// instance owns a VkInstance and, with validation on, the messages the layer reported.
+type instance struct {
+	handle   api.Instance
+	callback api.DebugReportCallback
+	mu       sync.Mutex
+	messages []string
+}
+
+func validationRequested() bool { return os.Getenv(ValidationEnv) == "1" }
+
+func cstr(s string) string { return s + "\x00" }
+
+func newInstance(validation bool) (*instance, error) {
+	if err := loadLoader(); err != nil {
+		return nil, err
+	}
+	var layers, exts []string
+	if validation {
+		if !hasInstanceLayer(validationLayer) {
+			return nil, fmt.Errorf("vulkan: %s=1 but %s is not installed (Debian: vulkan-validationlayers)", ValidationEnv, validationLayer)
+		}
+		layers = append(layers, cstr(validationLayer))
+		exts = append(exts, cstr("VK_EXT_debug_report"))
+	}
+	app := &api.ApplicationInfo{
+		SType:            api.StructureTypeApplicationInfo,
+		PApplicationName: cstr("vkpercept"),
+		PEngineName:      cstr("vkpercept"),
+		ApiVersion:       api.MakeVersion(1, 1, 0),
+	}
+	info := &api.InstanceCreateInfo{
+		SType:                   api.StructureTypeInstanceCreateInfo,
+		PApplicationInfo:        app,
+		EnabledLayerCount:       uint32(len(layers)),
+		PpEnabledLayerNames:     layers,
+		EnabledExtensionCount:   uint32(len(exts)),
+		PpEnabledExtensionNames: exts,
+	}
+	inst := &instance{}
+	var h api.Instance
+	if err := check(api.CreateInstance(info, nil, &h), "vkCreateInstance"); err != nil {
+		return nil, err
+	}
+	inst.handle = h
+	if err := api.InitInstance(inst.handle); err != nil {
+		api.DestroyInstance(inst.handle, nil)
+		return nil, fmt.Errorf("vulkan: loading instance functions: %w", err)
+	}
+	if validation {
+		cb := &api.DebugReportCallbackCreateInfo{
+			SType: api.StructureTypeDebugReportCallbackCreateInfo,
+			Flags: api.DebugReportFlags(api.DebugReportErrorBit | api.DebugReportWarningBit | api.DebugReportPerformanceWarningBit),
+			PfnCallback: func(flags api.DebugReportFlags, _ api.DebugReportObjectType, _ uint64, _ uint, code int32, prefix, msg string, _ unsafe.Pointer) api.Bool32 {
+				inst.mu.Lock()
+				inst.messages = append(inst.messages, fmt.Sprintf("[%s %d] %s", prefix, code, msg))
+				inst.mu.Unlock()
+				return api.False
+			},
+		}
+		var dbg api.DebugReportCallback
+		if err := check(api.CreateDebugReportCallback(inst.handle, cb, nil, &dbg), "vkCreateDebugReportCallbackEXT"); err != nil {
+			api.DestroyInstance(inst.handle, nil)
+			return nil, err
+		}
+		inst.callback = dbg
+	}
+	return inst, nil
+}
+
+func hasInstanceLayer(name string) bool {
+	var n uint32
+	if api.EnumerateInstanceLayerProperties(&n, nil) != api.Success || n == 0 {
+		return false
+	}
+	props := make([]api.LayerProperties, n)
+	if api.EnumerateInstanceLayerProperties(&n, props) != api.Success {
+		return false
+	}
+	for i := range props {
+		props[i].Deref()
+		if api.ToString(props[i].LayerName[:]) == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (in *instance) validationMessages() []string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return append([]string(nil), in.messages...)
+}
+
+func (in *instance) destroy() {
+	if in.callback != nil {
+		api.DestroyDebugReportCallback(in.handle, in.callback, nil)
+	}
+	api.DestroyInstance(in.handle, nil)
+}

@@ -1,0 +1,237 @@
+package vk
+
+import (
+	"fmt"
+	"math/bits"
+	"unsafe"
+
+	api "github.com/vulkan-go/vulkan"
+)
+
+type memKind int
+
+const (
+	// Device is device-local memory: weights and activations.
+	Device memKind = iota
+	// Staging is host-visible, coherent memory for uploads and read-backs.
+	Staging
+)
+
+func (k memKind) String() string {
+	if k == Staging {
+		return "staging"
+	}
+	return "device"
+}
+
+// Buffer is one VkBuffer bound to its own memory. Pooled buffers keep their
+// size class as capacity; Size is what the last user asked for.
+type Buffer struct {
+	ctx      *Context
+	id       uint64
+	handle   api.Buffer
+	mem      api.DeviceMemory
+	kind     memKind
+	capacity uint64
+	Size     uint64
+	mapped   unsafe.Pointer
+	pooled   bool
+	class    uint64
+}
+
+// Handle is the underlying VkBuffer.
+func (b *Buffer) Handle() api.Buffer { return b.handle }
+
+// sizeClass rounds a request up to a power of two (at least 256 bytes) so that
+// buffers are reused across calls whose sizes differ a little.
+func sizeClass(n uint64) uint64 {
+	if n <= 256 {
+		return 256
+	}
+	return 1 << (64 - bits.LeadingZeros64(n-1))
+}
+
+func (c *Context) findMemType(bitsMask uint32, want api.MemoryPropertyFlagBits) (uint32, bool) {
+	for i, t := range c.memTypes {
+		if bitsMask&(1<<uint(i)) != 0 && api.MemoryPropertyFlagBits(t.PropertyFlags)&want == want {
+			return uint32(i), true
+		}
+	}
+	return 0, false
+}
+
+// newBuffer creates a buffer of exactly size bytes. Caller holds c.mu.
+func (c *Context) newBuffer(size uint64, kind memKind) (*Buffer, error) {
+	usage := api.BufferUsageStorageBufferBit | api.BufferUsageTransferSrcBit | api.BufferUsageTransferDstBit
+	binfo := &api.BufferCreateInfo{
+		SType:       api.StructureTypeBufferCreateInfo,
+		Size:        api.DeviceSize(size),
+		Usage:       api.BufferUsageFlags(usage),
+		SharingMode: api.SharingModeExclusive,
+	}
+	b := &Buffer{ctx: c, kind: kind, capacity: size, Size: size}
+	var handle api.Buffer
+	if err := check(api.CreateBuffer(c.device, binfo, nil, &handle), fmt.Sprintf("vkCreateBuffer(%d bytes)", size)); err != nil {
+		return nil, err
+	}
+	b.handle = handle
+	var req api.MemoryRequirements
+	api.GetBufferMemoryRequirements(c.device, b.handle, &req)
+	req.Deref()
+	var idx uint32
+	var ok bool
+	if kind == Staging {
+		// Cached memory makes read-backs fast; fall back to any coherent host memory.
+		idx, ok = c.findMemType(req.MemoryTypeBits, api.MemoryPropertyHostVisibleBit|api.MemoryPropertyHostCoherentBit|api.MemoryPropertyHostCachedBit)
+		if !ok {
+			idx, ok = c.findMemType(req.MemoryTypeBits, api.MemoryPropertyHostVisibleBit|api.MemoryPropertyHostCoherentBit)
+		}
+	} else {
+		idx, ok = c.findMemType(req.MemoryTypeBits, api.MemoryPropertyDeviceLocalBit)
+		if !ok {
+			idx, ok = c.findMemType(req.MemoryTypeBits, 0)
+		}
+	}
+	if !ok {
+		api.DestroyBuffer(c.device, b.handle, nil)
+		return nil, fmt.Errorf("vulkan: no %s memory type for a %d-byte buffer", kind, size)
+	}
+	ainfo := &api.MemoryAllocateInfo{
+		SType:           api.StructureTypeMemoryAllocateInfo,
+		AllocationSize:  req.Size,
+		MemoryTypeIndex: idx,
+	}
+	var mem api.DeviceMemory
+	if err := check(api.AllocateMemory(c.device, ainfo, nil, &mem), fmt.Sprintf("vkAllocateMemory(%d bytes, %s)", req.Size, kind)); err != nil {
+		api.DestroyBuffer(c.device, b.handle, nil)
+		return nil, err
+	}
+	b.mem = mem
+	if err := check(api.BindBufferMemory(c.device, b.handle, b.mem, 0), "vkBindBufferMemory"); err != nil {
+		api.FreeMemory(c.device, b.mem, nil)
+		api.DestroyBuffer(c.device, b.handle, nil)
+		return nil, err
+	}
+	if kind == Staging {
+		var mapped unsafe.Pointer
+		err := check(api.MapMemory(c.device, b.mem, 0, api.DeviceSize(size), 0, &mapped), "vkMapMemory")
+		b.mapped = mapped
+		if err != nil {
+			api.FreeMemory(c.device, b.mem, nil)
+			api.DestroyBuffer(c.device, b.handle, nil)
+			return nil, err
+		}
+	}
+	c.nextID++
+	b.id = c.nextID
+	c.all[b] = struct{}{}
+	c.stats.MemoryAllocations++
+	c.stats.BytesAllocated += uint64(req.Size)
+	c.stats.BytesLive += uint64(req.Size)
+	if c.stats.BytesLive > c.stats.PeakBytes {
+		c.stats.PeakBytes = c.stats.BytesLive
+	}
+	b.capacity = uint64(req.Size)
+	return b, nil
+}
+
+func (b *Buffer) free() {
+	c := b.ctx
+	if b.handle == nil {
+		return
+	}
+	c.sets.forget(c.device, b.id)
+	if b.mapped != nil {
+		api.UnmapMemory(c.device, b.mem)
+	}
+	api.DestroyBuffer(c.device, b.handle, nil)
+	api.FreeMemory(c.device, b.mem, nil)
+	c.stats.BytesLive -= b.capacity
+	delete(c.all, b)
+	b.handle = nil
+}
+
+// NewBuffer creates a device-local buffer owned by the caller (weights, long-lived state).
+func (c *Context) NewBuffer(size uint64) (*Buffer, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.errClosed(); err != nil {
+		return nil, err
+	}
+	return c.newBuffer(size, Device)
+}
+
+// Free releases a buffer made by NewBuffer.
+func (b *Buffer) Free() {
+	b.ctx.mu.Lock()
+	defer b.ctx.mu.Unlock()
+	if !b.ctx.closed {
+		b.free()
+	}
+}
+
+// Acquire takes a device-local buffer of at least size bytes from the activation pool.
+func (c *Context) Acquire(size uint64) (*Buffer, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.acquire(size, Device)
+}
+
+func (c *Context) acquire(size uint64, kind memKind) (*Buffer, error) {
+	if err := c.errClosed(); err != nil {
+		return nil, err
+	}
+	class := sizeClass(size)
+	classes := c.pools[kind]
+	if classes == nil {
+		classes = map[uint64][]*Buffer{}
+		c.pools[kind] = classes
+	}
+	if list := classes[class]; len(list) > 0 {
+		b := list[len(list)-1]
+		classes[class] = list[:len(list)-1]
+		b.Size = size
+		return b, nil
+	}
+	b, err := c.newBuffer(class, kind)
+	if err != nil {
+		return nil, err
+	}
+	b.pooled = true
+	b.class = class
+	b.Size = size
+	return b, nil
+}
+
+// Release returns pooled buffers for reuse. Buffers from NewBuffer are ignored.
+func (c *Context) Release(bufs ...*Buffer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.release(bufs...)
+}
+
+func (c *Context) release(bufs ...*Buffer) {
+	for _, b := range bufs {
+		if b == nil || !b.pooled || b.handle == nil {
+			continue
+		}
+		if c.closed {
+			continue
+		}
+		c.pools[b.kind][b.class] = append(c.pools[b.kind][b.class], b)
+	}
+}
+
+// Trim frees every pooled buffer that is not in use.
+func (c *Context) Trim() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, classes := range c.pools {
+		for k, list := range classes {
+			for _, b := range list {
+				b.free()
+			}
+			delete(classes, k)
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package vk
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+
+	api "github.com/vulkan-go/vulkan"
+)
+
+// MaxPush is the push-constant block every kernel layout declares (the spec guarantees 128).
+const MaxPush = 128
+
+// Shader is a compiled compute shader and its interface.
+type Shader struct {
+	Name     string // registry name, e.g. "conv3x3_f32"
+	SPIRV    []byte
+	Bindings int // storage buffers at set 0, bindings 0..Bindings-1
+}
+
+// Kernel is a compute pipeline built once per (shader, specialization) and cached.
+type Kernel struct {
+	key       string
+	shader    *Shader
+	module    api.ShaderModule
+	setLayout api.DescriptorSetLayout
+	layout    api.PipelineLayout
+	pipeline  api.Pipeline
+}
+
+// Name is the shader's registry name.
+func (k *Kernel) Name() string { return k.shader.Name }
+
+// Kernel returns the cached pipeline for shader with the given specialization
+// constants (constant_id i takes spec[i]), building it on first use.
+func (c *Context) Kernel(s *Shader, spec ...uint32) (*Kernel, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.errClosed(); err != nil {
+		return nil, err
+	}
+	key := fmt.Sprint(s.Name, spec)
+	if k, ok := c.kernels[key]; ok {
+		return k, nil
+	}
+	if len(s.SPIRV)%4 != 0 || len(s.SPIRV) == 0 {
+		return nil, fmt.Errorf("vulkan: shader %s: SPIR-V length %d is not a positive multiple of 4", s.Name, len(s.SPIRV))
+	}
+	k := &Kernel{key: key, shader: s}
+	if err := c.buildKernel(k, spec); err != nil {
+		k.destroy(c.device)
+		return nil, fmt.Errorf("building kernel %s: %w", s.Name, err)
+	}
+	c.kernels[key] = k
+	c.stats.Pipelines++
+	return k, nil
+}
+
+func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
+	code := make([]uint32, len(k.shader.SPIRV)/4)
+	for i := range code {
+		code[i] = binary.LittleEndian.Uint32(k.shader.SPIRV[4*i:])
+	}
+	minfo := &api.ShaderModuleCreateInfo{
+		SType:    api.StructureTypeShaderModuleCreateInfo,
+		CodeSize: uint(len(k.shader.SPIRV)),
+		PCode:    code,
+	}
+	var mod api.ShaderModule
+	if err := check(api.CreateShaderModule(c.device, minfo, nil, &mod), "vkCreateShaderModule"); err != nil {
+		return err
+	}
+	k.module = mod
+	binds := make([]api.DescriptorSetLayoutBinding, k.shader.Bindings)
+	for i := range binds {
+		binds[i] = api.DescriptorSetLayoutBinding{
+			Binding:         uint32(i),
+			DescriptorType:  api.DescriptorTypeStorageBuffer,
+			DescriptorCount: 1,
+			StageFlags:      api.ShaderStageFlags(api.ShaderStageComputeBit),
+		}
+	}
+	linfo := &api.DescriptorSetLayoutCreateInfo{
+		SType:        api.StructureTypeDescriptorSetLayoutCreateInfo,
+		BindingCount: uint32(len(binds)),
+		PBindings:    binds,
+	}
+	var dsl api.DescriptorSetLayout
+	if err := check(api.CreateDescriptorSetLayout(c.device, linfo, nil, &dsl), "vkCreateDescriptorSetLayout"); err != nil {
+		return err
+	}
+	k.setLayout = dsl
+	pinfo := &api.PipelineLayoutCreateInfo{
+		SType:                  api.StructureTypePipelineLayoutCreateInfo,
+		SetLayoutCount:         1,
+		PSetLayouts:            []api.DescriptorSetLayout{k.setLayout},
+		PushConstantRangeCount: 1,
+		PPushConstantRanges: []api.PushConstantRange{{
+			StageFlags: api.ShaderStageFlags(api.ShaderStageComputeBit),
+			Size:       MaxPush,
+		}},
+	}
+	var pl api.PipelineLayout
+	if err := check(api.CreatePipelineLayout(c.device, pinfo, nil, &pl), "vkCreatePipelineLayout"); err != nil {
+		return err
+	}
+	k.layout = pl
+	stage := api.PipelineShaderStageCreateInfo{
+		SType:  api.StructureTypePipelineShaderStageCreateInfo,
+		Stage:  api.ShaderStageComputeBit,
+		Module: k.module,
+		PName:  "main\x00",
+	}
+	var specData []uint32
+	if len(spec) > 0 {
+		specData = append(specData, spec...)
+		entries := make([]api.SpecializationMapEntry, len(spec))
+		for i := range spec {
+			entries[i] = api.SpecializationMapEntry{ConstantID: uint32(i), Offset: uint32(4 * i), Size: 4}
+		}
+		stage.PSpecializationInfo = []api.SpecializationInfo{{
+			MapEntryCount: uint32(len(entries)),
+			PMapEntries:   entries,
+			DataSize:      uint(4 * len(specData)),
+			PData:         unsafe.Pointer(&specData[0]),
+		}}
+	}
+	cinfo := []api.ComputePipelineCreateInfo{{
+		SType:  api.StructureTypeComputePipelineCreateInfo,
+		Stage:  stage,
+		Layout: k.layout,
+	}}
+	pipes := make([]api.Pipeline, 1)
+	if err := check(api.CreateComputePipelines(c.device, nil, 1, cinfo, nil, pipes), "vkCreateComputePipelines"); err != nil {
+		return err
+	}
+	k.pipeline = pipes[0]
+	return nil
+}
+
+func (k *Kernel) destroy(dev api.Device) {
+	if k.pipeline != nil {
+		api.DestroyPipeline(dev, k.pipeline, nil)
+	}
+	if k.layout != nil {
+		api.DestroyPipelineLayout(dev, k.layout, nil)
+	}
+	if k.setLayout != nil {
+		api.DestroyDescriptorSetLayout(dev, k.setLayout, nil)
+	}
+	if k.module != nil {
+		api.DestroyShaderModule(dev, k.module, nil)
+	}
+}
