@@ -46,9 +46,9 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 		y := t % h
 		oc := (t / h) % op.Out
 		b := t / (h * op.Out)
-		acc := make([]float32, w)
+		acc := make([]float64, w)
 		for x := range acc {
-			acc[x] = bias[oc]
+			acc[x] = float64(bias[oc])
 		}
 		icBase := 0
 		for s := 0; s < 3; s++ {
@@ -61,13 +61,14 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 						continue
 					}
 					row := src[yy*w : yy*w+w]
-					convRow(acc, row, wk[ky*3], wk[ky*3+1], wk[ky*3+2])
+					convRow(acc, row, float64(wk[ky*3]), float64(wk[ky*3+1]), float64(wk[ky*3+2]))
 				}
 			}
 			icBase += op.In[s]
 		}
 		dst := out[(b*op.Out+oc)*plane+y*w : (b*op.Out+oc)*plane+y*w+w]
-		for x, v := range acc {
+		for x, v64 := range acc {
+			v := float32(v64)
 			v = op.Act.Apply(v)
 			if op.Residual {
 				v += res[(b*op.Out+oc)*plane+y*w+x]
@@ -78,19 +79,21 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 	return nil
 }
 
-// convRow adds the three horizontal taps of one kernel row to acc, with zero padding.
-func convRow(acc, row []float32, w0, w1, w2 float32) {
+// convRow adds the three horizontal taps of one kernel row to acc, with zero
+// padding. The reference accumulates in float64 so that it is a better oracle
+// than the float32 device kernels it checks.
+func convRow(acc []float64, row []float32, w0, w1, w2 float64) {
 	n := len(acc)
 	row = row[:n]
 	if n == 1 {
-		acc[0] += w1 * row[0]
+		acc[0] += w1 * float64(row[0])
 		return
 	}
-	acc[0] += w1*row[0] + w2*row[1]
+	acc[0] += w1*float64(row[0]) + w2*float64(row[1])
 	for x := 1; x < n-1; x++ {
-		acc[x] += w0*row[x-1] + w1*row[x] + w2*row[x+1]
+		acc[x] += w0*float64(row[x-1]) + w1*float64(row[x]) + w2*float64(row[x+1])
 	}
-	acc[n-1] += w0*row[n-2] + w1*row[n-1]
+	acc[n-1] += w0*float64(row[n-2]) + w1*float64(row[n-1])
 }
 
 // ocBlock is the output channels one invocation computes (the shader's OCB).

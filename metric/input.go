@@ -1,0 +1,120 @@
+package metric
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // decoders registered for LoadImage
+	_ "image/png"
+	"math"
+	"os"
+
+	"github.com/sbinet/npyio"
+	_ "golang.org/x/image/bmp"
+	_ "golang.org/x/image/tiff"
+	_ "golang.org/x/image/webp"
+)
+
+// LoadImage decodes PNG (8 or 16 bit), JPEG, BMP, TIFF or WebP into a 3 x H x W
+// tensor in [0,1]. Grayscale becomes RGB and alpha is ignored (straight colour).
+func LoadImage(path string) (Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Image{}, err
+	}
+	defer f.Close()
+	img, format, err := image.Decode(f)
+	if err != nil {
+		return Image{}, fmt.Errorf("%s: cannot decode image: %w", path, err)
+	}
+	_ = format
+	return FromImage(img), nil
+}
+
+// FromImage converts a decoded image into a 3 x H x W tensor in [0,1].
+func FromImage(img image.Image) Image {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := Image{C: 3, H: h, W: w, Data: make([]float32, 3*w*h)}
+	r, g, bl := out.Data[:w*h], out.Data[w*h:2*w*h], out.Data[2*w*h:]
+	switch src := img.(type) {
+	case *image.NRGBA:
+		for y := 0; y < h; y++ {
+			row := src.Pix[y*src.Stride:]
+			for x := 0; x < w; x++ {
+				i := y*w + x
+				r[i], g[i], bl[i] = u8(row[4*x]), u8(row[4*x+1]), u8(row[4*x+2])
+			}
+		}
+	case *image.RGBA:
+		opaque := src.Opaque()
+		for y := 0; y < h && opaque; y++ {
+			row := src.Pix[y*src.Stride:]
+			for x := 0; x < w; x++ {
+				i := y*w + x
+				r[i], g[i], bl[i] = u8(row[4*x]), u8(row[4*x+1]), u8(row[4*x+2])
+			}
+		}
+		if !opaque {
+			generic(img, r, g, bl)
+		}
+	default:
+		generic(img, r, g, bl)
+	}
+	return out
+}
+
+// u8 is v/255 rounded once, as PyTorch's ToTensor computes it.
+func u8(v uint8) float32 { return float32(v) / 255 }
+
+// generic un-premultiplies through NRGBA64, which also covers 16-bit PNGs.
+func generic(img image.Image, r, g, bl []float32) {
+	b := img.Bounds()
+	w := b.Dx()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.NRGBA64Model.Convert(img.At(x, y)).(color.NRGBA64)
+			i := (y-b.Min.Y)*w + (x - b.Min.X)
+			r[i] = float32(float64(c.R) / 65535)
+			g[i] = float32(float64(c.G) / 65535)
+			bl[i] = float32(float64(c.B) / 65535)
+		}
+	}
+}
+
+// LoadLatent reads a C x H x W float32 .npy tensor (a VAE latent) and checks
+// its rank, channel count and values.
+func LoadLatent(path string, channels int) (Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Image{}, err
+	}
+	defer f.Close()
+	rd, err := npyio.NewReader(f)
+	if err != nil {
+		return Image{}, fmt.Errorf("%s: not a .npy file: %w", path, err)
+	}
+	shape := rd.Header.Descr.Shape
+	if len(shape) != 3 {
+		return Image{}, fmt.Errorf("%s: latent has shape %v; want rank 3 (C x H x W)", path, shape)
+	}
+	if shape[0] != channels {
+		return Image{}, fmt.Errorf("%s: latent has %d channels; the latent MILO takes %d", path, shape[0], channels)
+	}
+	if rd.Header.Descr.Fortran {
+		return Image{}, fmt.Errorf("%s: Fortran-ordered arrays are not supported", path)
+	}
+	var data []float32
+	if err := rd.Read(&data); err != nil {
+		return Image{}, fmt.Errorf("%s: reading latent: %w", path, err)
+	}
+	if len(data) != shape[0]*shape[1]*shape[2] {
+		return Image{}, fmt.Errorf("%s: latent holds %d values for shape %v", path, len(data), shape)
+	}
+	for _, v := range data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return Image{}, fmt.Errorf("%s: latent holds NaN or Inf", path)
+		}
+	}
+	return Image{C: shape[0], H: shape[1], W: shape[2], Data: data}, nil
+}
