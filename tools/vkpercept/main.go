@@ -1,0 +1,89 @@
+// Command vkpercept scores image quality with perceptual metrics on Vulkan.
+//
+//	vkpercept milo [flags] REF DIST   score a pair with MILO
+//	vkpercept devices                 list Vulkan devices
+//	vkpercept convert IN.pth OUT.safetensors
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `usage: vkpercept <command> [flags] [args]
+
+commands:
+  milo      score a reference/distorted pair with MILO
+  devices   list the Vulkan devices and the one "auto" picks
+  convert   convert MILO weights (.pth or safetensors) to safetensors
+
+Run "vkpercept <command> -h" for a command's flags.
+`
+
+// errUsage marks errors that should exit with status 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "milo":
+		err = cmdMilo(args[1:], stdout, stderr)
+	case "devices":
+		err = cmdDevices(args[1:], stdout)
+	case "convert":
+		err = cmdConvert(args[1:], stdout)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "vkpercept: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "vkpercept:", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "vkpercept:", err)
+		return 1
+	}
+}
+
+// parse parses flags that may come before, between or after the positional
+// arguments, and checks the positional count.
+func parse(fs *flag.FlagSet, args []string, want int, names string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) != want {
+		return nil, fmt.Errorf("%w: %s takes %s (got %d arguments)", errUsage, fs.Name(), names, len(pos))
+	}
+	return pos, nil
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/vkpercept/vkpercept/metric"
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+// WeightsEnv names the MILO checkpoint when --weights is not given.
+const weightsEnv = "VKPERCEPT_MILO_WEIGHTS"
+
+type miloReport struct {
+	Ref     string  `json:"ref"`
+	Dist    string  `json:"dist"`
+	Width   int     `json:"width"`
+	Height  int     `json:"height"`
+	Score   float64 `json:"score"`
+	Loss    float64 `json:"loss"`
+	MOS     float64 `json:"mos"`
+	Backend string  `json:"backend"`
+	Device  string  `json:"device"`
+	Weights string  `json:"weights"`
+	Latent  bool    `json:"latent"`
+	Ms      float64 `json:"ms"`
+}
+
+func cmdMilo(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("milo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	weights := fs.String("weights", "", "MILO checkpoint (.pth or .safetensors); default $"+weightsEnv)
+	latent := fs.Bool("latent", false, "REF and DIST are C x H x W float32 .npy VAE latents (MILO_latent weights)")
+	backend := fs.String("backend", "auto", "auto, vulkan or cpu")
+	device := fs.Int("device", -1, "Vulkan device index (see vkpercept devices); default automatic")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	mapOut := fs.String("map", "", "write the quality map as a magma PNG")
+	maskOut := fs.String("mask", "", "write the mask as a 16-bit grayscale PNG (value/4)")
+	mapNpy := fs.String("map-npy", "", "write the quality map as an H x W float32 .npy")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: vkpercept milo [flags] REF DIST")
+		fs.PrintDefaults()
+	}
+	pos, err := parse(fs, args, 2, "REF DIST")
+	if err != nil {
+		return err
+	}
+	if *backend != "auto" && *backend != "vulkan" && *backend != "cpu" {
+		return fmt.Errorf("%w: --backend must be auto, vulkan or cpu, not %q", errUsage, *backend)
+	}
+	wpath := *weights
+	if wpath == "" {
+		wpath = os.Getenv(weightsEnv)
+	}
+	if wpath == "" {
+		return fmt.Errorf("no MILO weights: pass --weights FILE or set %s. The authors publish MILO.pth and MILO_latent.pth (Apache-2.0) in the first author's GitHub repository ugurcogalan06/MILO, folder weights/", weightsEnv)
+	}
+	w, err := metric.LoadWeights(wpath)
+	if err != nil {
+		return err
+	}
+	if *latent && w.Channels != 4 {
+		return fmt.Errorf("%s: weights take %d-channel images; --latent needs the latent checkpoint (MILO_latent.pth)", wpath, w.Channels)
+	}
+	if !*latent && w.Channels != 3 {
+		return fmt.Errorf("%s: weights are for %d-channel latents; pass --latent with .npy inputs", wpath, w.Channels)
+	}
+	ref, dist, err := loadPair(pos[0], pos[1], *latent, w.Channels)
+	if err != nil {
+		return err
+	}
+
+	var ctx *vk.Context
+	devName := "cpu"
+	if *backend != "cpu" {
+		ctx, err = vk.Open(vk.Options{Device: *device})
+		switch {
+		case err != nil && *backend == "vulkan":
+			return err
+		case err != nil:
+			fmt.Fprintf(stderr, "vkpercept: Vulkan unavailable (%v); using the CPU backend\n", err)
+		default:
+			defer ctx.Close()
+			devName = ctx.Info().Name
+		}
+	}
+	m, err := metric.NewMILO(w, ctx)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	maps := *mapOut != "" || *maskOut != "" || *mapNpy != ""
+	start := time.Now()
+	res, err := m.Evaluate(ref, dist, maps)
+	if err != nil {
+		return err
+	}
+	ms := float64(time.Since(start).Microseconds()) / 1000
+	if err := writeMaps(res, *mapOut, *maskOut, *mapNpy); err != nil {
+		return err
+	}
+	rep := miloReport{Ref: pos[0], Dist: pos[1], Width: res.Width, Height: res.Height, Score: res.Score,
+		Loss: res.Loss, MOS: res.MOS, Backend: m.Backend(), Device: devName, Weights: wpath, Latent: *latent, Ms: ms}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(stdout, "MILO %s vs %s (%dx%d): score %.6f  loss %.6g  MOS %.3f  [%s on %s, %.1f ms]\n",
+		pos[1], pos[0], res.Width, res.Height, res.Score, res.Loss, res.MOS, rep.Backend, devName, ms)
+	return nil
+}
+
+func loadPair(refPath, distPath string, latent bool, channels int) (metric.Image, metric.Image, error) {
+	load := func(p string) (metric.Image, error) {
+		if latent {
+			return metric.LoadLatent(p, channels)
+		}
+		return metric.LoadImage(p)
+	}
+	ref, err := load(refPath)
+	if err != nil {
+		return ref, ref, err
+	}
+	dist, err := load(distPath)
+	if err != nil {
+		return ref, dist, err
+	}
+	if ref.C != dist.C || ref.H != dist.H || ref.W != dist.W {
+		return ref, dist, fmt.Errorf("size mismatch: %s is %dx%d, %s is %dx%d", refPath, ref.W, ref.H, distPath, dist.W, dist.H)
+	}
+	if ref.H < metric.MinSize || ref.W < metric.MinSize {
+		return ref, dist, fmt.Errorf("%s is %dx%d; MILO needs at least %dx%d", refPath, ref.W, ref.H, metric.MinSize, metric.MinSize)
+	}
+	return ref, dist, nil
+}
+
+// writeMaps encodes every requested output first and writes them only when all encoded.
+func writeMaps(res *metric.Result, mapOut, maskOut, mapNpy string) error {
+	type file struct {
+		path string
+		data []byte
+	}
+	var files []file
+	if mapOut != "" {
+		data, err := mapPNG(res.Map, res.Width, res.Height)
+		if err != nil {
+			return err
+		}
+		files = append(files, file{mapOut, data})
+	}
+	if maskOut != "" {
+		data, err := maskPNG(res.Mask, res.Width, res.Height, metric.Levels)
+		if err != nil {
+			return err
+		}
+		files = append(files, file{maskOut, data})
+	}
+	if mapNpy != "" {
+		files = append(files, file{mapNpy, npyBytes(res.Map, res.Width, res.Height)})
+	}
+	for _, f := range files {
+		if err := writeAtomic(f.path, f.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
