@@ -143,7 +143,7 @@ func (m *MILO) profileVulkan(ref, dist []float32, n, h, w int, out *outputs, pro
 	if err != nil {
 		return nil, err
 	}
-	e := &vkEngine{g: kernels.GPU{Ctx: m.ctx}, r: r, weights: m.weights, maskOff: m.maskOff, sOff: m.sOff, held: map[*vk.Buffer]bool{}}
+	e := &vkEngine{g: kernels.GPU{Ctx: m.ctx}, r: r, weights: m.weights, maskOff: m.maskOff, sOff: m.sOff}
 	defer e.releaseAll()
 	if err := graph[*vk.Buffer](e, m.w, ref, dist, n, h, w, out); err != nil {
 		r.Abort()

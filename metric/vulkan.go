@@ -14,7 +14,7 @@ type vkEngine struct {
 	weights *vk.Buffer
 	maskOff [5][2]int
 	sOff    kernels.ScalerOffsets
-	held    map[*vk.Buffer]bool
+	held    []*vk.Buffer // in acquisition order, so releases are deterministic
 }
 
 func (e *vkEngine) alloc(floats int) (*vk.Buffer, error) {
@@ -22,23 +22,24 @@ func (e *vkEngine) alloc(floats int) (*vk.Buffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.held[b] = true
+	e.held = append(e.held, b)
 	return b, nil
 }
 
 func (e *vkEngine) free(b *vk.Buffer) {
-	if b != nil && e.held[b] {
-		delete(e.held, b)
-		e.g.Ctx.Release(b)
+	for i, h := range e.held {
+		if h == b {
+			e.held = append(e.held[:i], e.held[i+1:]...)
+			e.g.Ctx.Release(b)
+			return
+		}
 	}
 }
 
 // releaseAll returns whatever the graph still holds (after submit or on error).
 func (e *vkEngine) releaseAll() {
-	for b := range e.held {
-		e.g.Ctx.Release(b)
-	}
-	clear(e.held)
+	e.g.Ctx.Release(e.held...)
+	e.held = e.held[:0]
 }
 
 func (e *vkEngine) input(data []float32, s kernels.Shape) (*vk.Buffer, error) {

@@ -3,6 +3,7 @@ package vk
 import (
 	"fmt"
 	"math/bits"
+	"sort"
 	"unsafe"
 
 	api "github.com/vulkan-go/vulkan"
@@ -187,9 +188,12 @@ func (c *Context) acquire(size uint64, kind memKind) (*Buffer, error) {
 		classes = map[uint64][]*Buffer{}
 		c.pools[kind] = classes
 	}
+	// Take the oldest free buffer of the class: with this rule a repeated
+	// sequence of acquires and releases maps to the same buffers on every call
+	// after the first, so the descriptor sets cached then are found again.
 	if list := classes[class]; len(list) > 0 {
-		b := list[len(list)-1]
-		classes[class] = list[:len(list)-1]
+		b := list[0]
+		classes[class] = list[1:]
 		b.Size = size
 		return b, nil
 	}
@@ -218,7 +222,15 @@ func (c *Context) release(bufs ...*Buffer) {
 		if c.closed {
 			continue
 		}
-		c.pools[b.kind][b.class] = append(c.pools[b.kind][b.class], b)
+		list := c.pools[b.kind][b.class]
+		i := sort.Search(len(list), func(i int) bool { return list[i].id >= b.id })
+		if i < len(list) && list[i] == b {
+			continue // released twice
+		}
+		list = append(list, nil)
+		copy(list[i+1:], list[i:])
+		list[i] = b
+		c.pools[b.kind][b.class] = list
 	}
 }
 

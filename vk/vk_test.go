@@ -1,0 +1,174 @@
+package vk
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	api "github.com/vulkan-go/vulkan"
+)
+
+func TestChooseRanksDeviceTypes(t *testing.T) {
+	devs := []physical{
+		{info: DeviceInfo{Index: 0, Type: "cpu", HasCompute: true}},
+		{info: DeviceInfo{Index: 1, Type: "integrated-gpu", HasCompute: true}},
+		{info: DeviceInfo{Index: 2, Type: "discrete-gpu", HasCompute: false}},
+		{info: DeviceInfo{Index: 3, Type: "discrete-gpu", HasCompute: true}},
+	}
+	t.Setenv(DeviceEnv, "")
+	if got, err := choose(devs, -1); err != nil || got != 3 {
+		t.Fatalf("auto chose %d (%v), want the discrete GPU with compute, 3", got, err)
+	}
+	if got, err := choose(devs[:2], -1); err != nil || got != 1 {
+		t.Fatalf("auto chose %d (%v), want the integrated GPU, 1", got, err)
+	}
+	if got, err := choose(devs, 0); err != nil || got != 0 {
+		t.Fatalf("explicit 0 gave %d (%v)", got, err)
+	}
+	if _, err := choose(devs, 2); err == nil {
+		t.Fatal("accepted a device without a compute queue")
+	}
+	if _, err := choose(devs, 9); err == nil || !strings.Contains(err.Error(), "only 4") {
+		t.Fatalf("out-of-range index: %v", err)
+	}
+	t.Setenv(DeviceEnv, "1")
+	if got, _ := choose(devs, -1); got != 1 {
+		t.Fatalf("%s=1 gave %d", DeviceEnv, got)
+	}
+	t.Setenv(DeviceEnv, "gpu")
+	if _, err := choose(devs, -1); err == nil {
+		t.Fatal("accepted a non-numeric device index")
+	}
+}
+
+func TestErrorNamesResult(t *testing.T) {
+	err := check(api.ErrorOutOfDeviceMemory, "vkAllocateMemory(64 bytes)")
+	var ve *Error
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "VK_ERROR_OUT_OF_DEVICE_MEMORY") || !strings.Contains(err.Error(), "vkAllocateMemory") {
+		t.Fatalf("error %q lacks the result name or the operation", err)
+	}
+	if check(api.Success, "x") != nil {
+		t.Fatal("VK_SUCCESS is an error")
+	}
+}
+
+func TestListDevicesFindsOne(t *testing.T) {
+	devs, auto, err := ListDevices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(devs) == 0 || auto < 0 || auto >= len(devs) || !devs[auto].HasCompute {
+		t.Fatalf("devices %+v, auto %d", devs, auto)
+	}
+}
+
+func TestPoolReusesBuffers(t *testing.T) {
+	c, err := Open(Options{Device: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	a, err := c.Acquire(1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Release(a)
+	before := c.Stats().MemoryAllocations
+	b, err := c.Acquire(900) // same size class
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b != a || c.Stats().MemoryAllocations != before {
+		t.Fatal("a released buffer of the same size class was not reused")
+	}
+	big, err := c.Acquire(5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if big == a || c.Stats().MemoryAllocations != before+1 {
+		t.Fatal("a larger request did not get a new buffer")
+	}
+	c.Release(b, big)
+	live := c.Stats().BytesLive
+	c.Trim()
+	if c.Stats().BytesLive >= live {
+		t.Fatal("Trim freed nothing")
+	}
+}
+
+func TestUploadDownloadRoundTrip(t *testing.T) {
+	c, err := Open(Options{Device: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	buf, err := c.NewBuffer(4 * 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]float32, 1000)
+	for i := range data {
+		data[i] = float32(i) * 0.5
+	}
+	r, err := c.Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]float32, 1000)
+	if err := r.Upload(buf, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Download(buf, got); err != nil {
+		t.Fatal(err)
+	}
+	if r.Barriers() != 1 {
+		t.Fatalf("upload then download of one buffer recorded %d barriers, want 1", r.Barriers())
+	}
+	if _, err := r.Submit(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range data {
+		if got[i] != data[i] {
+			t.Fatalf("element %d = %g, want %g", i, got[i], data[i])
+		}
+	}
+	r, _ = c.Begin(false)
+	if err := r.Upload(buf, make([]float32, 2000)); err == nil {
+		t.Fatal("an upload larger than the buffer was accepted")
+	}
+	if _, err := r.Submit(); err == nil {
+		t.Fatal("Submit after a failed record succeeded")
+	}
+}
+
+// The validation layer must be wired: a deliberate misuse has to be reported.
+func TestValidationLayerReportsMisuse(t *testing.T) {
+	if !hasValidation() {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("VK_LAYER_KHRONOS_validation is not installed (Debian: vulkan-validationlayers)")
+		}
+		t.Skip("validation layer not installed (Debian: vulkan-validationlayers)")
+	}
+	c, err := Open(Options{Device: -1, Validation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b, err := c.NewBuffer(256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Binding memory to a buffer that already has memory is invalid usage.
+	api.BindBufferMemory(c.device, b.handle, b.mem, 0)
+	if len(c.ValidationMessages()) == 0 {
+		t.Fatal("the validation layer reported nothing for a double vkBindBufferMemory")
+	}
+}
+
+func hasValidation() bool {
+	if loadLoader() != nil {
+		return false
+	}
+	return hasInstanceLayer(validationLayer)
+}
