@@ -166,9 +166,9 @@ func TestWeightsValidation(t *testing.T) {
 		t.Errorf("misshapen bias: %v", err)
 	}
 	cases := map[string]string{
-		write("text.pth", []byte("hello, not a checkpoint")):      "not a checkpoint",
-		write("trunc.safetensors", data[:len(data)/2]):            "corrupt",
-		write("zip.pth", []byte("PK\x03\x04garbage garbage")):     "",
+		write("text.pth", []byte("hello, not a checkpoint")):     "not a checkpoint",
+		write("trunc.safetensors", data[:len(data)/2]):           "corrupt",
+		write("zip.pth", []byte("PK\x03\x04garbage garbage")):    "",
 		write("latent.safetensors", mustST(randomWeights(4, 2))): "-",
 	}
 	for p, want := range cases {

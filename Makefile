@@ -1,0 +1,45 @@
+# vkpercept — perceptual image metrics on Vulkan compute.
+export XDG_RUNTIME_DIR ?= /tmp/vkpercept-xdg
+$(shell mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR))
+
+GO ?= go
+WEIGHTS ?= $(VKPERCEPT_MILO_WEIGHTS)
+
+.PHONY: all build quickstart example shaders shaders-check test test-validation bench clean
+
+all: build
+
+build:
+	$(GO) build -o bin/vkpercept ./tools/vkpercept
+
+# Installs what is missing, builds, and scores the bundled example pair.
+quickstart:
+	./tools/setup.sh
+	$(MAKE) build
+	$(MAKE) example
+
+example: build
+	@if [ -z "$(WEIGHTS)" ]; then echo "example: give the MILO checkpoint: make quickstart WEIGHTS=/path/to/MILO.pth"; exit 1; fi
+	./bin/vkpercept milo --weights "$(WEIGHTS)" --map examples/map.png examples/ref.png examples/dist.png
+
+# Compiles every registered shader variant (glslc -O, spirv-val) into shaders/spv.
+shaders:
+	$(GO) run ./tools/shadergen
+
+shaders-check:
+	$(GO) run ./tools/shadergen -check
+
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+# The whole suite under the Khronos validation layer; any message fails it.
+test-validation:
+	VKPERCEPT_VALIDATION=1 $(GO) test -count=1 -timeout 30m ./...
+
+bench: build
+	$(GO) build -o bin/milobench ./bench/cmd/milobench
+	./bin/milobench $(BENCHFLAGS)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,251 @@
+// Command milobench times MILO per pair on the Vulkan backend, the CPU
+// backend and a PyTorch peer (tools/torchref, Debian's python3-torch) on the
+// same machine, each configuration in its own process so that peak memory is
+// its own. Every run's score is checked against the CPU reference.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vkpercept/vkpercept/bench"
+	"github.com/vkpercept/vkpercept/metric"
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+type result struct {
+	Backend    string  `json:"backend"`
+	Device     string  `json:"device"`
+	Width      int     `json:"width"`
+	Height     int     `json:"height"`
+	Ms         float64 `json:"ms"`
+	Score      float64 `json:"score"`
+	DevicePeak uint64  `json:"device_peak_bytes"`
+	HostPeak   uint64  `json:"host_peak_bytes"`
+	Err        string  `json:"error,omitempty"`
+	Repeat     int     `json:"repeat"`
+	Threads    int     `json:"threads,omitempty"`
+}
+
+func main() {
+	child := flag.String("child", "", "internal: run one backend (vulkan|cpu) on -ref/-dist")
+	ref := flag.String("ref", "", "internal")
+	dist := flag.String("dist", "", "internal")
+	repeat := flag.Int("repeat", 0, "timed runs per configuration (default 3, 1 at 1080p and above)")
+	sizes := flag.String("sizes", "512x384,1920x1080", "comma-separated WxH list")
+	weights := flag.String("weights", "", "MILO.pth (default $VKPERCEPT_MILO_WEIGHTS or ../shared/milo/weights/MILO.pth)")
+	python := flag.String("python", "/usr/bin/python3", "Python with torch for the peer")
+	jsonOut := flag.String("json", "", "also write the results as JSON here")
+	flag.Parse()
+	w := *weights
+	if w == "" {
+		w = os.Getenv("VKPERCEPT_MILO_WEIGHTS")
+	}
+	if w == "" {
+		w = "../shared/milo/weights/MILO.pth"
+	}
+	var err error
+	if *child != "" {
+		err = runChild(*child, w, *ref, *dist, max(*repeat, 1))
+	} else {
+		err = runAll(w, *sizes, *repeat, *python, *jsonOut)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "milobench:", err)
+		os.Exit(1)
+	}
+}
+
+// runChild times one backend and prints one JSON result.
+func runChild(backend, weights, refPath, distPath string, repeat int) error {
+	w, err := metric.LoadWeights(weights)
+	if err != nil {
+		return err
+	}
+	ref, err := metric.LoadImage(refPath)
+	if err != nil {
+		return err
+	}
+	dist, err := metric.LoadImage(distPath)
+	if err != nil {
+		return err
+	}
+	var ctx *vk.Context
+	dev := fmt.Sprintf("Go CPU, %d threads", runtime.GOMAXPROCS(0))
+	if backend == "vulkan" {
+		if ctx, err = vk.Open(vk.Options{Device: -1}); err != nil {
+			return err
+		}
+		defer ctx.Close()
+		dev = ctx.Info().Name
+	}
+	m, err := metric.NewMILO(w, ctx)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	// Warm up on a small crop: pipelines compile here, not in the timed runs.
+	small := func(im metric.Image) metric.Image {
+		out := metric.Image{C: im.C, H: 32, W: 32, Data: make([]float32, im.C*32*32)}
+		for c := 0; c < im.C; c++ {
+			for y := 0; y < 32; y++ {
+				copy(out.Data[(c*32+y)*32:(c*32+y+1)*32], im.Data[(c*im.H+y)*im.W:(c*im.H+y)*im.W+32])
+			}
+		}
+		return out
+	}
+	if _, err := m.Evaluate(small(ref), small(dist), false); err != nil {
+		return err
+	}
+	var times []float64
+	var res *metric.Result
+	for i := 0; i < repeat; i++ {
+		t0 := time.Now()
+		if res, err = m.Evaluate(ref, dist, false); err != nil {
+			return err
+		}
+		times = append(times, float64(time.Since(t0).Microseconds())/1000)
+	}
+	sort.Float64s(times)
+	r := result{Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Ms: times[len(times)/2], Score: res.Score, Repeat: repeat}
+	if ctx != nil {
+		r.DevicePeak = ctx.Stats().PeakBytes
+	}
+	return json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// spawn runs a child command and adds its peak resident memory.
+func spawn(name string, args ...string) (result, error) {
+	var out, errb bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return result{}, fmt.Errorf("%s: %v: %s", name, err, strings.TrimSpace(errb.String()))
+	}
+	var r result
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		return result{}, fmt.Errorf("%s printed %q", name, out.String())
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.HostPeak = uint64(ru.Maxrss) * 1024
+	}
+	return r, nil
+}
+
+func runAll(weights, sizes string, repeat int, python, jsonOut string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "milobench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	var all []result
+	for _, sz := range strings.Split(sizes, ",") {
+		var w, h int
+		if _, err := fmt.Sscanf(sz, "%dx%d", &w, &h); err != nil {
+			return fmt.Errorf("size %q: want WxH", sz)
+		}
+		rep := repeat
+		if rep == 0 {
+			rep = 3
+			if w*h >= 1920*1080 {
+				rep = 1
+			}
+		}
+		refImg, distImg := bench.Pair(w, h)
+		refPath, distPath := filepath.Join(tmp, sz+"_ref.png"), filepath.Join(tmp, sz+"_dist.png")
+		for _, f := range []struct {
+			path string
+			img  *image.NRGBA
+		}{{refPath, refImg}, {distPath, distImg}} {
+			var buf bytes.Buffer
+			if err := png.Encode(&buf, f.img); err != nil {
+				return err
+			}
+			if err := os.WriteFile(f.path, buf.Bytes(), 0o644); err != nil {
+				return err
+			}
+		}
+		var cpuScore float64
+		for _, backend := range []string{"cpu", "vulkan"} {
+			fmt.Fprintf(os.Stderr, "milobench: %s %s ...\n", backend, sz)
+			r, err := spawn(self, "-child", backend, "-weights", weights, "-ref", refPath, "-dist", distPath, "-repeat", fmt.Sprint(rep))
+			if err != nil {
+				r = result{Backend: backend, Width: w, Height: h, Err: err.Error()}
+			}
+			if backend == "cpu" {
+				cpuScore = r.Score
+			}
+			all = append(all, r)
+		}
+		fmt.Fprintf(os.Stderr, "milobench: pytorch %s ...\n", sz)
+		r, err := spawn(python, "tools/torchref/milo_torch.py", "--weights", weights, "--ref", refPath, "--dist", distPath, "--repeat", fmt.Sprint(rep))
+		if err != nil {
+			r = result{Err: err.Error()}
+		}
+		r.Backend, r.Width, r.Height, r.Repeat = "pytorch", w, h, rep
+		if r.Err == "" {
+			r.Device = fmt.Sprintf("PyTorch CPU, %d threads", r.Threads)
+		}
+		all = append(all, r)
+		for i := range all {
+			if all[i].Width == w && all[i].Height == h && all[i].Err == "" && cpuScore != 0 &&
+				math.Abs(all[i].Score-cpuScore) > 1e-4*math.Abs(cpuScore) {
+				all[i].Err = fmt.Sprintf("score %.6f disagrees with the CPU reference %.6f", all[i].Score, cpuScore)
+			}
+		}
+	}
+	printTable(all)
+	if jsonOut != "" {
+		data, _ := json.MarshalIndent(all, "", "  ")
+		return os.WriteFile(jsonOut, data, 0o644)
+	}
+	return nil
+}
+
+func mb(b uint64) string {
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", float64(b)/(1<<20))
+}
+
+func printTable(all []result) {
+	fmt.Printf("| size | backend | device | ms/pair | vs PyTorch | score | host peak MB | device peak MB |\n")
+	fmt.Printf("|---|---|---|---:|---:|---:|---:|---:|\n")
+	torch := map[[2]int]float64{}
+	for _, r := range all {
+		if r.Backend == "pytorch" && r.Err == "" {
+			torch[[2]int{r.Width, r.Height}] = r.Ms
+		}
+	}
+	for _, r := range all {
+		size := fmt.Sprintf("%dx%d", r.Width, r.Height)
+		if r.Err != "" {
+			fmt.Printf("| %s | %s | error: %s | | | | | |\n", size, r.Backend, r.Err)
+			continue
+		}
+		ratio := "-"
+		if t, ok := torch[[2]int{r.Width, r.Height}]; ok {
+			ratio = fmt.Sprintf("%.2fx", t/r.Ms)
+		}
+		fmt.Printf("| %s | %s | %s | %.0f | %s | %.6f | %s | %s |\n", size, r.Backend, r.Device, r.Ms, ratio, r.Score, mb(r.HostPeak), mb(r.DevicePeak))
+	}
+	fmt.Printf("\n'vs PyTorch' is PyTorch's time over this row's (above 1 = faster than PyTorch). Median of the timed runs, after a warm-up.\n")
+}

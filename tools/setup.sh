@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what vkpercept needs on Debian/Ubuntu and is missing: the Vulkan
+# loader, a driver (Mesa's lavapipe runs on any CPU) when none is present,
+# and, with --dev, the shader compiler, SPIR-V tools and validation layers.
+set -euo pipefail
+dev=0
+[ "${1:-}" = "--dev" ] && dev=1
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+pkgs=()
+ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 ' || pkgs+=(libvulkan1)
+icds=$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json 2>/dev/null || true)
+[ -n "$icds" ] || pkgs+=(mesa-vulkan-drivers)
+if [ "$dev" = 1 ]; then
+  command -v glslc >/dev/null || pkgs+=(glslc)
+  command -v spirv-val >/dev/null || pkgs+=(spirv-tools)
+  ls /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json >/dev/null 2>&1 || pkgs+=(vulkan-validationlayers)
+  # CI and fresh machines: a Vulkan driver is needed for the shader tests even beside a GPU loader.
+  dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || pkgs+=(mesa-vulkan-drivers)
+fi
+if [ "${#pkgs[@]}" -gt 0 ]; then
+  echo "setup: installing ${pkgs[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+command -v go >/dev/null || { echo "setup: Go 1.26 or newer is required (https://go.dev/dl)"; exit 1; }

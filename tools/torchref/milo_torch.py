@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""PyTorch reference of MILO for the benchmark: our own script, written from
+the published architecture (not the authors' code). It loads the authors'
+state_dict, scores one pair, and prints one JSON line with the median time.
+
+usage: milo_torch.py --weights MILO.pth --ref A.png --dist B.png [--repeat 3]
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+LEVELS = 4
+
+
+def conv_stack(p, x, prefix="mask_finder_1.netBasic"):
+    # 3x3 convolutions 7 -> 32 -> 64 -> 32 -> 16 -> 1 with ReLU between, sigmoid last.
+    for i in range(5):
+        x = F.conv2d(x, p[f"{prefix}.{2*i}.weight"], p[f"{prefix}.{2*i}.bias"], padding=1)
+        x = torch.relu(x) if i < 4 else torch.sigmoid(x)
+    return x
+
+
+def scaler(p, v):
+    # 1x1 convolutions 1 -> 32 -> 32 -> 1, LeakyReLU(0.2), sigmoid.
+    for i in range(3):
+        v = F.conv2d(v, p[f"scaler_network.model.{2*i}.weight"], p[f"scaler_network.model.{2*i}.bias"])
+        v = F.leaky_relu(v, 0.2) if i < 2 else torch.sigmoid(v)
+    return v
+
+
+def milo(p, ref, dist):
+    refs, dists = [ref], [dist]
+    for _ in range(LEVELS - 1):
+        refs.insert(0, F.avg_pool2d(refs[0], 2, 2))
+        dists.insert(0, F.avg_pool2d(dists[0], 2, 2))
+    n, _, h0, w0 = refs[0].shape
+    mask = refs[0].new_zeros(n, 1, h0 // 2, w0 // 2)
+    for r, d in zip(refs, dists):
+        up = F.interpolate(mask, scale_factor=2, mode="bilinear", align_corners=True)
+        # Replicate the last row/column where the finer level is odd.
+        up = F.pad(up, (0, r.shape[3] - up.shape[3], 0, r.shape[2] - up.shape[2]), mode="replicate")
+        mask = conv_stack(p, torch.cat([r, d, up], 1)) + up
+    diff = mask * (ref - dist).abs()
+    loss = diff.mean()
+    qmap = scaler(p, diff.mean(1, keepdim=True)) - scaler(p, ref.new_zeros(1, 1, 1, 1))
+    mos = 5 * (1 - scaler(p, loss.reshape(1, 1, 1, 1)))
+    return qmap.mean().item(), loss.item(), mos.item()
+
+
+def load(path):
+    a = np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255.0
+    return torch.from_numpy(a).permute(2, 0, 1).unsqueeze(0).contiguous()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--weights", required=True)
+    ap.add_argument("--ref", required=True)
+    ap.add_argument("--dist", required=True)
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    torch.set_num_threads(os.cpu_count() or 1)
+    p = torch.load(a.weights, map_location="cpu")
+    ref, dist = load(a.ref), load(a.dist)
+    times = []
+    with torch.inference_mode():
+        milo(p, ref[..., :64, :64], dist[..., :64, :64])  # warm-up
+        for _ in range(a.repeat):
+            t0 = time.perf_counter()
+            score, loss, mos = milo(p, ref, dist)
+            times.append((time.perf_counter() - t0) * 1000)
+    print(json.dumps({
+        "ms": statistics.median(times), "score": score, "loss": loss, "mos": mos,
+        "threads": torch.get_num_threads(), "torch": torch.__version__,
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }))
+
+
+if __name__ == "__main__":
+    main()

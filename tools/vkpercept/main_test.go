@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vkpercept/vkpercept/metric"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// sharedWeights finds the authors' checkpoint beside the repository.
+func sharedWeights(t *testing.T, name string) string {
+	t.Helper()
+	dir := os.Getenv("VKPERCEPT_SHARED")
+	if dir == "" {
+		dir = "../../../shared"
+	}
+	p := filepath.Join(dir, "milo", "weights", name)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("reference weights missing: %s", p)
+		}
+		t.Skipf("reference weights missing: %s", p)
+	}
+	return p
+}
+
+func writePNG(t *testing.T, path string, w, h int, shade uint8) {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = shade + uint8(i%7)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMiloJSONOnExample(t *testing.T) {
+	w := sharedWeights(t, "MILO.pth")
+	dir := t.TempDir()
+	mapPath, maskPath, npyPath := filepath.Join(dir, "map.png"), filepath.Join(dir, "mask.png"), filepath.Join(dir, "map.npy")
+	code, out, errs := runCLI(t, "milo", "--weights", w, "--backend", "cpu", "--json",
+		"--map", mapPath, "--mask", maskPath, "--map-npy", npyPath, "../../examples/ref.png", "../../examples/dist.png")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %q", out)
+	}
+	for _, k := range []string{"ref", "dist", "width", "height", "score", "loss", "mos", "backend", "device", "ms"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	if rep["width"].(float64) != 512 || rep["height"].(float64) != 384 || rep["backend"] != "cpu" {
+		t.Errorf("report %v", rep)
+	}
+	score := rep["score"].(float64)
+	if score <= 0 || score >= 1 {
+		t.Errorf("score %g out of (0,1)", score)
+	}
+	for _, p := range []string{mapPath, maskPath} {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width != 512 || cfg.Height != 384 {
+			t.Errorf("%s: %v %+v", p, err, cfg)
+		}
+	}
+	raw, err := os.ReadFile(npyPath)
+	if err != nil || !bytes.Contains(raw[:128], []byte("'shape': (384, 512)")) || len(raw) < 4*384*512 {
+		t.Fatalf("map .npy wrong: %v", err)
+	}
+	// The mean of the written map is the score.
+	body := raw[len(raw)-4*384*512:]
+	var sum float64
+	for i := 0; i < len(body); i += 4 {
+		sum += float64(math.Float32frombits(uint32(body[i]) | uint32(body[i+1])<<8 | uint32(body[i+2])<<16 | uint32(body[i+3])<<24))
+	}
+	if mean := sum / (384 * 512); math.Abs(mean-score) > 1e-6 {
+		t.Errorf("map mean %g, score %g", mean, score)
+	}
+}
+
+func TestMiloHumanLineOnVulkan(t *testing.T) {
+	w := sharedWeights(t, "MILO.pth")
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png")
+	writePNG(t, a, 24, 20, 10)
+	writePNG(t, b, 24, 20, 40) // grayscale input becomes RGB
+	code, out, errs := runCLI(t, "milo", "--backend", "vulkan", a, b, "--weights", w)
+	if code != 0 || !strings.Contains(out, "score") || !strings.Contains(out, "vulkan") {
+		t.Fatalf("exit %d, out %q, err %q", code, out, errs)
+	}
+}
+
+func TestMiloBadInput(t *testing.T) {
+	dir := t.TempDir()
+	good := randomWeightsFile(t, dir, 3)
+	latentW := randomWeightsFile(t, dir, 4)
+	a, small, other := filepath.Join(dir, "a.png"), filepath.Join(dir, "small.png"), filepath.Join(dir, "other.png")
+	writePNG(t, a, 32, 32, 0)
+	writePNG(t, small, 15, 32, 0)
+	writePNG(t, other, 32, 33, 0)
+	garbage := filepath.Join(dir, "garbage.png")
+	os.WriteFile(garbage, []byte("not an image"), 0o644)
+	notWeights := filepath.Join(dir, "w.pth")
+	os.WriteFile(notWeights, []byte("nonsense"), 0o644)
+	mapOut := filepath.Join(dir, "out.png")
+	t.Setenv(weightsEnv, "")
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"milo", a, a}, 1, "no MILO weights"},
+		{[]string{"milo", "--weights", good, a, filepath.Join(dir, "missing.png")}, 1, "no such file"},
+		{[]string{"milo", "--weights", good, a, garbage}, 1, "cannot decode"},
+		{[]string{"milo", "--weights", good, a, other}, 1, "size mismatch"},
+		{[]string{"milo", "--weights", good, small, small}, 1, "at least 16x16"},
+		{[]string{"milo", "--weights", notWeights, a, a}, 1, "not a checkpoint"},
+		{[]string{"milo", "--weights", latentW, a, a}, 1, "--latent"},
+		{[]string{"milo", "--weights", good, "--latent", a, a}, 1, "latent checkpoint"},
+		{[]string{"milo", "--weights", latentW, "--latent", a, a}, 1, "not a .npy"},
+		{[]string{"milo", "--weights", good, "--backend", "gpu", a, a}, 2, "--backend"},
+		{[]string{"milo", "--weights", good, a}, 2, "REF DIST"},
+		{[]string{"milo", "--weights", good, "--map", mapOut, a, other}, 1, "size mismatch"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+	}
+	for _, tc := range cases {
+		code, _, errs := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", tc.args, code, errs, tc.code, tc.want)
+		}
+		if strings.Count(strings.TrimSpace(errs), "\n") > 0 && tc.code == 1 {
+			t.Errorf("%v: error is not one line: %q", tc.args, errs)
+		}
+	}
+	if _, err := os.Stat(mapOut); err == nil {
+		t.Error("a failed run left an output map behind")
+	}
+}
+
+func TestMiloVulkanUnavailable(t *testing.T) {
+	dir := t.TempDir()
+	good := randomWeightsFile(t, dir, 3)
+	a := filepath.Join(dir, "a.png")
+	writePNG(t, a, 16, 16, 0)
+	t.Setenv("VKPERCEPT_DEVICE", "99")
+	code, _, errs := runCLI(t, "milo", "--weights", good, "--backend", "vulkan", a, a)
+	if code != 1 || !strings.Contains(errs, "device 99") {
+		t.Errorf("--backend vulkan without the device: exit %d, %q", code, errs)
+	}
+	code, out, errs := runCLI(t, "milo", "--weights", good, a, a)
+	if code != 0 || !strings.Contains(errs, "using the CPU backend") || !strings.Contains(out, "cpu") {
+		t.Errorf("auto without the device: exit %d, out %q, err %q", code, out, errs)
+	}
+}
+
+func TestConvertRoundTrip(t *testing.T) {
+	w := sharedWeights(t, "MILO_latent.pth")
+	out := filepath.Join(t.TempDir(), "latent.safetensors")
+	code, msg, errs := runCLI(t, "convert", w, out)
+	if code != 0 || !strings.Contains(msg, "4-channel") {
+		t.Fatalf("exit %d: %s %s", code, msg, errs)
+	}
+	a, err := metric.LoadWeights(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := metric.LoadWeights(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Channels != b.Channels || a.Mask[1].W[100] != b.Mask[1].W[100] || a.Scaler.W1[5] != b.Scaler.W1[5] {
+		t.Fatal("converted weights differ")
+	}
+}
+
+func TestDevicesListsAuto(t *testing.T) {
+	code, out, errs := runCLI(t, "devices")
+	if code != 0 || !strings.Contains(out, "* ") {
+		t.Fatalf("exit %d, %q %q", code, out, errs)
+	}
+}
+
+func randomWeightsFile(t *testing.T, dir string, channels int) string {
+	t.Helper()
+	w := &metric.Weights{Channels: channels}
+	in := 2*channels + 1
+	for i, out := range []int{32, 64, 32, 16, 1} {
+		w.Mask[i] = metric.Layer{W: fill(out*in*9, 0.01), B: fill(out, 0.01)}
+		in = out
+	}
+	w.Scaler.W0, w.Scaler.B0, w.Scaler.W1 = fill(32, 0.1), fill(32, 0.1), fill(32*32, 0.01)
+	w.Scaler.B1, w.Scaler.W2, w.Scaler.B2 = fill(32, 0.1), fill(32, 0.1), fill(1, 0.1)
+	data, err := w.Safetensors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "w"+string(rune('0'+channels))+".safetensors")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func fill(n int, v float32) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = v * float32(i%5-2)
+	}
+	return s
+}
