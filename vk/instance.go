@@ -14,12 +14,25 @@ const ValidationEnv = "VKPERCEPT_VALIDATION"
 
 const validationLayer = "VK_LAYER_KHRONOS_validation"
 
-// instance owns a VkInstance and, with validation on, the messages the layer reported.
+// instance owns a VkInstance and, with validation on, its debug callback.
 type instance struct {
 	handle   api.Instance
 	callback api.DebugReportCallback
+	logStart int // validation messages before this instance are not its own
+}
+
+// vulkan-go keeps only the first Go debug callback ever registered, so all
+// instances share one function and one log.
+var validationLog struct {
 	mu       sync.Mutex
 	messages []string
+}
+
+func reportValidation(flags api.DebugReportFlags, _ api.DebugReportObjectType, _ uint64, _ uint, code int32, prefix, msg string, _ unsafe.Pointer) api.Bool32 {
+	validationLog.mu.Lock()
+	validationLog.messages = append(validationLog.messages, fmt.Sprintf("[%s %d] %s", prefix, code, msg))
+	validationLog.mu.Unlock()
+	return api.False
 }
 
 func validationRequested() bool { return os.Getenv(ValidationEnv) == "1" }
@@ -52,7 +65,9 @@ func newInstance(validation bool) (*instance, error) {
 		EnabledExtensionCount:   uint32(len(exts)),
 		PpEnabledExtensionNames: exts,
 	}
-	inst := &instance{}
+	validationLog.mu.Lock()
+	inst := &instance{logStart: len(validationLog.messages)}
+	validationLog.mu.Unlock()
 	var h api.Instance
 	if err := check(api.CreateInstance(info, nil, &h), "vkCreateInstance"); err != nil {
 		return nil, err
@@ -66,12 +81,7 @@ func newInstance(validation bool) (*instance, error) {
 		cb := &api.DebugReportCallbackCreateInfo{
 			SType: api.StructureTypeDebugReportCallbackCreateInfo,
 			Flags: api.DebugReportFlags(api.DebugReportErrorBit | api.DebugReportWarningBit | api.DebugReportPerformanceWarningBit),
-			PfnCallback: func(flags api.DebugReportFlags, _ api.DebugReportObjectType, _ uint64, _ uint, code int32, prefix, msg string, _ unsafe.Pointer) api.Bool32 {
-				inst.mu.Lock()
-				inst.messages = append(inst.messages, fmt.Sprintf("[%s %d] %s", prefix, code, msg))
-				inst.mu.Unlock()
-				return api.False
-			},
+			PfnCallback: reportValidation,
 		}
 		var dbg api.DebugReportCallback
 		if err := check(api.CreateDebugReportCallback(inst.handle, cb, nil, &dbg), "vkCreateDebugReportCallbackEXT"); err != nil {
@@ -101,10 +111,12 @@ func hasInstanceLayer(name string) bool {
 	return false
 }
 
+// validationMessages returns what the layer reported in this process since
+// the instance was created (while several instances overlap, theirs mix).
 func (in *instance) validationMessages() []string {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return append([]string(nil), in.messages...)
+	validationLog.mu.Lock()
+	defer validationLog.mu.Unlock()
+	return append([]string(nil), validationLog.messages[in.logStart:]...)
 }
 
 func (in *instance) destroy() {
