@@ -96,6 +96,9 @@ func convRow(acc []float64, row []float32, w0, w1, w2 float64) {
 	acc[n-1] += w0*float64(row[n-2]) + w1*float64(row[n-1])
 }
 
+// convPX is the pixels along x one invocation computes (the shader's PX).
+const convPX = 4
+
 // ocBlock is the output channels one invocation computes (the shader's OCB).
 func (op Conv3x3) ocBlock() int {
 	if op.Out < 8 {
@@ -108,7 +111,7 @@ func (op Conv3x3) ocBlock() int {
 // offset wOff and the bias at bOff; unused sources and res may be nil.
 func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buffer, res, weights *vk.Buffer, wOff, bOff, n, h, w int) error {
 	ocb := op.ocBlock()
-	k, err := g.kernel("conv3x3_f32", uint32(ocb))
+	k, err := g.kernel("conv3x3_f32", uint32(ocb), convPX)
 	if err != nil {
 		return err
 	}
@@ -126,7 +129,7 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 	blocks := (op.Out + ocb - 1) / ocb
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k,
-		Groups: [3]uint32{groups(w, 8), groups(h, 8), uint32(n * blocks)},
+		Groups: [3]uint32{groups(w, 8*convPX), groups(h, 8), uint32(n * blocks)},
 		Push: []uint32{uint32(w), uint32(h), uint32(n), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
 			uint32(op.Out), uint32(wOff), uint32(bOff), uint32(op.Act), useRes},
 		Out:   []*vk.Buffer{out},

@@ -126,7 +126,7 @@ func TestMaskDiffMatchesReference(t *testing.T) {
 
 func TestScalerMatchesReference(t *testing.T) {
 	for _, hidden := range []int{3, 32} {
-		for _, op := range []Scaler{{Hidden: hidden, SubZero: true, Scale: 1}, {Hidden: hidden, Scale: -5, Bias: 5}} {
+		for _, op := range []Scaler{{Hidden: hidden, Sub: 0.25, Scale: 1}, {Hidden: hidden, Scale: -5, Bias: 5}} {
 			t.Run(fmt.Sprintf("%+v", op), func(t *testing.T) {
 				rng := rand.New(rand.NewSource(5))
 				h := hidden
@@ -138,8 +138,8 @@ func TestScalerMatchesReference(t *testing.T) {
 				if err := op.Ref(want, in, w); err != nil {
 					t.Fatal(err)
 				}
-				if op.SubZero && want[0] != 0 {
-					t.Fatalf("S(0)-S(0) = %g", want[0])
+				if want[0] != op.Scale*(op.S(w, 0)-op.Sub)+op.Bias {
+					t.Fatalf("reference at 0 is %g", want[0])
 				}
 				flat, off := packScaler(w)
 				got := runOne(t, len(want), func(r *vk.Recorder) (*vk.Buffer, error) {

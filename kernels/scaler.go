@@ -8,13 +8,13 @@ import (
 
 // Scaler is MILO's per-pixel MLP of 1x1 convolutions 1 -> Hidden -> Hidden -> 1
 // with LeakyReLU(0.2) between layers and a sigmoid at the end. The op computes
-// out = Scale*(S(v) - S(0)) + Bias when SubZero, else Scale*S(v) + Bias, which
-// yields the quality map and the MOS from one kernel.
+// out = Scale*(S(v) - Sub) + Bias, which yields the quality map (Sub = S(0),
+// evaluated once on the host with S) and the MOS from one kernel.
 type Scaler struct {
-	Hidden  int
-	SubZero bool
-	Scale   float32
-	Bias    float32
+	Hidden int
+	Sub    float32
+	Scale  float32
+	Bias   float32
 }
 
 // ScalerWeights are the three layers' weights and biases (PyTorch layout).
@@ -56,15 +56,11 @@ func (op Scaler) Ref(out, in []float32, w ScalerWeights) error {
 	if len(out) < len(in) {
 		return fmt.Errorf("scaler: output holds %d of %d values", len(out), len(in))
 	}
-	var s0 float32
-	if op.SubZero {
-		s0 = op.S(w, 0)
-	}
 	const chunk = 4096
 	parallelFor((len(in)+chunk-1)/chunk, func(c int) {
 		end := min((c+1)*chunk, len(in))
 		for i := c * chunk; i < end; i++ {
-			out[i] = op.Scale*(op.S(w, in[i])-s0) + op.Bias
+			out[i] = op.Scale*(op.S(w, in[i])-op.Sub) + op.Bias
 		}
 	})
 	return nil
@@ -79,15 +75,11 @@ func (op Scaler) Record(g GPU, r *vk.Recorder, out, in, weights *vk.Buffer, off 
 	if err != nil {
 		return err
 	}
-	sub := uint32(0)
-	if op.SubZero {
-		sub = 1
-	}
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k,
 		Groups: [3]uint32{groups(count, 64), 1, 1},
 		Push: []uint32{uint32(count), uint32(off.W0), uint32(off.B0), uint32(off.W1), uint32(off.B1),
-			uint32(off.W2), uint32(off.B2), sub, f32bits(op.Scale), f32bits(op.Bias)},
+			uint32(off.W2), uint32(off.B2), f32bits(op.Sub), f32bits(op.Scale), f32bits(op.Bias)},
 		Out:   []*vk.Buffer{out},
 		In:    []*vk.Buffer{weights, in},
 		Label: "scaler",

@@ -107,7 +107,8 @@ func graph[T any](e engine[T], w *Weights, ref, dist []float32, n, h, wd int, ou
 	if err != nil {
 		return err
 	}
-	qmap, err := e.scaler(d, kernels.Scaler{Hidden: scalerHidden, SubZero: true, Scale: 1}, n*plane)
+	s0 := kernels.Scaler{Hidden: scalerHidden}.S(w.Scaler, 0)
+	qmap, err := e.scaler(d, kernels.Scaler{Hidden: scalerHidden, Sub: s0, Scale: 1}, n*plane)
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,14 @@
 // 3x3 convolution, stride 1, zero padding 1, over the channel concatenation of
 // up to three NCHW sources (so MILO's [ref, dist, mask] needs no concat pass),
 // with bias, fused activation and an optional residual added after it.
-// One invocation computes OCB output channels of one pixel.
+// One invocation computes a register tile of PX horizontally adjacent pixels
+// by OCB output channels: each weight load serves PX pixels and each input
+// load serves up to 3*OCB multiply-adds.
 #include "common.glsl"
 
 layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
 layout(constant_id = 0) const uint OCB = 8;
+layout(constant_id = 1) const uint PX = 4;
 
 layout(std430, binding = 0) writeonly buffer Out { float o[]; };
 layout(std430, binding = 1) readonly buffer Wt { float wt[]; };
@@ -24,24 +27,34 @@ layout(push_constant) uniform P {
     uint useRes;       // add res (cout channels) after the activation
 } p;
 
-float acc[OCB];
+float acc[PX][OCB];
 
-void addSource(uint src, uint cin, uint icBase, uint n, int x, int y, uint oc0, uint cinTotal) {
+float load(uint src, uint idx) {
+    if (src == 0u) return a[idx];
+    if (src == 1u) return b[idx];
+    return m[idx];
+}
+
+void addSource(uint src, uint cin, uint icBase, uint n, int x0, int y, uint oc0, uint cinTotal) {
     uint plane = p.W * p.H;
+    uint wstride = cinTotal * 9u;
     for (uint ic = 0; ic < cin; ic++) {
         uint base = (n * cin + ic) * plane;
         [[unroll]] for (int ky = 0; ky < 3; ky++) {
             int yy = y + ky - 1;
             if (yy < 0 || yy >= int(p.H)) continue;
-            [[unroll]] for (int kx = 0; kx < 3; kx++) {
-                int xx = x + kx - 1;
-                if (xx < 0 || xx >= int(p.W)) continue;
-                uint idx = base + uint(yy) * p.W + uint(xx);
-                float v = src == 0u ? a[idx] : (src == 1u ? b[idx] : m[idx]);
-                uint wi = p.wOff + (oc0 * cinTotal + icBase + ic) * 9u + uint(ky * 3 + kx);
-                uint wstride = cinTotal * 9u;
-                [[unroll]] for (uint j = 0; j < OCB; j++) {
-                    if (oc0 + j < p.cout) acc[j] += v * wt[wi + j * wstride];
+            float v[PX + 2];
+            [[unroll]] for (int i = 0; i < int(PX) + 2; i++) {
+                int xx = x0 + i - 1;
+                v[i] = (xx >= 0 && xx < int(p.W)) ? load(src, base + uint(yy) * p.W + uint(xx)) : 0.0;
+            }
+            uint wi = p.wOff + (oc0 * cinTotal + icBase + ic) * 9u + uint(ky * 3);
+            [[unroll]] for (uint j = 0; j < OCB; j++) {
+                if (oc0 + j >= p.cout) break;
+                uint wj = wi + j * wstride;
+                float w0 = wt[wj], w1 = wt[wj + 1u], w2 = wt[wj + 2u];
+                [[unroll]] for (uint q = 0; q < PX; q++) {
+                    acc[q][j] += v[q] * w0 + v[q + 1] * w1 + v[q + 2] * w2;
                 }
             }
         }
@@ -49,23 +62,29 @@ void addSource(uint src, uint cin, uint icBase, uint n, int x, int y, uint oc0, 
 }
 
 void main() {
-    uint x = gl_GlobalInvocationID.x, y = gl_GlobalInvocationID.y;
+    uint x0 = gl_GlobalInvocationID.x * PX, y = gl_GlobalInvocationID.y;
     uint blocks = (p.cout + OCB - 1u) / OCB;
     uint n = gl_GlobalInvocationID.z / blocks;
     uint oc0 = (gl_GlobalInvocationID.z % blocks) * OCB;
-    if (x >= p.W || y >= p.H || n >= p.N) return;
+    if (x0 >= p.W || y >= p.H || n >= p.N) return;
     uint cinTotal = p.ca + p.cb + p.cm;
-    [[unroll]] for (uint j = 0; j < OCB; j++) acc[j] = 0.0;
-    addSource(0u, p.ca, 0u, n, int(x), int(y), oc0, cinTotal);
-    addSource(1u, p.cb, p.ca, n, int(x), int(y), oc0, cinTotal);
-    addSource(2u, p.cm, p.ca + p.cb, n, int(x), int(y), oc0, cinTotal);
+    [[unroll]] for (uint q = 0; q < PX; q++)
+        [[unroll]] for (uint j = 0; j < OCB; j++) acc[q][j] = 0.0;
+    addSource(0u, p.ca, 0u, n, int(x0), int(y), oc0, cinTotal);
+    addSource(1u, p.cb, p.ca, n, int(x0), int(y), oc0, cinTotal);
+    addSource(2u, p.cm, p.ca + p.cb, n, int(x0), int(y), oc0, cinTotal);
     uint plane = p.W * p.H;
     [[unroll]] for (uint j = 0; j < OCB; j++) {
         uint oc = oc0 + j;
         if (oc >= p.cout) break;
-        float v = activate(acc[j] + wt[p.bOff + oc], p.act);
-        uint oi = (n * p.cout + oc) * plane + y * p.W + x;
-        if (p.useRes != 0u) v += res[oi];
-        o[oi] = v;
+        float bias = wt[p.bOff + oc];
+        [[unroll]] for (uint q = 0; q < PX; q++) {
+            uint x = x0 + q;
+            if (x >= p.W) break;
+            float v = activate(acc[q][j] + bias, p.act);
+            uint oi = (n * p.cout + oc) * plane + y * p.W + x;
+            if (p.useRes != 0u) v += res[oi];
+            o[oi] = v;
+        }
     }
 }
