@@ -79,8 +79,8 @@ func newInstance(validation bool) (*instance, error) {
 	}
 	if validation {
 		cb := &api.DebugReportCallbackCreateInfo{
-			SType: api.StructureTypeDebugReportCallbackCreateInfo,
-			Flags: api.DebugReportFlags(api.DebugReportErrorBit | api.DebugReportWarningBit | api.DebugReportPerformanceWarningBit),
+			SType:       api.StructureTypeDebugReportCallbackCreateInfo,
+			Flags:       api.DebugReportFlags(api.DebugReportErrorBit | api.DebugReportWarningBit | api.DebugReportPerformanceWarningBit),
 			PfnCallback: reportValidation,
 		}
 		var dbg api.DebugReportCallback
