@@ -43,13 +43,15 @@ type Buffer struct {
 // Handle is the underlying VkBuffer.
 func (b *Buffer) Handle() api.Buffer { return b.handle }
 
-// sizeClass rounds a request up to a power of two (at least 256 bytes) so that
-// buffers are reused across calls whose sizes differ a little.
+// sizeClass rounds a request up to one of eight classes per power of two (at
+// least 256 bytes), so that buffers are reused across calls whose sizes differ
+// a little while no more than an eighth is wasted.
 func sizeClass(n uint64) uint64 {
 	if n <= 256 {
 		return 256
 	}
-	return 1 << (64 - bits.LeadingZeros64(n-1))
+	step := max(uint64(1)<<(63-bits.LeadingZeros64(n-1))/8, 256)
+	return (n + step - 1) / step * step
 }
 
 func (c *Context) findMemType(bitsMask uint32, want api.MemoryPropertyFlagBits) (uint32, bool) {

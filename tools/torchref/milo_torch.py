@@ -66,20 +66,30 @@ def main():
     ap.add_argument("--ref", required=True)
     ap.add_argument("--dist", required=True)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     a = ap.parse_args()
+    dev = a.device
+    if dev == "auto":
+        dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.set_num_threads(os.cpu_count() or 1)
-    p = torch.load(a.weights, map_location="cpu")
-    ref, dist = load(a.ref), load(a.dist)
+    p = {k: v.to(dev) for k, v in torch.load(a.weights, map_location="cpu").items()}
+    ref, dist = load(a.ref).to(dev), load(a.dist).to(dev)
+    sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
     times = []
     with torch.inference_mode():
-        milo(p, ref[..., :64, :64], dist[..., :64, :64])  # warm-up
+        milo(p, ref, dist)  # warm-up at full size: kernels chosen, memory pooled
+        if dev == "cuda":
+            torch.cuda.reset_peak_memory_stats()
         for _ in range(a.repeat):
+            sync()
             t0 = time.perf_counter()
-            score, loss, mos = milo(p, ref, dist)
+            score, loss, mos = milo(p, ref, dist)  # .item() synchronises
             times.append((time.perf_counter() - t0) * 1000)
     print(json.dumps({
         "ms": statistics.median(times), "score": score, "loss": loss, "mos": mos,
         "threads": torch.get_num_threads(), "torch": torch.__version__,
+        "device": torch.cuda.get_device_name() + " (PyTorch CUDA fp32)" if dev == "cuda" else f"PyTorch CPU, {torch.get_num_threads()} threads",
+        "device_peak_bytes": torch.cuda.max_memory_allocated() if dev == "cuda" else 0,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }))
 

@@ -200,9 +200,6 @@ func runAll(weights, sizes string, repeat int, python, jsonOut string) error {
 			r = result{Err: err.Error()}
 		}
 		r.Backend, r.Width, r.Height, r.Repeat = "pytorch", w, h, rep
-		if r.Err == "" {
-			r.Device = fmt.Sprintf("PyTorch CPU, %d threads", r.Threads)
-		}
 		all = append(all, r)
 		for i := range all {
 			if all[i].Width == w && all[i].Height == h && all[i].Err == "" && cpuScore != 0 &&

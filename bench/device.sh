@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the MILO benchmark on a lent GPU machine through the session's device
+# tool: bin/ (built here), .gl/ (the Vulkan loader .debs, see the device
+# tool's README) and .devdata/MILO.pth travel with the call.
+set -euo pipefail
+for f in .gl/*.deb; do dpkg -x "$f" /; done
+ldconfig
+if ! ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+fi
+export XDG_RUNTIME_DIR=/tmp/xdg; mkdir -p $XDG_RUNTIME_DIR
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv || true
+bin/vkpercept devices
+bin/milobench -weights .devdata/MILO.pth -python python3 ${BENCH_ARGS:-} -json "${OUT:-/tmp}/bench.json" | tee "${OUT:-/tmp}/table.md"
