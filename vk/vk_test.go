@@ -176,7 +176,7 @@ func hasValidation() bool {
 func TestSizeClass(t *testing.T) {
 	for _, n := range []uint64{1, 255, 256, 257, 1000, 4096, 4097, 530841600, 1 << 30} {
 		c := sizeClass(n)
-		if c < n || float64(c) > float64(max(n, 256))*1.25 || sizeClass(c) != c {
+		if c < n || float64(c) > max(float64(n)*1.125, float64(n)+256) || sizeClass(c) != c {
 			t.Errorf("sizeClass(%d) = %d", n, c)
 		}
 	}
