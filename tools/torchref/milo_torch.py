@@ -67,10 +67,17 @@ def main():
     ap.add_argument("--dist", required=True)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    ap.add_argument("--tf32", action="store_true", help="let CUDA convolutions use TF32 (PyTorch's default on Ampere and later)")
     a = ap.parse_args()
     dev = a.device
     if dev == "auto":
         dev = "cuda" if torch.cuda.is_available() else "cpu"
+    if a.tf32 and dev != "cuda":
+        raise SystemExit("--tf32 needs CUDA")
+    # Strict float32 unless asked: TF32 moves the score by about 1e-3 relative.
+    torch.backends.cudnn.allow_tf32 = a.tf32
+    torch.backends.cuda.matmul.allow_tf32 = a.tf32
+    prec = "TF32" if a.tf32 else "fp32"
     torch.set_num_threads(os.cpu_count() or 1)
     p = {k: v.to(dev) for k, v in torch.load(a.weights, map_location="cpu").items()}
     ref, dist = load(a.ref).to(dev), load(a.dist).to(dev)
@@ -87,8 +94,8 @@ def main():
             times.append((time.perf_counter() - t0) * 1000)
     print(json.dumps({
         "ms": statistics.median(times), "score": score, "loss": loss, "mos": mos,
-        "threads": torch.get_num_threads(), "torch": torch.__version__,
-        "device": torch.cuda.get_device_name() + " (PyTorch CUDA fp32)" if dev == "cuda" else f"PyTorch CPU, {torch.get_num_threads()} threads",
+        "threads": torch.get_num_threads(), "torch": torch.__version__, "cuda": dev == "cuda",
+        "device": f"{torch.cuda.get_device_name()} (PyTorch CUDA {prec})" if dev == "cuda" else f"PyTorch CPU, {torch.get_num_threads()} threads",
         "device_peak_bytes": torch.cuda.max_memory_allocated() if dev == "cuda" else 0,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }))
