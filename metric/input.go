@@ -1,6 +1,7 @@
 package metric
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -104,6 +105,13 @@ func LoadLatent(path string, channels int) (Image, error) {
 	if rd.Header.Descr.Fortran {
 		return Image{}, fmt.Errorf("%s: Fortran-ordered arrays are not supported", path)
 	}
+	if t := rd.Header.Descr.Type; t != "<f4" {
+		return Image{}, fmt.Errorf("%s: latent dtype is %s; want float32 (<f4)", path, t)
+	}
+	// npyio zero-fills a short read, so check the data size against the file.
+	if err := checkNpySize(f, 4*shape[0]*shape[1]*shape[2]); err != nil {
+		return Image{}, fmt.Errorf("%s: %w", path, err)
+	}
 	var data []float32
 	if err := rd.Read(&data); err != nil {
 		return Image{}, fmt.Errorf("%s: reading latent: %w", path, err)
@@ -117,4 +125,25 @@ func LoadLatent(path string, channels int) (Image, error) {
 		}
 	}
 	return Image{C: shape[0], H: shape[1], W: shape[2], Data: data}, nil
+}
+
+// checkNpySize compares the bytes after the .npy header (which ends with the
+// first newline) with what the shape needs.
+func checkNpySize(f *os.File, want int) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	head := make([]byte, min(st.Size(), 1<<16))
+	if _, err := f.ReadAt(head, 0); err != nil {
+		return err
+	}
+	end := bytes.IndexByte(head, '\n')
+	if end < 0 {
+		return fmt.Errorf("corrupt .npy header")
+	}
+	if got := st.Size() - int64(end+1); got != int64(want) {
+		return fmt.Errorf("truncated or padded .npy: %d data bytes, the shape needs %d", got, want)
+	}
+	return nil
 }

@@ -13,14 +13,55 @@ const DeviceEnv = "VKPERCEPT_DEVICE"
 
 // DeviceInfo describes one physical device as the driver reports it.
 type DeviceInfo struct {
-	Index      int    `json:"index"`
-	Name       string `json:"name"`
-	Type       string `json:"type"`
-	APIVersion string `json:"api_version"`
-	VendorID   uint32 `json:"vendor_id"`
-	DeviceID   uint32 `json:"device_id"`
-	HasCompute bool   `json:"has_compute"`
-	Limits     Limits `json:"limits"`
+	Index      int      `json:"index"`
+	Name       string   `json:"name"`
+	Type       string   `json:"type"`
+	APIVersion string   `json:"api_version"`
+	VendorID   uint32   `json:"vendor_id"`
+	DeviceID   uint32   `json:"device_id"`
+	HasCompute bool     `json:"has_compute"`
+	Limits     Limits   `json:"limits"`
+	Features   Features `json:"features"`
+}
+
+// Features are the optional capabilities the kernel variants choose from.
+type Features struct {
+	ShaderFloat64     bool `json:"shader_float64"`
+	ShaderInt64       bool `json:"shader_int64"`
+	ShaderInt16       bool `json:"shader_int16"`
+	Storage16Bit      bool `json:"ext_16bit_storage"`       // VK_KHR_16bit_storage
+	Float16Int8       bool `json:"ext_shader_float16_int8"` // VK_KHR_shader_float16_int8
+	CooperativeMatrix bool `json:"ext_cooperative_matrix"`  // VK_KHR_ or VK_NV_cooperative_matrix
+	PushDescriptor    bool `json:"ext_push_descriptor"`     // VK_KHR_push_descriptor
+}
+
+func queryFeatures(h api.PhysicalDevice) Features {
+	var f api.PhysicalDeviceFeatures
+	api.GetPhysicalDeviceFeatures(h, &f)
+	f.Deref()
+	out := Features{ShaderFloat64: f.ShaderFloat64 == api.True, ShaderInt64: f.ShaderInt64 == api.True, ShaderInt16: f.ShaderInt16 == api.True}
+	var n uint32
+	if api.EnumerateDeviceExtensionProperties(h, "", &n, nil) != api.Success || n == 0 {
+		return out
+	}
+	props := make([]api.ExtensionProperties, n)
+	if api.EnumerateDeviceExtensionProperties(h, "", &n, props) != api.Success {
+		return out
+	}
+	for i := range props[:n] {
+		props[i].Deref()
+		switch api.ToString(props[i].ExtensionName[:]) {
+		case "VK_KHR_16bit_storage":
+			out.Storage16Bit = true
+		case "VK_KHR_shader_float16_int8":
+			out.Float16Int8 = true
+		case "VK_KHR_cooperative_matrix", "VK_NV_cooperative_matrix":
+			out.CooperativeMatrix = true
+		case "VK_KHR_push_descriptor":
+			out.PushDescriptor = true
+		}
+	}
+	return out
 }
 
 // Limits are the device limits the runtime depends on.
@@ -88,6 +129,7 @@ func enumerate(in *instance) ([]physical, error) {
 		api.GetPhysicalDeviceQueueFamilyProperties(h, &qn, nil)
 		qs := make([]api.QueueFamilyProperties, qn)
 		api.GetPhysicalDeviceQueueFamilyProperties(h, &qn, qs)
+		info.Features = queryFeatures(h)
 		phys := physical{handle: h, info: info}
 		best := -1
 		for qi := range qs {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 func cmdDevices(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
+	jsonOut := fs.Bool("json", false, "print the devices, their limits and features as JSON")
 	if _, err := parse(fs, args, 0, "no arguments"); err != nil {
 		return err
 	}
@@ -20,6 +22,10 @@ func cmdDevices(args []string, stdout io.Writer) error {
 	if len(devs) == 0 {
 		return fmt.Errorf("no Vulkan devices found")
 	}
+	if *jsonOut {
+		return json.NewEncoder(stdout).Encode(map[string]any{"devices": devs, "auto": auto})
+	}
+	asJSON := false
 	for _, d := range devs {
 		mark := " "
 		if d.Index == auto {
@@ -30,6 +36,12 @@ func cmdDevices(args []string, stdout io.Writer) error {
 			compute = " (no compute queue)"
 		}
 		fmt.Fprintf(stdout, "%s %d  %s  [%s, Vulkan %s]%s\n", mark, d.Index, d.Name, d.Type, d.APIVersion, compute)
+		if asJSON {
+			continue
+		}
+		f := d.Features
+		fmt.Fprintf(stdout, "      fp16 arithmetic ext %v, 16-bit storage %v, cooperative matrix %v, max workgroup %d, timestamps %d bits\n",
+			f.Float16Int8, f.Storage16Bit, f.CooperativeMatrix, d.Limits.MaxWorkgroupInvocations, d.Limits.TimestampValidBits)
 	}
 	fmt.Fprintf(stdout, "* = chosen by --backend auto (override with --device N or %s)\n", vk.DeviceEnv)
 	return nil

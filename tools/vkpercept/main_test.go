@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -233,4 +234,49 @@ func fill(n int, v float32) []float32 {
 		s[i] = v * float32(i%5-2)
 	}
 	return s
+}
+
+// TestMain lets a test run the command in a fresh process (for settings that
+// are fixed per process, such as which Vulkan loader is loaded).
+func TestMain(m *testing.M) {
+	if args := os.Getenv("VKPERCEPT_CLI_ARGS"); args != "" {
+		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func runFresh(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(append(os.Environ(), "VKPERCEPT_CLI_ARGS="+strings.Join(args, "\x1f")), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
+func TestNoVulkanLoader(t *testing.T) {
+	dir := t.TempDir()
+	w := randomWeightsFile(t, dir, 3)
+	a := filepath.Join(dir, "a.png")
+	writePNG(t, a, 16, 16, 0)
+	noLoader := []string{"VKPERCEPT_VULKAN_LIB=" + filepath.Join(dir, "libvulkan.so.1")}
+	code, _, errs := runFresh(t, noLoader, "milo", "--backend", "vulkan", "--weights", w, a, a)
+	if code != 1 || !strings.Contains(errs, "loader") {
+		t.Errorf("--backend vulkan without a loader: exit %d, %q", code, errs)
+	}
+	code, out, errs := runFresh(t, noLoader, "milo", "--weights", w, "--json", a, a)
+	if code != 0 || !strings.Contains(errs, "using the CPU backend") || !strings.Contains(out, `"backend":"cpu"`) {
+		t.Errorf("auto without a loader: exit %d, out %q, err %q", code, out, errs)
+	}
+	code, _, errs = runFresh(t, noLoader, "devices")
+	if code != 1 || !strings.Contains(errs, "loader") {
+		t.Errorf("devices without a loader: exit %d, %q", code, errs)
+	}
 }

@@ -1,0 +1,142 @@
+package metric
+
+import (
+	"bytes"
+	"encoding/binary"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+)
+
+func TestLoadImageFormats(t *testing.T) {
+	dir := t.TempDir()
+	src := image.NewNRGBA(image.Rect(0, 0, 3, 2))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(37 * i)
+	}
+	for i := 3; i < len(src.Pix); i += 4 {
+		src.Pix[i] = 255
+	}
+	encoders := map[string]func(*bytes.Buffer) error{
+		"a.png":  func(b *bytes.Buffer) error { return png.Encode(b, src) },
+		"a.bmp":  func(b *bytes.Buffer) error { return bmp.Encode(b, src) },
+		"a.tiff": func(b *bytes.Buffer) error { return tiff.Encode(b, src, nil) },
+	}
+	for name, enc := range encoders {
+		var buf bytes.Buffer
+		if err := enc(&buf); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, buf.Bytes(), 0o644)
+		im, err := LoadImage(p)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if im.C != 3 || im.W != 3 || im.H != 2 {
+			t.Fatalf("%s: shape %dx%dx%d", name, im.C, im.H, im.W)
+		}
+		// Pixel (1,0) green is Pix[5]; channel planes are H*W apart.
+		if got, want := im.Data[6+1], float32(src.Pix[5])/255; got != want {
+			t.Errorf("%s: green of pixel (1,0) = %g, want %g", name, got, want)
+		}
+	}
+}
+
+func TestLoadImageSixteenBitGrayAndAlpha(t *testing.T) {
+	g := image.NewGray16(image.Rect(0, 0, 2, 1))
+	g.SetGray16(0, 0, color.Gray16{Y: 65535})
+	g.SetGray16(1, 0, color.Gray16{Y: 1000})
+	im := FromImage(g)
+	if im.Data[0] != 1 || im.Data[2+1] != float32(1000.0/65535) || im.Data[4+1] != im.Data[1] {
+		t.Fatalf("16-bit gray to RGB: %v", im.Data)
+	}
+	// Alpha is ignored: a transparent pixel keeps its colour.
+	a := image.NewNRGBA(image.Rect(0, 0, 1, 1))
+	a.Pix = []uint8{200, 100, 50, 0}
+	im = FromImage(a)
+	if im.Data[0] != float32(200)/255 || im.Data[2] != float32(50)/255 {
+		t.Fatalf("alpha changed the colour: %v", im.Data)
+	}
+}
+
+func writeNpy(t *testing.T, path string, shape string, vals []float32) {
+	t.Helper()
+	hdr := "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }"
+	for (10+len(hdr)+1)%64 != 0 {
+		hdr += " "
+	}
+	hdr += "\n"
+	var b bytes.Buffer
+	b.WriteString("\x93NUMPY\x01\x00")
+	binary.Write(&b, binary.LittleEndian, uint16(len(hdr)))
+	b.WriteString(hdr)
+	binary.Write(&b, binary.LittleEndian, vals)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadLatentChecks(t *testing.T) {
+	dir := t.TempDir()
+	ok := filepath.Join(dir, "ok.npy")
+	writeNpy(t, ok, "(4, 2, 3)", make([]float32, 24))
+	if im, err := LoadLatent(ok, 4); err != nil || im.C != 4 || im.H != 2 || im.W != 3 {
+		t.Fatalf("good latent: %+v %v", im, err)
+	}
+	nan := make([]float32, 24)
+	nan[7] = float32(math.Inf(1))
+	cases := map[string]struct {
+		shape string
+		vals  []float32
+		want  string
+	}{
+		"rank.npy":  {"(4, 6)", make([]float32, 24), "rank 3"},
+		"chan.npy":  {"(3, 2, 4)", make([]float32, 24), "channels"},
+		"inf.npy":   {"(4, 2, 3)", nan, "NaN or Inf"},
+		"short.npy": {"(4, 2, 3)", make([]float32, 5), "truncated"},
+	}
+	for name, c := range cases {
+		p := filepath.Join(dir, name)
+		writeNpy(t, p, c.shape, c.vals)
+		_, err := LoadLatent(p, 4)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", name, err, c.want)
+		}
+	}
+	junk := filepath.Join(dir, "junk.npy")
+	os.WriteFile(junk, []byte("nope"), 0o644)
+	if _, err := LoadLatent(junk, 4); err == nil || !strings.Contains(err.Error(), "not a .npy") {
+		t.Errorf("junk: %v", err)
+	}
+}
+
+func TestWeightsRejectExtraTensor(t *testing.T) {
+	w := randomWeights(3, 3)
+	ts := map[string]namedTensor{}
+	for name, shape := range expectedShapes(3) {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		ts[name] = namedTensor{shape: shape, data: make([]float32, n)}
+	}
+	if _, err := fromTensors("x", ts); err != nil {
+		t.Fatal(err)
+	}
+	ts["extra.weight"] = namedTensor{shape: []int{1}, data: []float32{0}}
+	delete(ts, maskName(3, "bias"))
+	_, err := fromTensors("x", ts)
+	if err == nil || !strings.Contains(err.Error(), "unexpected extra.weight") || !strings.Contains(err.Error(), "missing "+maskName(3, "bias")) {
+		t.Fatalf("error %v", err)
+	}
+	_ = w
+}
