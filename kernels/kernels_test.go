@@ -1,34 +1,18 @@
 package kernels
 
 import (
-	"fmt"
 	"math"
 	"math/rand"
-	"os"
 	"testing"
 
+	"github.com/vkpercept/vkpercept/internal/vktest"
 	"github.com/vkpercept/vkpercept/vk"
 )
 
 var gpu GPU
 
 func TestMain(m *testing.M) {
-	ctx, err := vk.Open(vk.Options{Device: -1})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "kernels tests need a Vulkan device (lavapipe will do):", err)
-		os.Exit(1)
-	}
-	gpu = GPU{Ctx: ctx}
-	code := m.Run()
-	if msgs := ctx.ValidationMessages(); len(msgs) > 0 {
-		fmt.Fprintf(os.Stderr, "validation layer reported %d messages:\n", len(msgs))
-		for _, m := range msgs {
-			fmt.Fprintln(os.Stderr, " ", m)
-		}
-		code = 1
-	}
-	ctx.Close()
-	os.Exit(code)
+	vktest.Main(m, func(c *vk.Context) { gpu = GPU{Ctx: c} })
 }
 
 func randVec(rng *rand.Rand, n int, lo, hi float32) []float32 {

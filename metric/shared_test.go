@@ -2,13 +2,13 @@ package metric
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/sbinet/npyio"
 
+	"github.com/vkpercept/vkpercept/internal/vktest"
 	"github.com/vkpercept/vkpercept/vk"
 )
 
@@ -18,22 +18,7 @@ const sharedEnv = "VKPERCEPT_SHARED"
 var testCtx *vk.Context
 
 func TestMain(m *testing.M) {
-	ctx, err := vk.Open(vk.Options{Device: -1})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "metric tests need a Vulkan device (lavapipe will do):", err)
-		os.Exit(1)
-	}
-	testCtx = ctx
-	code := m.Run()
-	if msgs := ctx.ValidationMessages(); len(msgs) > 0 {
-		fmt.Fprintf(os.Stderr, "validation layer reported %d messages:\n", len(msgs))
-		for _, m := range msgs {
-			fmt.Fprintln(os.Stderr, " ", m)
-		}
-		code = 1
-	}
-	ctx.Close()
-	os.Exit(code)
+	vktest.Main(m, func(c *vk.Context) { testCtx = c })
 }
 
 // sharedPath finds a file under ../shared (beside the repository root) or

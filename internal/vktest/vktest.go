@@ -1,0 +1,31 @@
+// Package vktest runs a package's tests on one Vulkan context (lavapipe will
+// do) and fails the run when the validation layer reported anything.
+package vktest
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+// Main opens the context, hands it to use, runs the tests and exits.
+func Main(m *testing.M, use func(*vk.Context)) {
+	ctx, err := vk.Open(vk.Options{Device: -1})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "these tests need a Vulkan device (lavapipe will do):", err)
+		os.Exit(1)
+	}
+	use(ctx)
+	code := m.Run()
+	if msgs := ctx.ValidationMessages(); len(msgs) > 0 {
+		fmt.Fprintf(os.Stderr, "validation layer reported %d messages:\n", len(msgs))
+		for _, msg := range msgs {
+			fmt.Fprintln(os.Stderr, " ", msg)
+		}
+		code = 1
+	}
+	ctx.Close()
+	os.Exit(code)
+}
