@@ -90,7 +90,7 @@ func TestUpsample2MatchesReference(t *testing.T) {
 					src, dst := upload(t, r, in), scratch(t, len(want))
 					return dst, Upsample2{}.Record(gpu, r, dst, src, planes, h, w, oh, ow)
 				})
-				closeTo(t, "upsample2", got, want, 4e-6, 1e-6) // drivers may contract to FMA
+				closeTo(t, "upsample2", got, want, 1e-6, 1e-6)
 			})
 		}
 	}

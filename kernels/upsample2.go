@@ -11,18 +11,17 @@ import (
 // by one where the finer pyramid level has an odd size).
 type Upsample2 struct{}
 
-// coord gives the two source taps and the weight of the second, in float32
+// upScale is align_corners' (in-1)/(out-1) for out = 2in, rounded to float32.
+func upScale(inN int) float32 { return float32(inN-1) / float32(2*inN-1) }
+
+// upCoord gives the two source taps and the weight of the second, in float32
 // arithmetic as PyTorch's CPU kernel computes them.
 func upCoord(d, inN int) (int, int, float32) {
 	upN := 2 * inN
 	if d > upN-1 {
 		d = upN - 1
 	}
-	var scale float32
-	if inN > 1 {
-		scale = float32(inN-1) / float32(upN-1)
-	}
-	s := scale * float32(d)
+	s := upScale(inN) * float32(d)
 	i0 := int(s)
 	if i0 > inN-1 {
 		i0 = inN - 1
@@ -70,9 +69,10 @@ func (Upsample2) Record(g GPU, r *vk.Recorder, out, in *vk.Buffer, planes, inH, 
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k,
 		Groups: [3]uint32{groups(outW, 16), groups(outH, 16), uint32(planes)},
-		Push:   []uint32{uint32(inW), uint32(inH), uint32(outW), uint32(outH), uint32(planes)},
-		Out:    []*vk.Buffer{out},
-		In:     []*vk.Buffer{in},
-		Label:  fmt.Sprintf("upsample2 %dx%d", outW, outH),
+		Push: []uint32{uint32(inW), uint32(inH), uint32(outW), uint32(outH), uint32(planes),
+			f32bits(upScale(inW)), f32bits(upScale(inH))},
+		Out:   []*vk.Buffer{out},
+		In:    []*vk.Buffer{in},
+		Label: fmt.Sprintf("upsample2 %dx%d", outW, outH),
 	})
 }
