@@ -27,6 +27,10 @@ var Variants = []Variant{
 	{Name: "maskdiff_f32", Source: "maskdiff.comp", Bindings: 4},
 	{Name: "scaler_f32", Source: "scaler.comp", Bindings: 3},
 	{Name: "reduce_sum_f32", Source: "reduce_sum.comp", Bindings: 2},
+	{Name: "philox_raw_u32", Source: "philox_raw.comp", Bindings: 1},
+	{Name: "iem_path_f32", Source: "iem_path.comp", Bindings: 8},
+	{Name: "iem_stats_f32", Source: "iem_stats.comp", Bindings: 5},
+	{Name: "den_pixel_f32", Source: "den_pixel.comp", Bindings: 3},
 }
 
 // Lookup returns a variant and its SPIR-V.
