@@ -75,8 +75,8 @@ func TestNoiseIsStandardNormal(t *testing.T) {
 	mean, vari := s1/n, s2/n-(s1/n)*(s1/n)
 	tol := 5 / math.Sqrt(n) // five standard errors
 	checks := []struct {
-		name       string
-		got, want  float64
+		name      string
+		got, want float64
 		tolerance float64
 	}{
 		{"mean", mean, 0, tol},

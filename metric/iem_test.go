@@ -30,7 +30,7 @@ type iemCase struct {
 
 type iemDoc struct {
 	Priors struct {
-		Gauss struct{ Mu, V float64 } `json:"gauss"`
+		Gauss struct{ Mu, V float64 }      `json:"gauss"`
 		GMM   struct{ W, Mu, V []float64 } `json:"gmm"`
 	} `json:"priors"`
 	Cases []iemCase `json:"cases"`
