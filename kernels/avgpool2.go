@@ -19,7 +19,7 @@ func (op AvgPool2) Ref(out, in []float32, planes, h, w int) error {
 	if len(in) < planes*h*w || len(out) < planes*oh*ow {
 		return fmt.Errorf("avgpool2: buffers too small for %d planes of %dx%d", planes, w, h)
 	}
-	parallelFor(planes, func(c int) {
+	ParallelFor(planes, func(c int) {
 		src := in[c*h*w:]
 		dst := out[c*oh*ow:]
 		for y := 0; y < oh; y++ {

@@ -42,7 +42,7 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 		return fmt.Errorf("conv3x3: residual holds %d floats, need %d", len(res), n*op.Out*plane)
 	}
 	// One task per (image, output channel, row): the row accumulator stays in cache.
-	parallelFor(n*op.Out*h, func(t int) {
+	ParallelFor(n*op.Out*h, func(t int) {
 		y := t % h
 		oc := (t / h) % op.Out
 		b := t / (h * op.Out)

@@ -154,21 +154,40 @@ func (p PixelPrior) Check() error {
 }
 
 // Denoise is the reference posterior mean at one value, in float64.
-func (p PixelPrior) Denoise(y, sigma float64) float64 {
+func (p PixelPrior) Denoise(y, sigma float64) float64 { return p.At(sigma).Mean(y) }
+
+// PixelPosterior is a PixelPrior at one noise level, with the per-level
+// constants hoisted out of the per-value work.
+type PixelPosterior struct {
+	m                   int
+	logc, inv, gain, mu [4]float64
+}
+
+// At prepares the posterior for noise std sigma.
+func (p PixelPrior) At(sigma float64) PixelPosterior {
 	s2 := sigma * sigma
-	var logr, post [4]float64
-	top := math.Inf(-1)
+	q := PixelPosterior{m: len(p.W)}
 	for m := range p.W {
 		v := p.V[m] + s2
-		d := y - p.Mu[m]
-		logr[m] = math.Log(p.W[m]) - 0.5*math.Log(v) - 0.5*d*d/v
-		post[m] = p.Mu[m] + p.V[m]/v*d
+		q.logc[m] = math.Log(p.W[m]) - 0.5*math.Log(v)
+		q.inv[m], q.gain[m], q.mu[m] = 0.5/v, p.V[m]/v, p.Mu[m]
+	}
+	return q
+}
+
+// Mean is the posterior mean of x given y.
+func (q PixelPosterior) Mean(y float64) float64 {
+	var logr [4]float64
+	top := math.Inf(-1)
+	for m := 0; m < q.m; m++ {
+		d := y - q.mu[m]
+		logr[m] = q.logc[m] - q.inv[m]*d*d
 		top = math.Max(top, logr[m])
 	}
 	var num, den float64
-	for m := range p.W {
+	for m := 0; m < q.m; m++ {
 		r := math.Exp(logr[m] - top)
-		num += r * post[m]
+		num += r * (q.mu[m] + q.gain[m]*(y-q.mu[m]))
 		den += r
 	}
 	return num / den

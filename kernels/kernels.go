@@ -66,9 +66,9 @@ func groups(n, size int) uint32 { return uint32((n + size - 1) / size) }
 
 func f32bits(v float32) uint32 { return math.Float32bits(v) }
 
-// parallelFor runs body(i) for i in [0,n) on all cores. Every index is done by
+// ParallelFor runs body(i) for i in [0,n) on all cores. Every index is done by
 // exactly one goroutine in a fixed order, so results do not depend on the core count.
-func parallelFor(n int, body func(i int)) {
+func ParallelFor(n int, body func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
 	if workers > n {
 		workers = n

@@ -52,3 +52,10 @@ func Normal4(w [4]uint32) [4]float64 {
 func NoiseAt(seed uint64, e int, k, stream uint32) float64 {
 	return Normal4(Philox4x32(NoiseCounter(e, k, stream), NoiseKey(seed)))[e%4]
 }
+
+// NoiseBlock writes the standard normals of elements [4b, 4b+4) of a stream at
+// step k into dst (which may be shorter at the end): one Philox call for four.
+func NoiseBlock(dst []float64, seed uint64, b int, k, stream uint32) {
+	v := Normal4(Philox4x32(NoiseCounter(4*b, k, stream), NoiseKey(seed)))
+	copy(dst, v[:])
+}

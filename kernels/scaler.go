@@ -57,7 +57,7 @@ func (op Scaler) Ref(out, in []float32, w ScalerWeights) error {
 		return fmt.Errorf("scaler: output holds %d of %d values", len(out), len(in))
 	}
 	const chunk = 4096
-	parallelFor((len(in)+chunk-1)/chunk, func(c int) {
+	ParallelFor((len(in)+chunk-1)/chunk, func(c int) {
 		end := min((c+1)*chunk, len(in))
 		for i := c * chunk; i < end; i++ {
 			out[i] = op.Scale*(op.S(w, in[i])-op.Sub) + op.Bias

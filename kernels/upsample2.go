@@ -41,7 +41,7 @@ func (Upsample2) Ref(out, in []float32, planes, inH, inW, outH, outW int) error 
 	if len(in) < planes*inH*inW || len(out) < planes*outH*outW {
 		return fmt.Errorf("upsample2: buffers too small for %d planes", planes)
 	}
-	parallelFor(planes, func(c int) {
+	ParallelFor(planes, func(c int) {
 		src := in[c*inH*inW:]
 		dst := out[c*outH*outW:]
 		for y := 0; y < outH; y++ {

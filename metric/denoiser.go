@@ -7,6 +7,18 @@ import (
 	"github.com/vkpercept/vkpercept/vk"
 )
 
+// DefaultDenoiser is the denoiser vkpercept iem uses unless told otherwise.
+const DefaultDenoiser = "gmm"
+
+// Denoisers returns the built-in closed-form denoisers by name. The per-pixel
+// priors are those of the golden vectors (../shared/iem/golden), for data in [-1,1].
+func Denoisers() map[string]Denoiser {
+	return map[string]Denoiser{
+		"gauss": GaussDenoiser(0.1, 0.25),
+		"gmm":   GMMDenoiser([]float64{0.3, 0.7}, []float64{-0.6, 0.4}, []float64{0.02, 0.08}),
+	}
+}
+
 // Denoiser is what IEM needs from a denoiser: a batch of noisy images with
 // their noise levels in, posterior-mean estimates out, on the CPU (float64)
 // and recorded on the device (float32). Learned networks implement the same.
@@ -47,11 +59,15 @@ func (d PixelDenoiser) DenoiseCPU(out, in []float64, sigmas []float64, s kernels
 	if len(sigmas) != s.N || len(in) < s.N*numel || len(out) < s.N*numel {
 		return fmt.Errorf("%s denoiser: %d sigmas and %d values for %d images of %d", d.Label, len(sigmas), len(in), s.N, numel)
 	}
-	for j := 0; j < s.N; j++ {
-		for i := j * numel; i < (j+1)*numel; i++ {
-			out[i] = d.Prior.Denoise(in[i], sigmas[j])
+	const chunk = 4096
+	per := (numel + chunk - 1) / chunk
+	kernels.ParallelFor(s.N*per, func(t int) {
+		j, c := t/per, t%per
+		q := d.Prior.At(sigmas[j])
+		for i := j*numel + c*chunk; i < j*numel+min((c+1)*chunk, numel); i++ {
+			out[i] = q.Mean(in[i])
 		}
-	}
+	})
 	return nil
 }
 

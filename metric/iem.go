@@ -157,33 +157,40 @@ func (m *IEM) Evaluate(x1, x2 Tensor64, opt IEMOptions) (*Trajectory, error) {
 	return t, nil
 }
 
-// cpuSums runs the integration in float64, one noise level at a time.
+// cpuSums runs the integration in float64, one noise level at a time, in
+// parallel over blocks of elements (each value is computed by one goroutine in
+// a fixed order, so the result does not depend on the core count).
 func (m *IEM) cpuSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions) ([]float64, error) {
 	n := len(x1.Data)
 	w := make([]float64, n)
 	dw := make([]float64, n)
 	y := make([]float64, 2*n)
 	den := make([]float64, 2*n)
-	for e := range w {
-		if opt.Path != nil {
-			w[e] = opt.Path.W0[e]
-		} else {
-			w[e] = math.Sqrt(g.Gamma[0]) * kernels.NoiseAt(opt.Seed, e, 0, 0)
-		}
+	blocks := (n + 3) / 4
+	noise := func(dst []float64, k, stream uint32, scale float64) {
+		kernels.ParallelFor(blocks, func(b int) {
+			seg := dst[4*b : min(4*b+4, n)]
+			kernels.NoiseBlock(seg, opt.Seed, b, k, stream)
+			for i := range seg {
+				seg[i] *= scale
+			}
+		})
+	}
+	if opt.Path != nil {
+		copy(w, opt.Path.W0)
+	} else {
+		noise(w, 0, 0, math.Sqrt(g.Gamma[0]))
 	}
 	shape := kernels.Shape{N: 2, C: x1.C, H: x1.H, W: x1.W}
 	sums := make([]float64, 3*g.Steps())
-	terms := make([][]float64, 3)
-	for i := range terms {
-		terms[i] = make([]float64, n)
-	}
+	terms := [3][]float64{make([]float64, n), make([]float64, n), make([]float64, n)}
 	for k := 0; k < g.Steps(); k++ {
+		if opt.Path != nil {
+			copy(dw, opt.Path.DW[k])
+		} else {
+			noise(dw, uint32(k), 1, math.Sqrt(g.DGamma[k]))
+		}
 		for e := range w {
-			if opt.Path != nil {
-				dw[e] = opt.Path.DW[k][e]
-			} else {
-				dw[e] = math.Sqrt(g.DGamma[k]) * kernels.NoiseAt(opt.Seed, e, uint32(k), 1)
-			}
 			shift := w[e] / g.Gamma[k]
 			y[e], y[n+e] = x1.Data[e]+shift, x2.Data[e]+shift
 		}

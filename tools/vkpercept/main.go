@@ -1,6 +1,7 @@
 // Command vkpercept scores image quality with perceptual metrics on Vulkan.
 //
 //	vkpercept milo [flags] REF DIST   score a pair with MILO
+//	vkpercept iem [flags] REF DIST    the information-estimation metric
 //	vkpercept devices                 list Vulkan devices
 //	vkpercept convert IN.pth OUT.safetensors
 package main
@@ -17,6 +18,7 @@ const usage = `usage: vkpercept <command> [flags] [args]
 
 commands:
   milo      score a reference/distorted pair with MILO
+  iem       the information-estimation metric between two images
   devices   list the Vulkan devices and the one "auto" picks
   convert   convert MILO weights (.pth or safetensors) to safetensors
 
@@ -39,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "milo":
 		err = cmdMilo(args[1:], stdout, stderr)
+	case "iem":
+		err = cmdIEM(args[1:], stdout, stderr)
 	case "devices":
 		err = cmdDevices(args[1:], stdout)
 	case "convert":

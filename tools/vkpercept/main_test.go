@@ -280,3 +280,52 @@ func TestNoVulkanLoader(t *testing.T) {
 		t.Errorf("devices without a loader: exit %d, %q", code, errs)
 	}
 }
+
+func TestIEMCommand(t *testing.T) {
+	dir := t.TempDir()
+	a, b, c := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png"), filepath.Join(dir, "c.png")
+	writePNG(t, a, 20, 12, 10)
+	writePNG(t, b, 20, 12, 60)
+	writePNG(t, c, 21, 12, 60)
+	var got [2]float64
+	for i, backend := range []string{"cpu", "vulkan"} {
+		code, out, errs := runCLI(t, "iem", "--json", "--backend", backend, "--steps", "16", a, b)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", backend, code, errs)
+		}
+		var rep map[string]any
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("not JSON: %q", out)
+		}
+		for _, k := range []string{"iem", "variant", "steps", "sigma_min", "sigma_max", "seed", "denoiser", "backend", "ms"} {
+			if _, ok := rep[k]; !ok {
+				t.Errorf("JSON lacks %q", k)
+			}
+		}
+		if rep["steps"].(float64) != 16 || rep["sigma_min"].(float64) != 1 || rep["sigma_max"].(float64) != 1000 || rep["seed"].(float64) != 42 || rep["backend"] != backend {
+			t.Errorf("report %v", rep)
+		}
+		got[i] = rep["iem"].(float64)
+	}
+	if got[0] <= 0 || math.Abs(got[0]-got[1]) > 1e-4*got[0] {
+		t.Errorf("cpu %g, vulkan %g", got[0], got[1])
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"iem", a, c}, 1, "size mismatch"},
+		{[]string{"iem", "--steps", "0", a, b}, 1, "steps"},
+		{[]string{"iem", "--sigma-min", "0", a, b}, 1, "sigma_min"},
+		{[]string{"iem", "--sigma-min", "2000", a, b}, 1, "sigma_min"},
+		{[]string{"iem", "--denoiser", "bm3d", a, b}, 2, "unknown denoiser"},
+		{[]string{"iem", "--variant", "cubic", a, b}, 2, "--variant"},
+		{[]string{"iem", "--weights", "x.pth", a, b}, 1, "not supported"},
+	} {
+		code, _, errs := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, %q; want %d mentioning %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+}

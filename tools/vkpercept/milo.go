@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/vkpercept/vkpercept/metric"
-	"github.com/vkpercept/vkpercept/vk"
 )
 
 // WeightsEnv names the MILO checkpoint when --weights is not given.
@@ -74,19 +73,12 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	var ctx *vk.Context
-	devName := "cpu"
-	if *backend != "cpu" {
-		ctx, err = vk.Open(vk.Options{Device: *device})
-		switch {
-		case err != nil && *backend == "vulkan":
-			return err
-		case err != nil:
-			fmt.Fprintf(stderr, "vkpercept: Vulkan unavailable (%v); using the CPU backend\n", err)
-		default:
-			defer ctx.Close()
-			devName = ctx.Info().Name
-		}
+	ctx, devName, err := openBackend(*backend, *device, stderr)
+	if err != nil {
+		return err
+	}
+	if ctx != nil {
+		defer ctx.Close()
 	}
 	m, err := metric.NewMILO(w, ctx)
 	if err != nil {
