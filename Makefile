@@ -39,8 +39,8 @@ test-validation:
 	VKPERCEPT_VALIDATION=1 $(GO) test -count=1 -timeout 30m ./...
 
 bench: build
-	$(GO) build -o bin/milobench ./bench/cmd/milobench
-	./bin/milobench $(BENCHFLAGS)
+	$(GO) build -o bin/vkbench ./bench/cmd/vkbench
+	./bin/vkbench $(BENCHFLAGS)
 
 clean:
 	rm -rf bin

@@ -11,4 +11,4 @@ fi
 export XDG_RUNTIME_DIR=/tmp/xdg; mkdir -p $XDG_RUNTIME_DIR
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv || true
 bin/vkpercept devices
-bin/milobench -weights .devdata/MILO.pth -python python3 ${BENCH_ARGS:-} -json "${OUT:-/tmp}/bench.json" | tee "${OUT:-/tmp}/table.md"
+bin/vkbench -weights .devdata/MILO.pth -python python3 ${BENCH_ARGS:-} -json "${OUT:-/tmp}/bench.json" | tee "${OUT:-/tmp}/table.md"

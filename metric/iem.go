@@ -3,6 +3,7 @@ package metric
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/vkpercept/vkpercept/kernels"
 	"github.com/vkpercept/vkpercept/vk"
@@ -38,6 +39,8 @@ type IEMOptions struct {
 	// MemoryBudget bounds the device bytes of one batch of noise levels
 	// (noisy inputs, denoised outputs and increments); 0 means 256 MiB.
 	MemoryBudget int64
+	// Profile times the denoiser apart from the rest (device timestamps on Vulkan).
+	Profile bool
 }
 
 // Trajectory holds IEM's per-step quantities; every variant derives from it.
@@ -46,6 +49,8 @@ type Trajectory struct {
 	DQV   []float64 // dqv_k = |eps1 - eps2|^2 dgamma_k
 	Z     []float64 // z_k = sum_{j<k} dz_j
 	Alpha float64   // 1/numel
+	// With Profile: time in the denoiser and in the whole integration.
+	DenoiserNs, TotalNs float64
 }
 
 // Standard is sqrt(sum dqv).
@@ -138,16 +143,16 @@ func (m *IEM) Evaluate(x1, x2 Tensor64, opt IEMOptions) (*Trajectory, error) {
 		return nil, err
 	}
 	n := x1.C * x1.H * x1.W
+	t := &Trajectory{Sigma: g.Sigma, DQV: make([]float64, g.Steps()), Z: make([]float64, g.Steps()), Alpha: 1 / float64(n)}
 	var sums []float64 // per step: sum (e1-e2)^2, sum e1^2-e2^2, sum (e1-e2) dw
 	if m.ctx == nil {
-		sums, err = m.cpuSums(x1, x2, g, opt)
+		sums, err = m.cpuSums(x1, x2, g, opt, t)
 	} else {
-		sums, err = m.vulkanSums(x1, x2, g, opt)
+		sums, err = m.vulkanSums(x1, x2, g, opt, t)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("iem (%s denoiser): %w", m.den.Name(), err)
 	}
-	t := &Trajectory{Sigma: g.Sigma, DQV: make([]float64, g.Steps()), Z: make([]float64, g.Steps()), Alpha: 1 / float64(n)}
 	z := 0.0
 	for k := range t.DQV {
 		t.DQV[k] = sums[3*k] * g.DGamma[k]
@@ -160,7 +165,8 @@ func (m *IEM) Evaluate(x1, x2 Tensor64, opt IEMOptions) (*Trajectory, error) {
 // cpuSums runs the integration in float64, one noise level at a time, in
 // parallel over blocks of elements (each value is computed by one goroutine in
 // a fixed order, so the result does not depend on the core count).
-func (m *IEM) cpuSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions) ([]float64, error) {
+func (m *IEM) cpuSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions, t *Trajectory) ([]float64, error) {
+	start := time.Now()
 	n := len(x1.Data)
 	w := make([]float64, n)
 	dw := make([]float64, n)
@@ -194,9 +200,11 @@ func (m *IEM) cpuSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions) ([]flo
 			shift := w[e] / g.Gamma[k]
 			y[e], y[n+e] = x1.Data[e]+shift, x2.Data[e]+shift
 		}
+		t0 := time.Now()
 		if err := m.den.DenoiseCPU(den, y, []float64{g.Sigma[k], g.Sigma[k]}, shape); err != nil {
 			return nil, err
 		}
+		t.DenoiserNs += float64(time.Since(t0).Nanoseconds())
 		for e := range w {
 			e1, e2 := x1.Data[e]-den[e], x2.Data[e]-den[n+e]
 			d := e1 - e2
@@ -207,6 +215,7 @@ func (m *IEM) cpuSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions) ([]flo
 			sums[3*k+i] = pairwise64(terms[i])
 		}
 	}
+	t.TotalNs = float64(time.Since(start).Nanoseconds())
 	return sums, nil
 }
 

@@ -1,6 +1,8 @@
 package metric
 
 import (
+	"strings"
+
 	"github.com/vkpercept/vkpercept/kernels"
 	"github.com/vkpercept/vkpercept/vk"
 )
@@ -19,12 +21,12 @@ func iemBatch(numel, steps int, budget int64) int {
 
 // vulkanSums records every batch of noise levels into one submission and
 // reads back only the 3 sums per level.
-func (m *IEM) vulkanSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions) ([]float64, error) {
+func (m *IEM) vulkanSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions, t *Trajectory) ([]float64, error) {
 	n := len(x1.Data)
 	K := g.Steps()
 	B := iemBatch(n, K, opt.MemoryBudget)
 	gpu := kernels.GPU{Ctx: m.ctx}
-	r, err := m.ctx.Begin(false)
+	r, err := m.ctx.Begin(opt.Profile)
 	if err != nil {
 		return nil, err
 	}
@@ -99,8 +101,15 @@ func (m *IEM) vulkanSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions) ([]
 		r.Abort()
 		return nil, err
 	}
-	if _, err := r.Submit(); err != nil {
+	timings, err := r.Submit()
+	if err != nil {
 		return nil, err
+	}
+	for _, tm := range timings {
+		t.TotalNs += tm.Ns
+		if strings.HasPrefix(tm.Label, "denoise") {
+			t.DenoiserNs += tm.Ns
+		}
 	}
 	res := make([]float64, len(out))
 	for i, v := range out {

@@ -1,7 +1,9 @@
-// Command milobench times MILO per pair on the Vulkan backend, the CPU
-// backend and a PyTorch peer (tools/torchref, Debian's python3-torch) on the
-// same machine, each configuration in its own process so that peak memory is
-// its own. Every run's score is checked against the CPU reference.
+// Command vkbench times the metrics per pair. MILO: on the Vulkan backend,
+// the CPU backend and a PyTorch peer (tools/torchref, Debian's python3-torch)
+// on the same machine. IEM: Vulkan against the CPU backend, with the share of
+// time spent in the denoiser. Each configuration runs in its own process so
+// that peak memory is its own, and every score is checked against the CPU
+// backend's.
 package main
 
 import (
@@ -40,16 +42,22 @@ type result struct {
 	Threads    int     `json:"threads,omitempty"`
 	CUDA       bool    `json:"cuda,omitempty"`
 	Tol        float64 `json:"-"` // relative score tolerance against the CPU reference
+	Metric     string  `json:"metric"`
+	Steps      int     `json:"steps,omitempty"`
+	DenoiserFr float64 `json:"denoiser_fraction,omitempty"`
 }
 
 func main() {
-	child := flag.String("child", "", "internal: run one backend (vulkan|cpu) on -ref/-dist")
+	child := flag.String("child", "", "internal: run one configuration (milo-vulkan, milo-cpu, iem-vulkan, iem-cpu)")
 	ref := flag.String("ref", "", "internal")
 	dist := flag.String("dist", "", "internal")
 	repeat := flag.Int("repeat", 0, "timed runs per configuration (default 3, 1 at 1080p and above)")
-	sizes := flag.String("sizes", "512x384,1920x1080", "comma-separated WxH list")
+	metrics := flag.String("metrics", "milo,iem", "which metrics to time")
+	sizes := flag.String("sizes", "512x384,1920x1080", "MILO: comma-separated WxH list")
+	iemSizes := flag.String("iem-sizes", "256x256,512x512", "IEM: comma-separated WxH list")
+	iemSteps := flag.Int("iem-steps", 64, "IEM: noise levels")
 	weights := flag.String("weights", "", "MILO.pth (default $VKPERCEPT_MILO_WEIGHTS or ../shared/milo/weights/MILO.pth)")
-	python := flag.String("python", "/usr/bin/python3", "Python with torch for the peer")
+	python := flag.String("python", "/usr/bin/python3", "Python with torch for the PyTorch peer")
 	jsonOut := flag.String("json", "", "also write the results as JSON here")
 	flag.Parse()
 	w := *weights
@@ -60,13 +68,36 @@ func main() {
 		w = "../shared/milo/weights/MILO.pth"
 	}
 	var err error
-	if *child != "" {
-		err = runChild(*child, w, *ref, *dist, max(*repeat, 1))
-	} else {
-		err = runAll(w, *sizes, *repeat, *python, *jsonOut)
+	switch {
+	case strings.HasPrefix(*child, "milo-"):
+		err = runChild(strings.TrimPrefix(*child, "milo-"), w, *ref, *dist, max(*repeat, 1))
+	case strings.HasPrefix(*child, "iem-"):
+		err = runIEMChild(strings.TrimPrefix(*child, "iem-"), *ref, *dist, *iemSteps, max(*repeat, 1))
+	case *child != "":
+		err = fmt.Errorf("unknown -child %q", *child)
+	default:
+		var all []result
+		if strings.Contains(*metrics, "milo") {
+			var rows []result
+			if rows, err = runAll(w, *sizes, *repeat, *python); err == nil {
+				printTable(rows)
+				all = append(all, rows...)
+			}
+		}
+		if err == nil && strings.Contains(*metrics, "iem") {
+			var rows []result
+			if rows, err = runIEMAll(*iemSizes, *iemSteps, *repeat); err == nil {
+				printIEMTable(rows, *iemSteps)
+				all = append(all, rows...)
+			}
+		}
+		if err == nil && *jsonOut != "" {
+			data, _ := json.MarshalIndent(all, "", "  ")
+			err = os.WriteFile(*jsonOut, data, 0o644)
+		}
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "milobench:", err)
+		fmt.Fprintln(os.Stderr, "vkbench:", err)
 		os.Exit(1)
 	}
 }
@@ -122,7 +153,7 @@ func runChild(backend, weights, refPath, distPath string, repeat int) error {
 		times = append(times, float64(time.Since(t0).Microseconds())/1000)
 	}
 	sort.Float64s(times)
-	r := result{Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Ms: times[len(times)/2], Score: res.Score, Repeat: repeat}
+	r := result{Metric: "milo", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Ms: times[len(times)/2], Score: res.Score, Repeat: repeat}
 	if ctx != nil {
 		r.DevicePeak = ctx.Stats().PeakBytes
 	}
@@ -147,21 +178,21 @@ func spawn(name string, args ...string) (result, error) {
 	return r, nil
 }
 
-func runAll(weights, sizes string, repeat int, python, jsonOut string) error {
+func runAll(weights, sizes string, repeat int, python string) ([]result, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	tmp, err := os.MkdirTemp("", "milobench")
+	tmp, err := os.MkdirTemp("", "vkbench")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	var all []result
 	for _, sz := range strings.Split(sizes, ",") {
 		var w, h int
 		if _, err := fmt.Sscanf(sz, "%dx%d", &w, &h); err != nil {
-			return fmt.Errorf("size %q: want WxH", sz)
+			return nil, fmt.Errorf("size %q: want WxH", sz)
 		}
 		rep := repeat
 		if rep == 0 {
@@ -170,24 +201,14 @@ func runAll(weights, sizes string, repeat int, python, jsonOut string) error {
 				rep = 1
 			}
 		}
-		refImg, distImg := bench.Pair(w, h)
-		refPath, distPath := filepath.Join(tmp, sz+"_ref.png"), filepath.Join(tmp, sz+"_dist.png")
-		for _, f := range []struct {
-			path string
-			img  *image.NRGBA
-		}{{refPath, refImg}, {distPath, distImg}} {
-			var buf bytes.Buffer
-			if err := png.Encode(&buf, f.img); err != nil {
-				return err
-			}
-			if err := os.WriteFile(f.path, buf.Bytes(), 0o644); err != nil {
-				return err
-			}
+		refPath, distPath, err := writePair(tmp, w, h)
+		if err != nil {
+			return nil, err
 		}
 		var cpuScore float64
 		for _, backend := range []string{"cpu", "vulkan"} {
-			fmt.Fprintf(os.Stderr, "milobench: %s %s ...\n", backend, sz)
-			r, err := spawn(self, "-child", backend, "-weights", weights, "-ref", refPath, "-dist", distPath, "-repeat", fmt.Sprint(rep))
+			fmt.Fprintf(os.Stderr, "vkbench: %s %s ...\n", backend, sz)
+			r, err := spawn(self, "-child", "milo-"+backend, "-weights", weights, "-ref", refPath, "-dist", distPath, "-repeat", fmt.Sprint(rep))
 			if err != nil {
 				r = result{Backend: backend, Width: w, Height: h, Err: err.Error()}
 			}
@@ -204,7 +225,7 @@ func runAll(weights, sizes string, repeat int, python, jsonOut string) error {
 			if len(extra) > 0 {
 				name = "pytorch-tf32"
 			}
-			fmt.Fprintf(os.Stderr, "milobench: %s %s ...\n", name, sz)
+			fmt.Fprintf(os.Stderr, "vkbench: %s %s ...\n", name, sz)
 			args := append([]string{"tools/torchref/milo_torch.py", "--weights", weights, "--ref", refPath, "--dist", distPath, "--repeat", fmt.Sprint(rep)}, extra...)
 			r, err := spawn(python, args...)
 			if err != nil {
@@ -226,12 +247,7 @@ func runAll(weights, sizes string, repeat int, python, jsonOut string) error {
 			}
 		}
 	}
-	printTable(all)
-	if jsonOut != "" {
-		data, _ := json.MarshalIndent(all, "", "  ")
-		return os.WriteFile(jsonOut, data, 0o644)
-	}
-	return nil
+	return all, nil
 }
 
 func mb(b uint64) string {
@@ -263,4 +279,20 @@ func printTable(all []result) {
 		fmt.Printf("| %s | %s | %s | %.0f | %s | %.6f | %s | %s |\n", size, r.Backend, r.Device, r.Ms, ratio, r.Score, mb(r.HostPeak), mb(r.DevicePeak))
 	}
 	fmt.Printf("\n'vs PyTorch' is PyTorch's time over this row's (above 1 = faster than PyTorch). Median of the timed runs, after a warm-up.\n")
+}
+
+// writePair renders bench.Pair(w, h) into dir as two PNG files.
+func writePair(dir string, w, h int) (string, string, error) {
+	ref, dist := bench.Pair(w, h)
+	paths := [2]string{filepath.Join(dir, fmt.Sprintf("%dx%d_ref.png", w, h)), filepath.Join(dir, fmt.Sprintf("%dx%d_dist.png", w, h))}
+	for i, img := range []*image.NRGBA{ref, dist} {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			return "", "", err
+		}
+		if err := os.WriteFile(paths[i], buf.Bytes(), 0o644); err != nil {
+			return "", "", err
+		}
+	}
+	return paths[0], paths[1], nil
 }

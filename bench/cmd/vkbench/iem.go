@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vkpercept/vkpercept/metric"
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+// runIEMChild times IEM (default denoiser and grid) on one backend.
+func runIEMChild(backend, refPath, distPath string, steps, repeat int) error {
+	ref, err := metric.LoadImage(refPath)
+	if err != nil {
+		return err
+	}
+	dist, err := metric.LoadImage(distPath)
+	if err != nil {
+		return err
+	}
+	var ctx *vk.Context
+	dev := fmt.Sprintf("Go CPU float64, %d threads", runtime.GOMAXPROCS(0))
+	if backend == "vulkan" {
+		if ctx, err = vk.Open(vk.Options{Device: -1}); err != nil {
+			return err
+		}
+		defer ctx.Close()
+		dev = ctx.Info().Name
+	}
+	m := metric.NewIEM(metric.Denoisers()[metric.DefaultDenoiser], ctx)
+	a, b := metric.Signed(ref), metric.Signed(dist)
+	opt := metric.IEMOptions{Steps: steps, SigmaMin: 1, SigmaMax: 1000, Seed: 42}
+	if _, err := m.Evaluate(a, b, metric.IEMOptions{Steps: 2, SigmaMin: 1, SigmaMax: 1000}); err != nil {
+		return err // warm-up: pipelines and pool
+	}
+	var times []float64
+	var tr *metric.Trajectory
+	for i := 0; i < repeat; i++ {
+		t0 := time.Now()
+		if tr, err = m.Evaluate(a, b, opt); err != nil {
+			return err
+		}
+		times = append(times, float64(time.Since(t0).Microseconds())/1000)
+	}
+	sort.Float64s(times)
+	// One more, profiled, for the denoiser's share (timestamps cost a little).
+	opt.Profile = true
+	prof, err := m.Evaluate(a, b, opt)
+	if err != nil {
+		return err
+	}
+	r := result{Metric: "iem", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Ms: times[len(times)/2],
+		Score: tr.Standard(), Repeat: repeat, Steps: steps, DenoiserFr: prof.DenoiserNs / prof.TotalNs}
+	if ctx != nil {
+		r.DevicePeak = ctx.Stats().PeakBytes
+	}
+	return json.NewEncoder(os.Stdout).Encode(r)
+}
+
+func runIEMAll(sizes string, steps, repeat int) ([]result, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "vkbench-iem")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	var all []result
+	for _, sz := range strings.Split(sizes, ",") {
+		var w, h int
+		if _, err := fmt.Sscanf(sz, "%dx%d", &w, &h); err != nil {
+			return nil, fmt.Errorf("size %q: want WxH", sz)
+		}
+		refPath, distPath, err := writePair(tmp, w, h)
+		if err != nil {
+			return nil, err
+		}
+		var cpuScore float64
+		for _, backend := range []string{"cpu", "vulkan"} {
+			fmt.Fprintf(os.Stderr, "vkbench: iem %s %s ...\n", backend, sz)
+			r, err := spawn(self, "-child", "iem-"+backend, "-ref", refPath, "-dist", distPath,
+				"-iem-steps", fmt.Sprint(steps), "-repeat", fmt.Sprint(max(repeat, 3)))
+			if err != nil {
+				r = result{Metric: "iem", Backend: backend, Width: w, Height: h, Err: err.Error()}
+			}
+			if backend == "cpu" {
+				cpuScore = r.Score
+			} else if r.Err == "" && math.Abs(r.Score-cpuScore) > 1e-3*math.Abs(cpuScore) {
+				r.Err = fmt.Sprintf("IEM %.6g disagrees with the CPU backend's %.6g", r.Score, cpuScore)
+			}
+			all = append(all, r)
+		}
+	}
+	return all, nil
+}
+
+func printIEMTable(all []result, steps int) {
+	fmt.Printf("\nIEM, %d noise levels (sigma 1..1000, %s denoiser), both images of a pair:\n\n", steps, metric.DefaultDenoiser)
+	fmt.Printf("| size | backend | device | ms/pair | vs CPU backend | IEM | denoiser share | host peak MB | device peak MB |\n")
+	fmt.Printf("|---|---|---|---:|---:|---:|---:|---:|---:|\n")
+	cpu := map[[2]int]float64{}
+	for _, r := range all {
+		if r.Backend == "cpu" && r.Err == "" {
+			cpu[[2]int{r.Width, r.Height}] = r.Ms
+		}
+	}
+	for _, r := range all {
+		size := fmt.Sprintf("%dx%d", r.Width, r.Height)
+		if r.Err != "" {
+			fmt.Printf("| %s | %s | error: %s | | | | | | |\n", size, r.Backend, r.Err)
+			continue
+		}
+		ratio := "-"
+		if t, ok := cpu[[2]int{r.Width, r.Height}]; ok {
+			ratio = fmt.Sprintf("%.2fx", t/r.Ms)
+		}
+		fmt.Printf("| %s | %s | %s | %.0f | %s | %.6g | %.0f%% | %s | %s |\n", size, r.Backend, r.Device, r.Ms, ratio, r.Score,
+			100*r.DenoiserFr, mb(r.HostPeak), mb(r.DevicePeak))
+	}
+}
