@@ -5,7 +5,7 @@ $(shell mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR))
 GO ?= go
 WEIGHTS ?= $(VKPERCEPT_MILO_WEIGHTS)
 
-.PHONY: all build quickstart example shaders shaders-check test test-validation bench clean
+.PHONY: all build quickstart example shaders shaders-check test test-validation bench fit-spectrum clean
 
 all: build
 
@@ -41,6 +41,13 @@ test-validation:
 bench: build
 	$(GO) build -o bin/vkbench ./bench/cmd/vkbench
 	./bin/vkbench $(BENCHFLAGS)
+
+# Refits the wiener IEM denoiser's prior to python3-skimage's CC0/public-domain photographs.
+SKIMAGE_DATA = /tmp/vkpercept-skimage/usr/lib/python3/dist-packages/skimage/data
+fit-spectrum:
+	cd /tmp && apt-get download python3-skimage && dpkg -x python3-skimage_*.deb /tmp/vkpercept-skimage
+	$(GO) run ./tools/fitspectrum $(SKIMAGE_DATA)/astronaut.png $(SKIMAGE_DATA)/chelsea.png \
+		$(SKIMAGE_DATA)/coffee.png $(SKIMAGE_DATA)/rocket.jpg $(SKIMAGE_DATA)/camera.png
 
 clean:
 	rm -rf bin

@@ -8,14 +8,16 @@ import (
 )
 
 // DefaultDenoiser is the denoiser vkpercept iem uses unless told otherwise.
-const DefaultDenoiser = "gmm"
+const DefaultDenoiser = "wiener"
 
-// Denoisers returns the built-in closed-form denoisers by name. The per-pixel
-// priors are those of the golden vectors (../shared/iem/golden), for data in [-1,1].
+// Denoisers returns the built-in closed-form denoisers by name: "wiener", the
+// stationary 1/f^alpha prior fitted to photographs, and the per-pixel priors
+// of the golden vectors (../shared/iem/golden), for data in [-1,1].
 func Denoisers() map[string]Denoiser {
 	return map[string]Denoiser{
-		"gauss": GaussDenoiser(0.1, 0.25),
-		"gmm":   GMMDenoiser([]float64{0.3, 0.7}, []float64{-0.6, 0.4}, []float64{0.02, 0.08}),
+		"gauss":  GaussDenoiser(0.1, 0.25),
+		"gmm":    GMMDenoiser([]float64{0.3, 0.7}, []float64{-0.6, 0.4}, []float64{0.02, 0.08}),
+		"wiener": NewWienerDenoiser(),
 	}
 }
 

@@ -7,27 +7,17 @@ layout(local_size_x = 16, local_size_y = 16, local_size_z = 1) in;
 layout(std430, binding = 0) writeonly buffer Out { float o[]; };
 layout(std430, binding = 1) readonly buffer In { float i[]; };
 
-// scaleX/scaleY = (in-1)/(2in-1) rounded to float32 on the host, as PyTorch
-// computes them; `precise` keeps drivers from contracting the coordinate and
-// blend arithmetic into FMAs, so every driver rounds like the reference.
-layout(push_constant) uniform P { uint inW, inH, outW, outH, planes; float scaleX, scaleY; } p;
+#include "bilinear.glsl"
 
-void coord(uint d, uint inN, float scale, out uint i0, out uint i1, out float f) {
-    d = min(d, 2u * inN - 1u);
-    precise float s = scale * float(d);
-    i0 = min(uint(s), inN - 1u);
-    i1 = min(i0 + 1u, inN - 1u);
-    precise float fr = s - float(i0);
-    f = fr;
-}
+layout(push_constant) uniform P { uint inW, inH, outW, outH, planes; float scaleX, scaleY; } p;
 
 void main() {
     uint x = gl_GlobalInvocationID.x, y = gl_GlobalInvocationID.y, c = gl_GlobalInvocationID.z;
     if (x >= p.outW || y >= p.outH || c >= p.planes) return;
     uint x0, x1, y0, y1;
     float fx, fy;
-    coord(x, p.inW, p.scaleX, x0, x1, fx);
-    coord(y, p.inH, p.scaleY, y0, y1, fy);
+    upCoord(x, p.inW, p.scaleX, x0, x1, fx);
+    upCoord(y, p.inH, p.scaleY, y0, y1, fy);
     uint base = c * p.inW * p.inH;
     precise float top = (1.0 - fx) * i[base + y0 * p.inW + x0] + fx * i[base + y0 * p.inW + x1];
     precise float bot = (1.0 - fx) * i[base + y1 * p.inW + x0] + fx * i[base + y1 * p.inW + x1];
