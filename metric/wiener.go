@@ -31,7 +31,10 @@ var wienerMean = [3]float64{-0.0131, -0.2261, -0.3004}
 type WienerDenoiser struct {
 	A, Alpha, F0 float64
 	Mean         [4]float64
+	q            [maxWienerLevels + 2]float64 // q[b] = squareIntegral(0.5 / 2^b)
 }
+
+const maxWienerLevels = 8
 
 // NewWienerDenoiser is the fitted prior.
 func NewWienerDenoiser() WienerDenoiser {
@@ -47,6 +50,9 @@ func NewWienerDenoiser() WienerDenoiser {
 		} else {
 			hi = mid
 		}
+	}
+	for b := range d.q {
+		d.q[b] = d.squareIntegral(0.5 / float64(int(1)<<b))
 	}
 	return d
 }
@@ -82,7 +88,7 @@ func (d WienerDenoiser) squareIntegral(a float64) float64 {
 // levels is the number of poolings: the coarsest level keeps at least 4 pixels a side.
 func wienerLevels(h, w int) int {
 	l := 0
-	for l < 8 && min(h, w)>>(l+1) >= 4 {
+	for l < maxWienerLevels && min(h, w)>>(l+1) >= 4 {
 		l++
 	}
 	return l
@@ -96,10 +102,9 @@ func (d WienerDenoiser) bands(h, w, c, sigOff, period int) []kernels.WienerBand 
 		outer := 0.5 / float64(int(1)<<b)
 		op := kernels.WienerBand{C: c, Mean: d.Mean, SigOff: sigOff, Period: period}
 		if b == L {
-			op.Low, op.P, op.N = true, d.squareIntegral(outer), 4*outer*outer
+			op.Low, op.P, op.N = true, d.q[b], 4*outer*outer
 		} else {
-			op.P = d.squareIntegral(outer) - d.squareIntegral(outer/2)
-			op.N = 3 * outer * outer
+			op.P, op.N = d.q[b]-d.q[b+1], 3*outer*outer
 		}
 		ops[b] = op
 	}

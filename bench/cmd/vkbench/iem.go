@@ -104,25 +104,7 @@ func runIEMAll(sizes string, steps, repeat int) ([]result, error) {
 
 func printIEMTable(all []result, steps int) {
 	fmt.Printf("\nIEM, %d noise levels (sigma 1..1000, %s denoiser), both images of a pair:\n\n", steps, metric.DefaultDenoiser)
-	fmt.Printf("| size | backend | device | ms/pair | vs CPU backend | IEM | denoiser share | host peak MB | device peak MB |\n")
-	fmt.Printf("|---|---|---|---:|---:|---:|---:|---:|---:|\n")
-	cpu := map[[2]int]float64{}
-	for _, r := range all {
-		if r.Backend == "cpu" && r.Err == "" {
-			cpu[[2]int{r.Width, r.Height}] = r.Ms
-		}
-	}
-	for _, r := range all {
-		size := fmt.Sprintf("%dx%d", r.Width, r.Height)
-		if r.Err != "" {
-			fmt.Printf("| %s | %s | error: %s | | | | | | |\n", size, r.Backend, r.Err)
-			continue
-		}
-		ratio := "-"
-		if t, ok := cpu[[2]int{r.Width, r.Height}]; ok {
-			ratio = fmt.Sprintf("%.2fx", t/r.Ms)
-		}
-		fmt.Printf("| %s | %s | %s | %.0f | %s | %.6g | %.0f%% | %s | %s |\n", size, r.Backend, r.Device, r.Ms, ratio, r.Score,
-			100*r.DenoiserFr, mb(r.HostPeak), mb(r.DevicePeak))
-	}
+	printRows(all, "cpu", "CPU backend", "IEM", func(r result) (string, string) {
+		return "denoiser share", fmt.Sprintf("%.0f%%", 100*r.DenoiserFr)
+	})
 }

@@ -258,27 +258,43 @@ func mb(b uint64) string {
 }
 
 func printTable(all []result) {
-	fmt.Printf("| size | backend | device | ms/pair | vs PyTorch | score | host peak MB | device peak MB |\n")
-	fmt.Printf("|---|---|---|---:|---:|---:|---:|---:|\n")
-	torch := map[[2]int]float64{}
+	printRows(all, "pytorch", "PyTorch", "score", nil)
+	fmt.Printf("\n'vs PyTorch' is PyTorch's time over this row's (above 1 = faster than PyTorch). Median of the timed runs, after a warm-up.\n")
+}
+
+// printRows prints one markdown row per result with its speed relative to the
+// peer backend of the same size, and an optional extra column.
+func printRows(all []result, peer, peerName, scoreName string, extra func(result) (string, string)) {
+	extraHead, extraSep := "", ""
+	if extra != nil {
+		h, _ := extra(result{})
+		extraHead, extraSep = " "+h+" |", "---:|"
+	}
+	fmt.Printf("| size | backend | device | ms/pair | vs %s | %s |%s host peak MB | device peak MB |\n", peerName, scoreName, extraHead)
+	fmt.Printf("|---|---|---|---:|---:|---:|%s---:|---:|\n", extraSep)
+	base := map[[2]int]float64{}
 	for _, r := range all {
-		if r.Backend == "pytorch" && r.Err == "" {
-			torch[[2]int{r.Width, r.Height}] = r.Ms
+		if r.Backend == peer && r.Err == "" {
+			base[[2]int{r.Width, r.Height}] = r.Ms
 		}
 	}
 	for _, r := range all {
 		size := fmt.Sprintf("%dx%d", r.Width, r.Height)
 		if r.Err != "" {
-			fmt.Printf("| %s | %s | error: %s | | | | | |\n", size, r.Backend, r.Err)
+			fmt.Printf("| %s | %s | error: %s | | | |%s | |\n", size, r.Backend, r.Err, strings.Repeat(" |", len(extraSep)/5))
 			continue
 		}
 		ratio := "-"
-		if t, ok := torch[[2]int{r.Width, r.Height}]; ok {
+		if t, ok := base[[2]int{r.Width, r.Height}]; ok {
 			ratio = fmt.Sprintf("%.2fx", t/r.Ms)
 		}
-		fmt.Printf("| %s | %s | %s | %.0f | %s | %.6f | %s | %s |\n", size, r.Backend, r.Device, r.Ms, ratio, r.Score, mb(r.HostPeak), mb(r.DevicePeak))
+		cell := ""
+		if extra != nil {
+			_, v := extra(r)
+			cell = " " + v + " |"
+		}
+		fmt.Printf("| %s | %s | %s | %.0f | %s | %.6g |%s %s | %s |\n", size, r.Backend, r.Device, r.Ms, ratio, r.Score, cell, mb(r.HostPeak), mb(r.DevicePeak))
 	}
-	fmt.Printf("\n'vs PyTorch' is PyTorch's time over this row's (above 1 = faster than PyTorch). Median of the timed runs, after a warm-up.\n")
 }
 
 // writePair renders bench.Pair(w, h) into dir as two PNG files.
