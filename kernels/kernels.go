@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vkpercept/vkpercept/shaders"
 	"github.com/vkpercept/vkpercept/vk"
@@ -67,34 +68,31 @@ func groups(n, size int) uint32 { return uint32((n + size - 1) / size) }
 func f32bits(v float32) uint32 { return math.Float32bits(v) }
 
 // ParallelFor runs body(i) for i in [0,n) on all cores. Every index is done by
-// exactly one goroutine in a fixed order, so results do not depend on the core count.
+// exactly one goroutine, so results do not depend on the core count. Indices
+// are handed out in chunks (about 16 per worker) through an atomic counter.
 func ParallelFor(n int, body func(i int)) {
-	workers := runtime.GOMAXPROCS(0)
-	if workers > n {
-		workers = n
-	}
+	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := 0; i < n; i++ {
 			body(i)
 		}
 		return
 	}
+	chunk := int64(max(1, n/(16*workers)))
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	next := 0
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= n {
+				start := next.Add(chunk) - chunk
+				if start >= int64(n) {
 					return
 				}
-				body(i)
+				for i := start; i < min(start+chunk, int64(n)); i++ {
+					body(int(i))
+				}
 			}
 		}()
 	}
