@@ -90,11 +90,12 @@ func (g IEMGrid) Device() []float32 {
 // the noisy inputs of both images (see shaders/iem_path.comp).
 type IEMPath struct {
 	Numel, K0, B, K int
+	Pairs           int // image pairs sharing the path (x1, x2 hold Pairs x Numel)
 	Seed            uint64
 	Replay          bool // read w0 and dw from buffers instead of generating them
 }
 
-// Record records the op. y holds 2B images, dw B x Numel, wstate Numel.
+// Record records the op. y holds 2 Pairs B images, dw B x Numel, wstate Numel.
 // w0 and rdw are only read when Replay (pass any buffer otherwise).
 func (op IEMPath) Record(g GPU, r *vk.Recorder, y, dw, wstate, x1, x2, grid, w0, rdw *vk.Buffer) error {
 	k, err := g.kernel("iem_path_f32")
@@ -108,26 +109,26 @@ func (op IEMPath) Record(g GPU, r *vk.Recorder, y, dw, wstate, x1, x2, grid, w0,
 	key := NoiseKey(op.Seed)
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k, Groups: [3]uint32{groups(op.Numel, 256), 1, 1},
-		Push: []uint32{uint32(op.Numel), uint32(op.K0), uint32(op.B), uint32(op.K), rep, key[0], key[1]},
+		Push: []uint32{uint32(op.Numel), uint32(op.K0), uint32(op.B), uint32(op.K), rep, key[0], key[1], uint32(max(op.Pairs, 1))},
 		Out:  []*vk.Buffer{y, dw, wstate}, In: []*vk.Buffer{x1, x2, grid, w0, rdw},
 		Label: fmt.Sprintf("iem path %d..%d", op.K0, op.K0+op.B),
 	})
 }
 
-// IEMStats are the per-step partial sums of one batch (shaders/iem_stats.comp).
-type IEMStats struct{ Numel, B int }
+// IEMStats are the per-step partial sums of one batch of Pairs pairs (shaders/iem_stats.comp).
+type IEMStats struct{ Numel, B, Pairs int }
 
 // Groups is the workgroups per step: the partial sums per quantity.
 func (op IEMStats) Groups() int { return min(reduceGroups, (op.Numel+255)/256) }
 
-// Record writes partials laid out [b][quantity][group] (3*B*Groups floats).
+// Record writes partials laid out [pair*B+b][quantity][group] (3*Pairs*B*Groups floats).
 func (op IEMStats) Record(g GPU, r *vk.Recorder, partials, x1, x2, den, dw *vk.Buffer) error {
 	k, err := g.kernel("iem_stats_f32")
 	if err != nil {
 		return err
 	}
 	return r.Dispatch(vk.Dispatch{
-		Kernel: k, Groups: [3]uint32{uint32(op.Groups()), uint32(op.B), 1},
+		Kernel: k, Groups: [3]uint32{uint32(op.Groups()), uint32(op.B * max(op.Pairs, 1)), 1},
 		Push: []uint32{uint32(op.Numel), uint32(op.B)},
 		Out:  []*vk.Buffer{partials}, In: []*vk.Buffer{x1, x2, den, dw},
 		Label: "iem stats",

@@ -135,31 +135,57 @@ func (m *IEM) check(x1, x2 Tensor64, opt *IEMOptions, g kernels.IEMGrid) error {
 
 // Evaluate computes the trajectory of one pair along a shared Brownian path.
 func (m *IEM) Evaluate(x1, x2 Tensor64, opt IEMOptions) (*Trajectory, error) {
+	ts, err := m.EvaluateBatch([]Tensor64{x1}, []Tensor64{x2}, opt)
+	if err != nil {
+		return nil, err
+	}
+	return ts[0], nil
+}
+
+// EvaluateBatch computes the trajectories of several pairs of one size, all
+// along the same path; on Vulkan every pair is in the same dispatches.
+func (m *IEM) EvaluateBatch(x1s, x2s []Tensor64, opt IEMOptions) ([]*Trajectory, error) {
 	g, err := kernels.NewIEMGrid(opt.Steps, opt.SigmaMin, opt.SigmaMax)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.check(x1, x2, &opt, g); err != nil {
-		return nil, err
+	if len(x1s) == 0 || len(x1s) != len(x2s) {
+		return nil, fmt.Errorf("iem: %d reference and %d distorted tensors", len(x1s), len(x2s))
 	}
-	n := x1.C * x1.H * x1.W
-	t := &Trajectory{Sigma: g.Sigma, DQV: make([]float64, g.Steps()), Z: make([]float64, g.Steps()), Alpha: 1 / float64(n)}
-	var sums []float64 // per step: sum (e1-e2)^2, sum e1^2-e2^2, sum (e1-e2) dw
+	for i := range x1s {
+		if err := m.check(x1s[i], x2s[i], &opt, g); err != nil {
+			return nil, err
+		}
+		if x1s[i].C != x1s[0].C || x1s[i].H != x1s[0].H || x1s[i].W != x1s[0].W {
+			return nil, fmt.Errorf("iem: pair %d is %dx%dx%d, pair 0 %dx%dx%d; a batch holds one size", i, x1s[i].C, x1s[i].H, x1s[i].W, x1s[0].C, x1s[0].H, x1s[0].W)
+		}
+	}
+	n := len(x1s[0].Data)
+	ts := make([]*Trajectory, len(x1s))
+	for i := range ts {
+		ts[i] = &Trajectory{Sigma: g.Sigma, DQV: make([]float64, g.Steps()), Z: make([]float64, g.Steps()), Alpha: 1 / float64(n)}
+	}
+	var sums [][]float64 // per pair, per step: sum (e1-e2)^2, sum e1^2-e2^2, sum (e1-e2) dw
 	if m.ctx == nil {
-		sums, err = m.cpuSums(x1, x2, g, opt, t)
-	} else {
-		sums, err = m.vulkanSums(x1, x2, g, opt, t)
-	}
-	if err != nil {
+		for i := range x1s {
+			s, err := m.cpuSums(x1s[i], x2s[i], g, opt, ts[i])
+			if err != nil {
+				return nil, fmt.Errorf("iem (%s denoiser): %w", m.den.Name(), err)
+			}
+			sums = append(sums, s)
+		}
+	} else if sums, err = m.vulkanSums(x1s, x2s, g, opt, ts); err != nil {
 		return nil, fmt.Errorf("iem (%s denoiser): %w", m.den.Name(), err)
 	}
-	z := 0.0
-	for k := range t.DQV {
-		t.DQV[k] = sums[3*k] * g.DGamma[k]
-		t.Z[k] = z
-		z += 0.5*sums[3*k+1]*g.DGamma[k] + sums[3*k+2]
+	for i, t := range ts {
+		z := 0.0
+		for k := range t.DQV {
+			t.DQV[k] = sums[i][3*k] * g.DGamma[k]
+			t.Z[k] = z
+			z += 0.5*sums[i][3*k+1]*g.DGamma[k] + sums[i][3*k+2]
+		}
 	}
-	return t, nil
+	return ts, nil
 }
 
 // cpuSums runs the integration in float64, one noise level at a time, in

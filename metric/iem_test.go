@@ -270,3 +270,36 @@ func TestIEMBadInput(t *testing.T) {
 		}
 	}
 }
+
+// A batch of pairs gives each pair's own result, in the same dispatches.
+func TestIEMBatchOfPairs(t *testing.T) {
+	d := NewWienerDenoiser()
+	rng := rand.New(rand.NewSource(9))
+	var x1s, x2s []Tensor64
+	for i := 0; i < 3; i++ {
+		x1s, x2s = append(x1s, randTensor(rng, 3, 21, 18)), append(x2s, randTensor(rng, 3, 21, 18))
+	}
+	opt := IEMOptions{Steps: 12, SigmaMin: 0.5, SigmaMax: 500, Seed: 1, MemoryBudget: 5 * (4*3 + 1) * 4 * 3 * 21 * 18}
+	for _, ctx := range []*vk.Context{nil, testCtx} {
+		m := NewIEM(d, ctx)
+		batch, err := m.EvaluateBatch(x1s, x2s, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range x1s {
+			one, err := m.Evaluate(x1s[i], x2s[i], opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if one.Standard() != batch[i].Standard() || one.SquareF() != batch[i].SquareF() {
+				t.Errorf("%s pair %d: batched %g, alone %g", m.Backend(), i, batch[i].Standard(), one.Standard())
+			}
+		}
+	}
+	if _, err := NewIEM(d, nil).EvaluateBatch(x1s, x2s[:2], opt); err == nil {
+		t.Error("accepted 3 references and 2 distorted tensors")
+	}
+	if _, err := NewIEM(d, nil).EvaluateBatch([]Tensor64{x1s[0], randTensor(rng, 3, 5, 5)}, []Tensor64{x2s[0], randTensor(rng, 3, 5, 5)}, opt); err == nil {
+		t.Error("accepted a batch of two sizes")
+	}
+}

@@ -10,21 +10,22 @@ import (
 const defaultIEMBudget = 256 << 20
 
 // iemBatch is how many noise levels one batch holds within the budget: per
-// level, 2 noisy and 2 denoised images and one increment field.
-func iemBatch(numel, steps int, budget int64) int {
+// level, 2 noisy and 2 denoised images per pair and one increment field.
+func iemBatch(numel, pairs, steps int, budget int64) int {
 	if budget <= 0 {
 		budget = defaultIEMBudget
 	}
-	b := int(budget / int64(5*4*numel))
+	b := int(budget / int64((4*pairs+1)*4*numel))
 	return max(1, min(b, steps))
 }
 
-// vulkanSums records every batch of noise levels into one submission and
-// reads back only the 3 sums per level.
-func (m *IEM) vulkanSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions, t *Trajectory) ([]float64, error) {
-	n := len(x1.Data)
+// vulkanSums records every batch of noise levels of all pairs into one
+// submission and reads back only the 3 sums per pair and level.
+func (m *IEM) vulkanSums(x1s, x2s []Tensor64, g kernels.IEMGrid, opt IEMOptions, ts []*Trajectory) ([][]float64, error) {
+	x1 := x1s[0]
+	n, P := len(x1.Data), len(x1s)
 	K := g.Steps()
-	B := iemBatch(n, K, opt.MemoryBudget)
+	B := iemBatch(n, P, K, opt.MemoryBudget)
 	gpu := kernels.GPU{Ctx: m.ctx}
 	r, err := m.ctx.Begin(opt.Profile)
 	if err != nil {
@@ -48,10 +49,10 @@ func (m *IEM) vulkanSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions, t *
 		}
 		return out
 	}
-	bx1, bx2, bgrid := alloc(n), alloc(n), alloc(3*K+1)
-	y, den, dw, ws := alloc(2*B*n), alloc(2*B*n), alloc(B*n), alloc(n)
-	stats := kernels.IEMStats{Numel: n, B: B}
-	partials, sums, scratch := alloc(3*B*stats.Groups()), alloc(3*B), alloc(kernels.RowSum{Rows: 3 * B}.PartialLen())
+	bx1, bx2, bgrid := alloc(P*n), alloc(P*n), alloc(3*K+1)
+	y, den, dw, ws := alloc(2*P*B*n), alloc(2*P*B*n), alloc(B*n), alloc(n)
+	stats := kernels.IEMStats{Numel: n, B: B, Pairs: P}
+	partials, sums, scratch := alloc(3*P*B*stats.Groups()), alloc(3*P*B), alloc(kernels.RowSum{Rows: 3 * P * B}.PartialLen())
 	w0, rdw := bx1, bx1
 	if opt.Path != nil {
 		w0, rdw = alloc(n), alloc(K*n)
@@ -65,8 +66,12 @@ func (m *IEM) vulkanSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions, t *
 			err = r.Upload(b, v)
 		}
 	}
-	upload(bx1, f32(x1.Data))
-	upload(bx2, f32(x2.Data))
+	var flat1, flat2 []float32
+	for i := range x1s {
+		flat1, flat2 = append(flat1, f32(x1s[i].Data)...), append(flat2, f32(x2s[i].Data)...)
+	}
+	upload(bx1, flat1)
+	upload(bx2, flat2)
 	upload(bgrid, g.Device())
 	if opt.Path != nil {
 		upload(w0, f32(opt.Path.W0))
@@ -76,26 +81,27 @@ func (m *IEM) vulkanSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions, t *
 		}
 		upload(rdw, flat)
 	}
-	out := make([]float32, 3*K)
+	// out is laid out per batch: [pair][step in batch][quantity].
+	out := make([]float32, 3*P*K)
 	shape := kernels.Shape{C: x1.C, H: x1.H, W: x1.W}
 	for k0 := 0; k0 < K && err == nil; k0 += B {
 		b := min(B, K-k0)
-		path := kernels.IEMPath{Numel: n, K0: k0, B: b, K: K, Seed: opt.Seed, Replay: opt.Path != nil}
+		path := kernels.IEMPath{Numel: n, K0: k0, B: b, K: K, Pairs: P, Seed: opt.Seed, Replay: opt.Path != nil}
 		if err = path.Record(gpu, r, y, dw, ws, bx1, bx2, bgrid, w0, rdw); err != nil {
 			break
 		}
-		shape.N = 2 * b
+		shape.N = 2 * P * b
 		if err = m.den.Record(gpu, r, den, y, bgrid, k0, b, shape); err != nil {
 			break
 		}
-		st := kernels.IEMStats{Numel: n, B: b}
+		st := kernels.IEMStats{Numel: n, B: b, Pairs: P}
 		if err = st.Record(gpu, r, partials, bx1, bx2, den, dw); err != nil {
 			break
 		}
-		if err = (kernels.RowSum{Rows: 3 * b, Len: st.Groups()}).Record(gpu, r, sums, partials, scratch); err != nil {
+		if err = (kernels.RowSum{Rows: 3 * P * b, Len: st.Groups()}).Record(gpu, r, sums, partials, scratch); err != nil {
 			break
 		}
-		err = r.Download(sums, out[3*k0:3*(k0+b)])
+		err = r.Download(sums, out[3*P*k0:3*P*(k0+b)])
 	}
 	if err != nil {
 		r.Abort()
@@ -106,14 +112,26 @@ func (m *IEM) vulkanSums(x1, x2 Tensor64, g kernels.IEMGrid, opt IEMOptions, t *
 		return nil, err
 	}
 	for _, tm := range timings {
-		t.TotalNs += tm.Ns
-		if strings.HasPrefix(tm.Label, "denoise") {
-			t.DenoiserNs += tm.Ns
+		for _, t := range ts {
+			t.TotalNs += tm.Ns / float64(P)
+			if strings.HasPrefix(tm.Label, "denoise") {
+				t.DenoiserNs += tm.Ns / float64(P)
+			}
 		}
 	}
-	res := make([]float64, len(out))
-	for i, v := range out {
-		res[i] = float64(v)
+	res := make([][]float64, P)
+	for i := range res {
+		res[i] = make([]float64, 3*K)
+	}
+	for k0 := 0; k0 < K; k0 += B {
+		b := min(B, K-k0)
+		for q := 0; q < P; q++ {
+			for j := 0; j < b; j++ {
+				for c := 0; c < 3; c++ {
+					res[q][3*(k0+j)+c] = float64(out[3*P*k0+3*(q*b+j)+c])
+				}
+			}
+		}
 	}
 	return res, nil
 }

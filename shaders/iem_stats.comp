@@ -1,14 +1,14 @@
 #version 450
-// Per-step partial sums for IEM over one batch of B steps. With
+// Per-step partial sums for IEM over one batch of B steps of P pairs. With
 // e_i = x_i - D(y_i): (e1-e2)^2, e1^2 - e2^2 and (e1-e2) dw, each summed over
-// the elements a workgroup covers. Output layout [b][quantity][group], so that
-// a row-sum pass over groups gives 3B scalars.
+// the elements a workgroup covers. Workgroup row r = pair * B + step; output
+// layout [r][quantity][group], so a row-sum pass over groups gives 3PB scalars.
 layout(local_size_x = 256) in;
 
 layout(std430, binding = 0) writeonly buffer Out { float o[]; };
 layout(std430, binding = 1) readonly buffer X1 { float x1[]; };
 layout(std430, binding = 2) readonly buffer X2 { float x2[]; };
-layout(std430, binding = 3) readonly buffer D { float den[]; };   // 2B images: x1's, then x2's
+layout(std430, binding = 3) readonly buffer D { float den[]; };   // 2PB images: [pair][x1, x2][step]
 layout(std430, binding = 4) readonly buffer DW { float dw[]; };   // B x numel
 
 layout(push_constant) uniform P { uint numel, B; } p;
@@ -16,11 +16,12 @@ layout(push_constant) uniform P { uint numel, B; } p;
 shared vec3 part[256];
 
 void main() {
-    uint b = gl_WorkGroupID.y, groups = gl_NumWorkGroups.x, t = gl_LocalInvocationID.x;
+    uint row = gl_WorkGroupID.y, q = row / p.B, b = row % p.B;
+    uint groups = gl_NumWorkGroups.x, t = gl_LocalInvocationID.x;
     vec3 s = vec3(0.0);
     for (uint e = gl_WorkGroupID.x * 256u + t; e < p.numel; e += groups * 256u) {
-        float e1 = x1[e] - den[b * p.numel + e];
-        float e2 = x2[e] - den[(p.B + b) * p.numel + e];
+        float e1 = x1[q * p.numel + e] - den[((2u * q) * p.B + b) * p.numel + e];
+        float e2 = x2[q * p.numel + e] - den[((2u * q + 1u) * p.B + b) * p.numel + e];
         float d = e1 - e2;
         s += vec3(d * d, (e1 - e2) * (e1 + e2), d * dw[b * p.numel + e]);
     }
@@ -31,8 +32,8 @@ void main() {
         barrier();
     }
     if (t == 0u) {
-        o[(b * 3u + 0u) * groups + gl_WorkGroupID.x] = part[0].x;
-        o[(b * 3u + 1u) * groups + gl_WorkGroupID.x] = part[0].y;
-        o[(b * 3u + 2u) * groups + gl_WorkGroupID.x] = part[0].z;
+        o[(row * 3u + 0u) * groups + gl_WorkGroupID.x] = part[0].x;
+        o[(row * 3u + 1u) * groups + gl_WorkGroupID.x] = part[0].y;
+        o[(row * 3u + 2u) * groups + gl_WorkGroupID.x] = part[0].z;
     }
 }
