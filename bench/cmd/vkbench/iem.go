@@ -5,33 +5,21 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/vkpercept/vkpercept/metric"
-	"github.com/vkpercept/vkpercept/vk"
 )
 
 // runIEMChild times IEM (default denoiser and grid) on one backend.
 func runIEMChild(backend, refPath, distPath string, steps, repeat int) error {
-	ref, err := metric.LoadImage(refPath)
+	ref, dist, ctx, dev, err := childSetup(backend, refPath, distPath, "Go CPU float64")
 	if err != nil {
 		return err
 	}
-	dist, err := metric.LoadImage(distPath)
-	if err != nil {
-		return err
-	}
-	var ctx *vk.Context
-	dev := fmt.Sprintf("Go CPU float64, %d threads", runtime.GOMAXPROCS(0))
-	if backend == "vulkan" {
-		if ctx, err = vk.Open(vk.Options{Device: -1}); err != nil {
-			return err
-		}
+	if ctx != nil {
 		defer ctx.Close()
-		dev = ctx.Info().Name
 	}
 	m := metric.NewIEM(metric.Denoisers()[metric.DefaultDenoiser], ctx)
 	a, b := metric.Signed(ref), metric.Signed(dist)

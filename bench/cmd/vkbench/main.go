@@ -108,22 +108,12 @@ func runChild(backend, weights, refPath, distPath string, repeat int) error {
 	if err != nil {
 		return err
 	}
-	ref, err := metric.LoadImage(refPath)
+	ref, dist, ctx, dev, err := childSetup(backend, refPath, distPath, "Go CPU")
 	if err != nil {
 		return err
 	}
-	dist, err := metric.LoadImage(distPath)
-	if err != nil {
-		return err
-	}
-	var ctx *vk.Context
-	dev := fmt.Sprintf("Go CPU, %d threads", runtime.GOMAXPROCS(0))
-	if backend == "vulkan" {
-		if ctx, err = vk.Open(vk.Options{Device: -1}); err != nil {
-			return err
-		}
+	if ctx != nil {
 		defer ctx.Close()
-		dev = ctx.Info().Name
 	}
 	m, err := metric.NewMILO(w, ctx)
 	if err != nil {
@@ -311,4 +301,22 @@ func writePair(dir string, w, h int) (string, string, error) {
 		}
 	}
 	return paths[0], paths[1], nil
+}
+
+// childSetup loads a pair and opens the backend a child process times.
+func childSetup(backend, refPath, distPath, cpuLabel string) (ref, dist metric.Image, ctx *vk.Context, dev string, err error) {
+	if ref, err = metric.LoadImage(refPath); err != nil {
+		return
+	}
+	if dist, err = metric.LoadImage(distPath); err != nil {
+		return
+	}
+	dev = fmt.Sprintf("%s, %d threads", cpuLabel, runtime.GOMAXPROCS(0))
+	if backend == "vulkan" {
+		if ctx, err = vk.Open(vk.Options{Device: -1}); err != nil {
+			return
+		}
+		dev = ctx.Info().Name
+	}
+	return
 }
