@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/vkpercept/vkpercept/metric"
@@ -56,24 +55,11 @@ func runIEMAll(sizes string, steps, repeat int) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp("", "vkbench-iem")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
 	var all []result
-	for _, sz := range strings.Split(sizes, ",") {
-		var w, h int
-		if _, err := fmt.Sscanf(sz, "%dx%d", &w, &h); err != nil {
-			return nil, fmt.Errorf("size %q: want WxH", sz)
-		}
-		refPath, distPath, err := writePair(tmp, w, h)
-		if err != nil {
-			return nil, err
-		}
+	err = forEachPair(sizes, func(w, h int, refPath, distPath string) error {
 		var cpuScore float64
 		for _, backend := range []string{"cpu", "vulkan"} {
-			fmt.Fprintf(os.Stderr, "vkbench: iem %s %s ...\n", backend, sz)
+			fmt.Fprintf(os.Stderr, "vkbench: iem %s %dx%d ...\n", backend, w, h)
 			r, err := spawn(self, "-child", "iem-"+backend, "-ref", refPath, "-dist", distPath,
 				"-iem-steps", fmt.Sprint(steps), "-repeat", fmt.Sprint(max(repeat, 3)))
 			if err != nil {
@@ -86,8 +72,9 @@ func runIEMAll(sizes string, steps, repeat int) ([]result, error) {
 			}
 			all = append(all, r)
 		}
-	}
-	return all, nil
+		return nil
+	})
+	return all, err
 }
 
 func printIEMTable(all []result, steps int) {

@@ -173,17 +173,9 @@ func runAll(weights, sizes string, repeat int, python string) ([]result, error) 
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp("", "vkbench")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
 	var all []result
-	for _, sz := range strings.Split(sizes, ",") {
-		var w, h int
-		if _, err := fmt.Sscanf(sz, "%dx%d", &w, &h); err != nil {
-			return nil, fmt.Errorf("size %q: want WxH", sz)
-		}
+	err = forEachPair(sizes, func(w, h int, refPath, distPath string) error {
+		sz := fmt.Sprintf("%dx%d", w, h)
 		rep := repeat
 		if rep == 0 {
 			rep = 3
@@ -191,16 +183,12 @@ func runAll(weights, sizes string, repeat int, python string) ([]result, error) 
 				rep = 1
 			}
 		}
-		refPath, distPath, err := writePair(tmp, w, h)
-		if err != nil {
-			return nil, err
-		}
 		var cpuScore float64
 		for _, backend := range []string{"cpu", "vulkan"} {
 			fmt.Fprintf(os.Stderr, "vkbench: %s %s ...\n", backend, sz)
 			r, err := spawn(self, "-child", "milo-"+backend, "-weights", weights, "-ref", refPath, "-dist", distPath, "-repeat", fmt.Sprint(rep))
 			if err != nil {
-				r = result{Backend: backend, Width: w, Height: h, Err: err.Error()}
+				r = result{Metric: "milo", Backend: backend, Width: w, Height: h, Err: err.Error()}
 			}
 			if backend == "cpu" {
 				cpuScore = r.Score
@@ -221,7 +209,7 @@ func runAll(weights, sizes string, repeat int, python string) ([]result, error) 
 			if err != nil {
 				r = result{Err: err.Error()}
 			}
-			r.Backend, r.Width, r.Height, r.Repeat = name, w, h, rep
+			r.Metric, r.Backend, r.Width, r.Height, r.Repeat = "milo", name, w, h, rep
 			if len(extra) > 0 {
 				r.Tol = 3e-3 // TF32 keeps 10 mantissa bits
 			}
@@ -236,8 +224,9 @@ func runAll(weights, sizes string, repeat int, python string) ([]result, error) 
 				all[i].Err = fmt.Sprintf("score %.6f disagrees with the CPU reference %.6f", all[i].Score, cpuScore)
 			}
 		}
-	}
-	return all, nil
+		return nil
+	})
+	return all, err
 }
 
 func mb(b uint64) string {
@@ -319,4 +308,28 @@ func childSetup(backend, refPath, distPath, cpuLabel string) (ref, dist metric.I
 		dev = ctx.Info().Name
 	}
 	return
+}
+
+// forEachPair renders bench.Pair for each size of a "WxH,..." list into a
+// temporary directory and calls run with the two PNG paths.
+func forEachPair(sizes string, run func(w, h int, refPath, distPath string) error) error {
+	tmp, err := os.MkdirTemp("", "vkbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for _, sz := range strings.Split(sizes, ",") {
+		var w, h int
+		if _, err := fmt.Sscanf(sz, "%dx%d", &w, &h); err != nil {
+			return fmt.Errorf("size %q: want WxH", sz)
+		}
+		refPath, distPath, err := writePair(tmp, w, h)
+		if err != nil {
+			return err
+		}
+		if err := run(w, h, refPath, distPath); err != nil {
+			return err
+		}
+	}
+	return nil
 }
