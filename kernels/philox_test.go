@@ -112,3 +112,14 @@ func TestIEMGridChecks(t *testing.T) {
 		}
 	}
 }
+
+func TestDispatchOverheadIsMeasured(t *testing.T) {
+	ns, err := DispatchOverhead(gpu, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Timestamps on either side of an empty dispatch: non-negative and far under a second.
+	if ns < 0 || ns > 1e9 {
+		t.Fatalf("empty dispatch took %g ns", ns)
+	}
+}

@@ -33,6 +33,7 @@ var Variants = []Variant{
 	{Name: "den_pixel_f32", Source: "den_pixel.comp", Bindings: 3},
 	{Name: "wiener_low_f32", Source: "wiener_low.comp", Bindings: 3},
 	{Name: "wiener_band_f32", Source: "wiener_band.comp", Bindings: 5},
+	{Name: "empty", Source: "empty.comp", Bindings: 1},
 }
 
 // Lookup returns a variant and its SPIR-V.

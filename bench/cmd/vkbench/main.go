@@ -29,22 +29,23 @@ import (
 )
 
 type result struct {
-	Backend    string  `json:"backend"`
-	Device     string  `json:"device"`
-	Width      int     `json:"width"`
-	Height     int     `json:"height"`
-	Ms         float64 `json:"ms"`
-	Score      float64 `json:"score"`
-	DevicePeak uint64  `json:"device_peak_bytes"`
-	HostPeak   uint64  `json:"host_peak_bytes"`
-	Err        string  `json:"error,omitempty"`
-	Repeat     int     `json:"repeat"`
-	Threads    int     `json:"threads,omitempty"`
-	CUDA       bool    `json:"cuda,omitempty"`
-	Tol        float64 `json:"-"` // relative score tolerance against the CPU reference
-	Metric     string  `json:"metric"`
-	Steps      int     `json:"steps,omitempty"`
-	DenoiserFr float64 `json:"denoiser_fraction,omitempty"`
+	Backend    string       `json:"backend"`
+	Device     string       `json:"device"`
+	Width      int          `json:"width"`
+	Height     int          `json:"height"`
+	Ms         float64      `json:"ms"`
+	Score      float64      `json:"score"`
+	DevicePeak uint64       `json:"device_peak_bytes"`
+	HostPeak   uint64       `json:"host_peak_bytes"`
+	Err        string       `json:"error,omitempty"`
+	Repeat     int          `json:"repeat"`
+	Threads    int          `json:"threads,omitempty"`
+	CUDA       bool         `json:"cuda,omitempty"`
+	Tol        float64      `json:"-"` // relative score tolerance against the CPU reference
+	Metric     string       `json:"metric"`
+	Steps      int          `json:"steps,omitempty"`
+	DenoiserFr float64      `json:"denoiser_fraction,omitempty"`
+	Kernels    []kernelTime `json:"kernels,omitempty"`
 }
 
 func main() {
@@ -83,6 +84,9 @@ func main() {
 				printTable(rows)
 				all = append(all, rows...)
 			}
+		}
+		if err == nil {
+			printKernels(all)
 		}
 		if err == nil && strings.Contains(*metrics, "iem") {
 			var rows []result
@@ -146,6 +150,9 @@ func runChild(backend, weights, refPath, distPath string, repeat int) error {
 	r := result{Metric: "milo", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Ms: times[len(times)/2], Score: res.Score, Repeat: repeat}
 	if ctx != nil {
 		r.DevicePeak = ctx.Stats().PeakBytes
+		if r.Kernels, err = profileMILO(m, ctx, ref, dist); err != nil {
+			return err
+		}
 	}
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
