@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"sort"
-	"time"
 
 	"github.com/vkpercept/vkpercept/metric"
 )
@@ -26,23 +24,21 @@ func runIEMChild(backend, refPath, distPath string, steps, repeat int) error {
 	if _, err := m.Evaluate(a, b, metric.IEMOptions{Steps: 2, SigmaMin: 1, SigmaMax: 1000}); err != nil {
 		return err // warm-up: pipelines and pool
 	}
-	var times []float64
 	var tr *metric.Trajectory
-	for i := 0; i < repeat; i++ {
-		t0 := time.Now()
-		if tr, err = m.Evaluate(a, b, opt); err != nil {
-			return err
-		}
-		times = append(times, float64(time.Since(t0).Microseconds())/1000)
+	ms, err := medianMs(repeat, func() (err error) {
+		tr, err = m.Evaluate(a, b, opt)
+		return err
+	})
+	if err != nil {
+		return err
 	}
-	sort.Float64s(times)
 	// One more, profiled, for the denoiser's share (timestamps cost a little).
 	opt.Profile = true
 	prof, err := m.Evaluate(a, b, opt)
 	if err != nil {
 		return err
 	}
-	r := result{Metric: "iem", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Ms: times[len(times)/2],
+	r := result{Metric: "iem", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Ms: ms,
 		Score: tr.Standard(), Repeat: repeat, Steps: steps, DenoiserFr: prof.DenoiserNs / prof.TotalNs}
 	if ctx != nil {
 		r.DevicePeak = ctx.Stats().PeakBytes

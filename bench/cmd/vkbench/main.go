@@ -137,17 +137,15 @@ func runChild(backend, weights, refPath, distPath string, repeat int) error {
 	if _, err := m.Evaluate(small(ref), small(dist), false); err != nil {
 		return err
 	}
-	var times []float64
 	var res *metric.Result
-	for i := 0; i < repeat; i++ {
-		t0 := time.Now()
-		if res, err = m.Evaluate(ref, dist, false); err != nil {
-			return err
-		}
-		times = append(times, float64(time.Since(t0).Microseconds())/1000)
+	ms, err := medianMs(repeat, func() (err error) {
+		res, err = m.Evaluate(ref, dist, false)
+		return err
+	})
+	if err != nil {
+		return err
 	}
-	sort.Float64s(times)
-	r := result{Metric: "milo", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Ms: times[len(times)/2], Score: res.Score, Repeat: repeat}
+	r := result{Metric: "milo", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Ms: ms, Score: res.Score, Repeat: repeat}
 	if ctx != nil {
 		r.DevicePeak = ctx.Stats().PeakBytes
 		if r.Kernels, err = profileMILO(m, ctx, ref, dist); err != nil {
@@ -339,4 +337,18 @@ func forEachPair(sizes string, run func(w, h int, refPath, distPath string) erro
 		}
 	}
 	return nil
+}
+
+// medianMs runs run repeat times and returns the median wall time in ms.
+func medianMs(repeat int, run func() error) (float64, error) {
+	times := make([]float64, 0, repeat)
+	for i := 0; i < repeat; i++ {
+		t0 := time.Now()
+		if err := run(); err != nil {
+			return 0, err
+		}
+		times = append(times, float64(time.Since(t0).Microseconds())/1000)
+	}
+	sort.Float64s(times)
+	return times[len(times)/2], nil
 }
