@@ -53,18 +53,12 @@ func closeTo(t *testing.T, what string, got, want []float32, abs, rel float64) {
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
 	}
-	worst, at := 0.0, -1
 	for i := range got {
 		g, w := float64(got[i]), float64(want[i])
-		d := math.Abs(g - w)
-		if math.IsNaN(g) || d > abs+rel*math.Abs(w) {
+		if d := math.Abs(g - w); math.IsNaN(g) || d > abs+rel*math.Abs(w) {
 			t.Fatalf("%s: element %d = %g, want %g (diff %g)", what, i, g, w, d)
 		}
-		if d > worst {
-			worst, at = d, i
-		}
 	}
-	_ = at
 }
 
 // poison fills a read-back slice so that unwritten elements show up.

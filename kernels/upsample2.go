@@ -35,8 +35,8 @@ func upCoord(d, inN int) (int, int, float32) {
 
 // Ref upsamples planes planes of inH x inW to outH x outW (outH is 2inH or 2inH+1; likewise W).
 func (Upsample2) Ref(out, in []float32, planes, inH, inW, outH, outW int) error {
-	if outH < 2*inH || outH > 2*inH+1 || outW < 2*inW || outW > 2*inW+1 {
-		return fmt.Errorf("upsample2: %dx%d cannot come from %dx%d", outW, outH, inW, inH)
+	if err := checkUpsample(inH, inW, outH, outW); err != nil {
+		return err
 	}
 	if len(in) < planes*inH*inW || len(out) < planes*outH*outW {
 		return fmt.Errorf("upsample2: buffers too small for %d planes", planes)
@@ -59,8 +59,8 @@ func (Upsample2) Ref(out, in []float32, planes, inH, inW, outH, outW int) error 
 
 // Record records the upsampling.
 func (Upsample2) Record(g GPU, r *vk.Recorder, out, in *vk.Buffer, planes, inH, inW, outH, outW int) error {
-	if outH < 2*inH || outH > 2*inH+1 || outW < 2*inW || outW > 2*inW+1 {
-		return fmt.Errorf("upsample2: %dx%d cannot come from %dx%d", outW, outH, inW, inH)
+	if err := checkUpsample(inH, inW, outH, outW); err != nil {
+		return err
 	}
 	k, err := g.kernel("upsample2_f32")
 	if err != nil {
@@ -75,4 +75,12 @@ func (Upsample2) Record(g GPU, r *vk.Recorder, out, in *vk.Buffer, planes, inH, 
 		In:    []*vk.Buffer{in},
 		Label: fmt.Sprintf("upsample2 %dx%d", outW, outH),
 	})
+}
+
+// checkUpsample accepts targets of twice the size, or one more (the replicate pad).
+func checkUpsample(inH, inW, outH, outW int) error {
+	if outH < 2*inH || outH > 2*inH+1 || outW < 2*inW || outW > 2*inW+1 {
+		return fmt.Errorf("upsample2: %dx%d cannot come from %dx%d", outW, outH, inW, inH)
+	}
+	return nil
 }

@@ -24,11 +24,10 @@ func LoadImage(path string) (Image, error) {
 		return Image{}, err
 	}
 	defer f.Close()
-	img, format, err := image.Decode(f)
+	img, _, err := image.Decode(f)
 	if err != nil {
 		return Image{}, fmt.Errorf("%s: cannot decode image: %w", path, err)
 	}
-	_ = format
 	return FromImage(img), nil
 }
 

@@ -120,7 +120,6 @@ func TestLoadLatentChecks(t *testing.T) {
 }
 
 func TestWeightsRejectExtraTensor(t *testing.T) {
-	w := randomWeights(3, 3)
 	ts := map[string]namedTensor{}
 	for name, shape := range expectedShapes(3) {
 		n := 1
@@ -138,5 +137,4 @@ func TestWeightsRejectExtraTensor(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "unexpected extra.weight") || !strings.Contains(err.Error(), "missing "+maskName(3, "bias")) {
 		t.Fatalf("error %v", err)
 	}
-	_ = w
 }

@@ -123,7 +123,7 @@ func (m *MILO) Evaluate(ref, dist Image, maps bool) (*Result, error) {
 	if m.ctx == nil {
 		err = graph[[]float32](cpuEngine{w: m.w}, m.w, ref.Data, dist.Data, 1, h, w, &out)
 	} else {
-		err = m.runVulkan(ref.Data, dist.Data, 1, h, w, &out, false)
+		_, err = m.runVulkan(ref.Data, dist.Data, 1, h, w, &out, false)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("milo: %w", err)
@@ -132,13 +132,9 @@ func (m *MILO) Evaluate(ref, dist Image, maps bool) (*Result, error) {
 		MOS: float64(out.mos[0]), Map: out.qmap, Mask: out.mask}, nil
 }
 
-// runVulkan records the whole pass, submits it once and waits.
-func (m *MILO) runVulkan(ref, dist []float32, n, h, w int, out *outputs, profile bool) error {
-	_, err := m.profileVulkan(ref, dist, n, h, w, out, profile)
-	return err
-}
-
-func (m *MILO) profileVulkan(ref, dist []float32, n, h, w int, out *outputs, profile bool) ([]vk.Timing, error) {
+// runVulkan records the whole pass, submits it once and waits; with profile it
+// returns every dispatch's time.
+func (m *MILO) runVulkan(ref, dist []float32, n, h, w int, out *outputs, profile bool) ([]vk.Timing, error) {
 	r, err := m.ctx.Begin(profile)
 	if err != nil {
 		return nil, err
@@ -161,5 +157,5 @@ func (m *MILO) Profile(ref, dist Image) ([]vk.Timing, error) {
 		return nil, err
 	}
 	out := outputs{score: make([]float32, 1), loss: make([]float32, 1), mos: make([]float32, 1)}
-	return m.profileVulkan(ref.Data, dist.Data, 1, ref.H, ref.W, &out, true)
+	return m.runVulkan(ref.Data, dist.Data, 1, ref.H, ref.W, &out, true)
 }
