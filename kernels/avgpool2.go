@@ -13,38 +13,64 @@ type AvgPool2 struct{}
 // OutSize is the pooled size of an h x w plane.
 func (AvgPool2) OutSize(h, w int) (int, int) { return h / 2, w / 2 }
 
-// Ref pools planes (N*C) planes of h x w into out.
-func (op AvgPool2) Ref(out, in []float32, planes, h, w int) error {
+// PoolGeom is n images of c channels, input width W, output rows [Y0, Y1)
+// (input rows 2*Y0 .. 2*Y1-1), with the input and output views.
+type PoolGeom struct {
+	N, C, W int
+	Y0, Y1  int
+	In, Out View
+}
+
+// DenseGeom pools whole dense tensors of n x c x h x w.
+func (op AvgPool2) DenseGeom(n, c, h, w int) PoolGeom {
 	oh, ow := op.OutSize(h, w)
-	if len(in) < planes*h*w || len(out) < planes*oh*ow {
-		return fmt.Errorf("avgpool2: buffers too small for %d planes of %dx%d", planes, w, h)
+	return PoolGeom{N: n, C: c, W: w, Y1: oh, In: Dense(c, h, w), Out: Dense(c, oh, ow)}
+}
+
+func (op AvgPool2) check(g PoolGeom, out, in int) error {
+	if err := g.In.check("avgpool2 input", in, g.N, g.C, 2*g.Y0, 2*g.Y1, g.W); err != nil {
+		return err
 	}
-	ParallelFor(planes, func(c int) {
-		src := in[c*h*w:]
-		dst := out[c*oh*ow:]
-		for y := 0; y < oh; y++ {
+	return g.Out.check("avgpool2 output", out, g.N, g.C, g.Y0, g.Y1, g.W/2)
+}
+
+// Ref pools the geometry's rows.
+func (op AvgPool2) Ref(out, in []float32, g PoolGeom) error {
+	if err := op.check(g, len(out), len(in)); err != nil {
+		return err
+	}
+	ow := g.W / 2
+	ParallelFor(g.N*g.C, func(p int) {
+		n, c := p/g.C, p%g.C
+		for y := g.Y0; y < g.Y1; y++ {
+			s0, s1 := g.In.At(n, c, 2*y, g.W), g.In.At(n, c, 2*y+1, g.W)
+			d := g.Out.At(n, c, y, ow)
 			for x := 0; x < ow; x++ {
-				s := 2*y*w + 2*x
-				dst[y*ow+x] = ((src[s] + src[s+1]) + (src[s+w] + src[s+w+1])) * 0.25
+				out[d+x] = ((in[s0+2*x] + in[s0+2*x+1]) + (in[s1+2*x] + in[s1+2*x+1])) * 0.25
 			}
 		}
 	})
 	return nil
 }
 
-// Record records the pooling of planes planes of h x w.
-func (op AvgPool2) Record(g GPU, r *vk.Recorder, out, in *vk.Buffer, planes, h, w int) error {
-	k, err := g.kernel("avgpool2_f32")
+// Record records the pooling.
+func (op AvgPool2) Record(gpu GPU, r *vk.Recorder, out, in *vk.Buffer, g PoolGeom) error {
+	if err := op.check(g, floats(out), floats(in)); err != nil {
+		return err
+	}
+	k, err := gpu.kernel("avgpool2_f32")
 	if err != nil {
 		return err
 	}
-	oh, ow := op.OutSize(h, w)
+	ow, rows := g.W/2, g.Y1-g.Y0
+	push := []uint32{uint32(g.W), uint32(ow), uint32(g.Y0), uint32(rows), uint32(g.C), uint32(g.N)}
+	push = append(append(push, g.In.push()...), g.Out.push()...)
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k,
-		Groups: [3]uint32{groups(ow, 16), groups(oh, 16), uint32(planes)},
-		Push:   []uint32{uint32(w), uint32(h), uint32(ow), uint32(oh), uint32(planes)},
+		Groups: [3]uint32{groups(ow, 16), groups(rows, 16), uint32(g.N * g.C)},
+		Push:   push,
 		Out:    []*vk.Buffer{out},
 		In:     []*vk.Buffer{in},
-		Label:  fmt.Sprintf("avgpool2 %dx%d", w, h),
+		Label:  fmt.Sprintf("avgpool2 %dx%d", g.W, 2*rows),
 	})
 }

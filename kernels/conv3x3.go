@@ -16,36 +16,68 @@ type Conv3x3 struct {
 	Residual bool
 }
 
+// ConvGeom says which output rows a convolution computes and where its
+// tensors lie. The image is H x W (rows outside [0, H) are the zero padding);
+// rows [Y0, Y1) are computed, so the sources must hold rows Y0-1 .. Y1 that
+// are inside the image.
+type ConvGeom struct {
+	N, H, W int
+	Y0, Y1  int
+	Src     [3]View
+	Res     View
+	Out     View
+}
+
+// DenseGeom is the whole-image geometry of op on n dense tensors of h x w.
+func (op Conv3x3) DenseGeom(n, h, w int) ConvGeom {
+	g := ConvGeom{N: n, H: h, W: w, Y1: h, Res: Dense(op.Out, h, w), Out: Dense(op.Out, h, w)}
+	for i, c := range op.In {
+		g.Src[i] = Dense(c, h, w)
+	}
+	return g
+}
+
 // Cin is the total number of input channels.
 func (op Conv3x3) Cin() int { return op.In[0] + op.In[1] + op.In[2] }
 
 // WeightLen is the OIHW weight count.
 func (op Conv3x3) WeightLen() int { return op.Out * op.Cin() * 9 }
 
-// Ref computes out (N x Out x H x W) from srcs (N x In[i] x H x W each),
-// weights (OIHW) and bias.
-func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []float32, n, h, w int) error {
+// check validates the geometry against the buffer sizes (in floats; res < 0
+// when there is no residual).
+func (op Conv3x3) check(g ConvGeom, out int, srcs [3]int, res int) error {
+	if g.Y0 < 0 || g.Y1 > g.H || g.W < 1 {
+		return fmt.Errorf("conv3x3: rows %d..%d of an image %d high", g.Y0, g.Y1, g.H)
+	}
+	lo, hi := max(g.Y0-1, 0), min(g.Y1+1, g.H)
+	for i, c := range op.In {
+		if err := g.Src[i].check(fmt.Sprintf("conv3x3 source %d", i), srcs[i], g.N, c, lo, hi, g.W); err != nil {
+			return err
+		}
+	}
+	if op.Residual {
+		if err := g.Res.check("conv3x3 residual", res, g.N, op.Out, g.Y0, g.Y1, g.W); err != nil {
+			return err
+		}
+	}
+	return g.Out.check("conv3x3 output", out, g.N, op.Out, g.Y0, g.Y1, g.W)
+}
+
+// Ref computes the geometry's rows of out from srcs, weights (OIHW) and bias.
+func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []float32, g ConvGeom) error {
 	cin := op.Cin()
 	if len(weights) != op.WeightLen() || len(bias) != op.Out {
 		return fmt.Errorf("conv3x3: %d weights and %d biases for %d->%d channels", len(weights), len(bias), cin, op.Out)
 	}
-	plane := h * w
-	if len(out) < n*op.Out*plane {
-		return fmt.Errorf("conv3x3: output holds %d floats, need %d", len(out), n*op.Out*plane)
+	if err := op.check(g, len(out), [3]int{len(srcs[0]), len(srcs[1]), len(srcs[2])}, len(res)); err != nil {
+		return err
 	}
-	for i, c := range op.In {
-		if len(srcs[i]) < n*c*plane {
-			return fmt.Errorf("conv3x3: source %d holds %d floats, need %d", i, len(srcs[i]), n*c*plane)
-		}
-	}
-	if op.Residual && len(res) < n*op.Out*plane {
-		return fmt.Errorf("conv3x3: residual holds %d floats, need %d", len(res), n*op.Out*plane)
-	}
+	rows, w := g.Y1-g.Y0, g.W
 	// One task per (image, output channel, row): the row accumulator stays in cache.
-	ParallelFor(n*op.Out*h, func(t int) {
-		y := t % h
-		oc := (t / h) % op.Out
-		b := t / (h * op.Out)
+	ParallelFor(g.N*op.Out*rows, func(t int) {
+		y := g.Y0 + t%rows
+		oc := (t / rows) % op.Out
+		b := t / (rows * op.Out)
 		acc := make([]float64, w)
 		for x := range acc {
 			acc[x] = float64(bias[oc])
@@ -53,27 +85,25 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 		icBase := 0
 		for s := 0; s < 3; s++ {
 			for ic := 0; ic < op.In[s]; ic++ {
-				src := srcs[s][(b*op.In[s]+ic)*plane : (b*op.In[s]+ic+1)*plane]
 				wk := weights[(oc*cin+icBase+ic)*9 : (oc*cin+icBase+ic)*9+9]
 				for ky := 0; ky < 3; ky++ {
 					yy := y + ky - 1
-					if yy < 0 || yy >= h {
+					if yy < 0 || yy >= g.H {
 						continue
 					}
-					row := src[yy*w : yy*w+w]
-					convRow(acc, row, float64(wk[ky*3]), float64(wk[ky*3+1]), float64(wk[ky*3+2]))
+					i := g.Src[s].At(b, ic, yy, w)
+					convRow(acc, srcs[s][i:i+w], float64(wk[ky*3]), float64(wk[ky*3+1]), float64(wk[ky*3+2]))
 				}
 			}
 			icBase += op.In[s]
 		}
-		dst := out[(b*op.Out+oc)*plane+y*w : (b*op.Out+oc)*plane+y*w+w]
+		oi, ri := g.Out.At(b, oc, y, w), g.Res.At(b, oc, y, w)
 		for x, v64 := range acc {
-			v := float32(v64)
-			v = op.Act.Apply(v)
+			v := op.Act.Apply(float32(v64))
 			if op.Residual {
-				v += res[(b*op.Out+oc)*plane+y*w+x]
+				v += res[ri+x]
 			}
-			dst[x] = v
+			out[oi+x] = v
 		}
 	})
 	return nil
@@ -96,8 +126,10 @@ func convRow(acc []float64, row []float32, w0, w1, w2 float64) {
 	acc[n-1] += w0*float64(row[n-2]) + w1*float64(row[n-1])
 }
 
-// convPX is the pixels along x one invocation computes (the shader's PX).
-const convPX = 4
+// convPX is the pixels along x one invocation computes (the shader's PX):
+// on lavapipe 8 pixels by 8 channels beat 4 by 8 by 25%, as weight loads are
+// what costs most there.
+const convPX = 8
 
 // ocBlock is the output channels one invocation computes (the shader's OCB).
 func (op Conv3x3) ocBlock() int {
@@ -109,7 +141,14 @@ func (op Conv3x3) ocBlock() int {
 
 // Record records the convolution. weights holds the OIHW weights at float
 // offset wOff and the bias at bOff; unused sources and res may be nil.
-func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buffer, res, weights *vk.Buffer, wOff, bOff, n, h, w int) error {
+func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buffer, res, weights *vk.Buffer, wOff, bOff int, geo ConvGeom) error {
+	sizes := [3]int{}
+	for i := range srcs {
+		sizes[i] = floats(srcs[i])
+	}
+	if err := op.check(geo, floats(out), sizes, floats(res)); err != nil {
+		return err
+	}
 	ocb := op.ocBlock()
 	k, err := g.kernel("conv3x3_f32", uint32(ocb), convPX)
 	if err != nil {
@@ -127,13 +166,18 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 		useRes = 1
 	}
 	blocks := (op.Out + ocb - 1) / ocb
+	rows := geo.Y1 - geo.Y0
+	push := []uint32{uint32(geo.W), uint32(geo.H), uint32(geo.N), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
+		uint32(op.Out), uint32(wOff), uint32(bOff), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
+	for _, v := range []View{geo.Src[0], geo.Src[1], geo.Src[2], geo.Out, geo.Res} {
+		push = append(push, v.push()...)
+	}
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k,
-		Groups: [3]uint32{groups(w, 8*convPX), groups(h, 8), uint32(n * blocks)},
-		Push: []uint32{uint32(w), uint32(h), uint32(n), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
-			uint32(op.Out), uint32(wOff), uint32(bOff), uint32(op.Act), useRes},
-		Out:   []*vk.Buffer{out},
-		In:    in,
-		Label: fmt.Sprintf("conv3x3 %d->%d %dx%d", op.Cin(), op.Out, w, h),
+		Groups: [3]uint32{groups(geo.W, 8*convPX), groups(rows, 8), uint32(geo.N * blocks)},
+		Push:   push,
+		Out:    []*vk.Buffer{out},
+		In:     in,
+		Label:  fmt.Sprintf("conv3x3 %d->%d %dx%d", op.Cin(), op.Out, geo.W, geo.H),
 	})
 }

@@ -32,7 +32,7 @@ func TestConv3x3MatchesReference(t *testing.T) {
 			bias := randVec(rng, tc.op.Out, -0.2, 0.2)
 			res := randVec(rng, tc.n*tc.op.Out*plane, 0, 1)
 			want := make([]float32, tc.n*tc.op.Out*plane)
-			if err := tc.op.Ref(want, srcs, res, weights, bias, tc.n, tc.h, tc.w); err != nil {
+			if err := tc.op.Ref(want, srcs, res, weights, bias, tc.op.DenseGeom(tc.n, tc.h, tc.w)); err != nil {
 				t.Fatal(err)
 			}
 			r, err := gpu.Ctx.Begin(false)
@@ -50,7 +50,7 @@ func TestConv3x3MatchesReference(t *testing.T) {
 			}
 			rbuf := upload(t, r, res)
 			out := scratch(t, len(want))
-			if err := tc.op.Record(gpu, r, out, bufs, rbuf, wbuf, 5, 5+len(weights), tc.n, tc.h, tc.w); err != nil {
+			if err := tc.op.Record(gpu, r, out, bufs, rbuf, wbuf, 5, 5+len(weights), tc.op.DenseGeom(tc.n, tc.h, tc.w)); err != nil {
 				r.Abort()
 				t.Fatal(err)
 			}
@@ -68,8 +68,83 @@ func TestConv3x3MatchesReference(t *testing.T) {
 
 func TestConv3x3RejectsWrongWeights(t *testing.T) {
 	op := Conv3x3{In: [3]int{3, 0, 0}, Out: 4}
-	err := op.Ref(make([]float32, 16), [3][]float32{make([]float32, 12)}, nil, make([]float32, 10), make([]float32, 4), 1, 2, 2)
+	err := op.Ref(make([]float32, 16), [3][]float32{make([]float32, 12)}, nil, make([]float32, 10), make([]float32, 4), op.DenseGeom(1, 2, 2))
 	if err == nil {
 		t.Fatal("accepted 10 weights for a 3->4 convolution")
+	}
+	g := op.DenseGeom(1, 2, 2)
+	g.Src[0].Off = -1 // a view reaching before the buffer
+	if err := op.Ref(make([]float32, 16), [3][]float32{make([]float32, 12)}, nil, make([]float32, 36*4), make([]float32, 4), g); err == nil {
+		t.Fatal("accepted a view outside its buffer")
+	}
+}
+
+// bandOf copies rows [y0, y1) of n dense c x h x w images into a band buffer.
+func bandOf(src []float32, n, c, h, w, y0, y1 int) []float32 {
+	var out []float32
+	for i := 0; i < n*c; i++ {
+		out = append(out, src[(i*h+y0)*w:(i*h+y1)*w]...)
+	}
+	return out
+}
+
+// A band of rows computed from band buffers must equal the same rows of the
+// whole-image result: that is what makes a tiled MILO pass exact.
+func TestConv3x3BandEqualsWhole(t *testing.T) {
+	const n, h, w = 2, 23, 13
+	op := Conv3x3{In: [3]int{3, 3, 1}, Out: 9, Act: ActSigmoid, Residual: true}
+	rng := rand.New(rand.NewSource(8))
+	var srcs [3][]float32
+	for i, c := range op.In {
+		srcs[i] = randVec(rng, n*c*h*w, -1, 1)
+	}
+	weights := randVec(rng, op.WeightLen(), -0.3, 0.3)
+	bias := randVec(rng, op.Out, -0.2, 0.2)
+	res := randVec(rng, n*op.Out*h*w, 0, 1)
+	whole := make([]float32, n*op.Out*h*w)
+	if err := op.Ref(whole, srcs, res, weights, bias, op.DenseGeom(n, h, w)); err != nil {
+		t.Fatal(err)
+	}
+	for _, rows := range [][2]int{{0, 4}, {5, 11}, {19, 23}, {0, 23}} {
+		t.Run(fmt.Sprintf("rows%d-%d", rows[0], rows[1]), func(t *testing.T) {
+			y0, y1 := rows[0], rows[1]
+			lo, hi := max(y0-1, 0), min(y1+1, h)
+			g := ConvGeom{N: n, H: h, W: w, Y0: y0, Y1: y1, Res: Band(op.Out, y0, y1, w), Out: Band(op.Out, y0, y1, w)}
+			var bands [3][]float32
+			for i, c := range op.In {
+				bands[i], g.Src[i] = bandOf(srcs[i], n, c, h, w, lo, hi), Band(c, lo, hi, w)
+			}
+			// The first source stays whole: views of both kinds mix.
+			bands[0], g.Src[0] = srcs[0], Dense(op.In[0], h, w)
+			resBand := bandOf(res, n, op.Out, h, w, y0, y1)
+			want := bandOf(whole, n, op.Out, h, w, y0, y1)
+			got := make([]float32, len(want))
+			if err := op.Ref(got, bands, resBand, weights, bias, g); err != nil {
+				t.Fatal(err)
+			}
+			closeTo(t, "reference band", got, want, 0, 0)
+			r, err := gpu.Ctx.Begin(false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wb := append(append([]float32{}, weights...), bias...)
+			var bufs [3]*vk.Buffer
+			for i := range bands {
+				bufs[i] = upload(t, r, bands[i])
+			}
+			out := scratch(t, len(want))
+			if err := op.Record(gpu, r, out, bufs, upload(t, r, resBand), upload(t, r, wb), 0, len(weights), g); err != nil {
+				r.Abort()
+				t.Fatal(err)
+			}
+			dev := poison(len(want))
+			if err := r.Download(out, dev); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Submit(); err != nil {
+				t.Fatal(err)
+			}
+			closeTo(t, "device band", dev, want, 1e-5, 1e-5)
+		})
 	}
 }

@@ -98,3 +98,11 @@ func ParallelFor(n int, body func(i int)) {
 	}
 	wg.Wait()
 }
+
+// floats is a buffer's requested size in floats (0 for nil).
+func floats(b *vk.Buffer) int {
+	if b == nil {
+		return 0
+	}
+	return int(b.Size / 4)
+}

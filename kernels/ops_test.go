@@ -45,7 +45,7 @@ func TestAvgPool2MatchesReference(t *testing.T) {
 				rng := rand.New(rand.NewSource(2))
 				in := randVec(rng, planes*h*w, 0, 1)
 				want := make([]float32, planes*oh*ow)
-				if err := (AvgPool2{}).Ref(want, in, planes, h, w); err != nil {
+				if err := (AvgPool2{}).Ref(want, in, AvgPool2{}.DenseGeom(planes, 1, h, w)); err != nil {
 					t.Fatal(err)
 				}
 				// Spot-check the reference itself against the definition.
@@ -54,7 +54,7 @@ func TestAvgPool2MatchesReference(t *testing.T) {
 				}
 				got := runOne(t, len(want), func(r *vk.Recorder) (*vk.Buffer, error) {
 					src, dst := upload(t, r, in), scratch(t, len(want))
-					return dst, AvgPool2{}.Record(gpu, r, dst, src, planes, h, w)
+					return dst, AvgPool2{}.Record(gpu, r, dst, src, AvgPool2{}.DenseGeom(planes, 1, h, w))
 				})
 				closeTo(t, "avgpool2", got, want, 1e-6, 1e-6)
 			})
@@ -79,7 +79,7 @@ func TestUpsample2MatchesReference(t *testing.T) {
 				planes := 2
 				in := randVec(rng, planes*h*w, -1, 1)
 				want := make([]float32, planes*oh*ow)
-				if err := (Upsample2{}).Ref(want, in, planes, h, w, oh, ow); err != nil {
+				if err := (Upsample2{}).Ref(want, in, Upsample2{}.DenseGeom(planes, h, w, oh, ow)); err != nil {
 					t.Fatal(err)
 				}
 				// align_corners=True keeps the corners exactly.
@@ -88,7 +88,7 @@ func TestUpsample2MatchesReference(t *testing.T) {
 				}
 				got := runOne(t, len(want), func(r *vk.Recorder) (*vk.Buffer, error) {
 					src, dst := upload(t, r, in), scratch(t, len(want))
-					return dst, Upsample2{}.Record(gpu, r, dst, src, planes, h, w, oh, ow)
+					return dst, Upsample2{}.Record(gpu, r, dst, src, Upsample2{}.DenseGeom(planes, h, w, oh, ow))
 				})
 				closeTo(t, "upsample2", got, want, 1e-6, 1e-6)
 			})
@@ -97,56 +97,143 @@ func TestUpsample2MatchesReference(t *testing.T) {
 }
 
 func TestUpsample2RejectsBadTarget(t *testing.T) {
-	if err := (Upsample2{}).Ref(make([]float32, 100), make([]float32, 4), 1, 2, 2, 6, 4); err == nil {
+	if err := (Upsample2{}).Ref(make([]float32, 100), make([]float32, 4), Upsample2{}.DenseGeom(1, 2, 2, 6, 4)); err == nil {
 		t.Fatal("accepted 2x2 -> 4x6")
 	}
 }
 
-func TestMaskDiffMatchesReference(t *testing.T) {
-	for _, c := range []int{1, 3, 4} {
-		for _, hw := range oddSizes {
-			n, plane := 2, hw[0]*hw[1]
-			t.Run(fmt.Sprintf("c%d_%dpx", c, plane), func(t *testing.T) {
-				rng := rand.New(rand.NewSource(4))
-				a, b := randVec(rng, n*c*plane, 0, 1), randVec(rng, n*c*plane, 0, 1)
-				m := randVec(rng, n*plane, 0, 3)
-				want := make([]float32, n*plane)
-				if err := (MaskDiff{Channels: c}).Ref(want, a, b, m, n, plane); err != nil {
-					t.Fatal(err)
-				}
-				got := runOne(t, len(want), func(r *vk.Recorder) (*vk.Buffer, error) {
-					ab, bb, mb, dst := upload(t, r, a), upload(t, r, b), upload(t, r, m), scratch(t, len(want))
-					return dst, MaskDiff{Channels: c}.Record(gpu, r, dst, ab, bb, mb, n, plane)
-				})
-				closeTo(t, "maskdiff", got, want, 1e-6, 1e-6)
-			})
-		}
+// Pooling and upsampling a band of rows through views equals the same rows of
+// the whole-tensor result.
+func TestPoolAndUpsampleBands(t *testing.T) {
+	const n, c, h, w = 2, 3, 21, 10
+	rng := rand.New(rand.NewSource(9))
+	in := randVec(rng, n*c*h*w, 0, 1)
+	oh, ow := AvgPool2{}.OutSize(h, w)
+	whole := make([]float32, n*c*oh*ow)
+	if err := (AvgPool2{}).Ref(whole, in, AvgPool2{}.DenseGeom(n, c, h, w)); err != nil {
+		t.Fatal(err)
 	}
+	// Output rows 3..7 from an input band of rows 6..14 into an output band.
+	g := PoolGeom{N: n, C: c, W: w, Y0: 3, Y1: 7, In: Band(c, 6, 14, w), Out: Band(c, 3, 7, ow)}
+	inBand, want := bandOf(in, n, c, h, w, 6, 14), bandOf(whole, n, c, oh, ow, 3, 7)
+	got := make([]float32, len(want))
+	if err := (AvgPool2{}).Ref(got, inBand, g); err != nil {
+		t.Fatal(err)
+	}
+	closeTo(t, "pool band reference", got, want, 0, 0)
+	dev := runOne(t, len(want), func(r *vk.Recorder) (*vk.Buffer, error) {
+		dst := scratch(t, len(want))
+		return dst, AvgPool2{}.Record(gpu, r, dst, upload(t, r, inBand), g)
+	})
+	closeTo(t, "pool band", dev, want, 1e-6, 1e-6)
+
+	uh, uw := 2*oh+1, 2*ow
+	upWhole := make([]float32, n*uh*uw)
+	if err := (Upsample2{}).Ref(upWhole, whole[:n*oh*ow], Upsample2{}.DenseGeom(n, oh, ow, uh, uw)); err != nil {
+		t.Fatal(err)
+	}
+	ug := Upsample2{}.DenseGeom(n, oh, ow, uh, uw)
+	ug.Y0, ug.Y1, ug.Out = 15, uh, Band(1, 15, uh, uw)
+	upWant := bandOf(upWhole, n, 1, uh, uw, 15, uh)
+	upGot := make([]float32, len(upWant))
+	if err := (Upsample2{}).Ref(upGot, whole[:n*oh*ow], ug); err != nil {
+		t.Fatal(err)
+	}
+	closeTo(t, "upsample band reference", upGot, upWant, 0, 0)
+	upDev := runOne(t, len(upWant), func(r *vk.Recorder) (*vk.Buffer, error) {
+		dst := scratch(t, len(upWant))
+		return dst, Upsample2{}.Record(gpu, r, dst, upload(t, r, whole[:n*oh*ow]), ug)
+	})
+	closeTo(t, "upsample band", upDev, upWant, 1e-6, 1e-6)
 }
 
-func TestScalerMatchesReference(t *testing.T) {
+// The tail and final reduction against a direct evaluation of their formulas,
+// with the rows split into two bands as a tiled pass does.
+func TestMiloTailAndFinal(t *testing.T) {
 	for _, hidden := range []int{3, 32} {
-		for _, op := range []Scaler{{Hidden: hidden, Sub: 0.25, Scale: 1}, {Hidden: hidden, Scale: -5, Bias: 5}} {
-			t.Run(fmt.Sprintf("%+v", op), func(t *testing.T) {
+		for _, c := range []int{1, 3, 4} {
+			t.Run(fmt.Sprintf("hidden%d_c%d", hidden, c), func(t *testing.T) {
+				const n, h, w = 2, 37, 29
 				rng := rand.New(rand.NewSource(5))
-				h := hidden
-				w := ScalerWeights{W0: randVec(rng, h, -1, 1), B0: randVec(rng, h, -1, 1), W1: randVec(rng, h*h, -1, 1),
-					B1: randVec(rng, h, -1, 1), W2: randVec(rng, h, -1, 1), B2: randVec(rng, 1, -1, 1)}
-				in := randVec(rng, 1037, -0.5, 2)
-				in[0] = 0
-				want := make([]float32, len(in))
-				if err := op.Ref(want, in, w); err != nil {
+				sw := ScalerWeights{W0: randVec(rng, hidden, -1, 1), B0: randVec(rng, hidden, -1, 1), W1: randVec(rng, hidden*hidden, -1, 1),
+					B1: randVec(rng, hidden, -1, 1), W2: randVec(rng, hidden, -1, 1), B2: randVec(rng, 1, -1, 1)}
+				sc := Scaler{Hidden: hidden}
+				sc.Sub = sc.S(sw, 0)
+				op := MiloTail{Channels: c, Scaler: sc}
+				a, b := randVec(rng, n*c*h*w, 0, 1), randVec(rng, n*c*h*w, 0, 1)
+				m := randVec(rng, n*h*w, 0, 3)
+				// Direct formulas.
+				wantD, wantQ := make([]float32, n*h*w), make([]float32, n*h*w)
+				wantS := make([]float32, 3*n)
+				for i := 0; i < n; i++ {
+					var sd, sq float64
+					for p := 0; p < h*w; p++ {
+						var ad float32
+						for k := 0; k < c; k++ {
+							ad += abs32(a[(i*c+k)*h*w+p] - b[(i*c+k)*h*w+p])
+						}
+						d := m[i*h*w+p] * (ad / float32(c))
+						wantD[i*h*w+p], wantQ[i*h*w+p] = d, sc.S(sw, d)-sc.Sub
+						sd += float64(d)
+						sq += float64(wantQ[i*h*w+p])
+					}
+					loss := float32(sd / float64(h*w))
+					wantS[3*i], wantS[3*i+1], wantS[3*i+2] = float32(sq/float64(h*w)), loss, 5*(1-sc.S(sw, loss))
+				}
+				bands := [][2]int{{0, 11}, {11, h}}
+				geoms := make([]TailGeom, len(bands))
+				parts := 0
+				for k, bd := range bands {
+					geoms[k] = TailGeom{N: n, W: w, Y0: bd[0], Y1: bd[1], Ref: Dense(c, h, w), Dist: Dense(c, h, w), Mask: Dense(1, h, w),
+						Maps: true, D: Dense(1, h, w), Q: Dense(1, h, w), PartBase: parts}
+					parts += geoms[k].Groups()
+				}
+				fin := MiloFinal{Scaler: sc, Parts: parts, Plane: h * w}
+				d, q, pr, s := make([]float32, n*h*w), make([]float32, n*h*w), make([]float32, 2*n*parts), make([]float32, 3*n)
+				for k := range geoms {
+					geoms[k].Parts = parts
+					if err := op.Ref(d, q, pr, a, b, m, sw, geoms[k]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := fin.Ref(s, pr, sw, n); err != nil {
 					t.Fatal(err)
 				}
-				if want[0] != op.Scale*(op.S(w, 0)-op.Sub)+op.Bias {
-					t.Fatalf("reference at 0 is %g", want[0])
+				closeTo(t, "reference d", d, wantD, 0, 0)
+				closeTo(t, "reference q", q, wantQ, 0, 0)
+				closeTo(t, "reference scalars", s, wantS, 1e-7, 1e-6)
+				flat, off := packScaler(sw)
+				r, err := gpu.Ctx.Begin(false)
+				if err != nil {
+					t.Fatal(err)
 				}
-				flat, off := packScaler(w)
-				got := runOne(t, len(want), func(r *vk.Recorder) (*vk.Buffer, error) {
-					wb, src, dst := upload(t, r, flat), upload(t, r, in), scratch(t, len(want))
-					return dst, op.Record(gpu, r, dst, src, wb, off, len(in))
-				})
-				closeTo(t, "scaler", got, want, 2e-6, 1e-5)
+				wb, ab, bb, mb := upload(t, r, flat), upload(t, r, a), upload(t, r, b), upload(t, r, m)
+				db, qb, pb, sb := scratch(t, n*h*w), scratch(t, n*h*w), scratch(t, 2*n*parts), scratch(t, 3*n)
+				for _, g := range geoms {
+					if err := op.Record(gpu, r, db, qb, pb, wb, ab, bb, mb, off, g); err != nil {
+						r.Abort()
+						t.Fatal(err)
+					}
+				}
+				if err := fin.Record(gpu, r, sb, pb, wb, off, n); err != nil {
+					r.Abort()
+					t.Fatal(err)
+				}
+				gd, gq, gs := poison(n*h*w), poison(n*h*w), poison(3*n)
+				for _, rd := range []struct {
+					b *vk.Buffer
+					v []float32
+				}{{db, gd}, {qb, gq}, {sb, gs}} {
+					if err := r.Download(rd.b, rd.v); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := r.Submit(); err != nil {
+					t.Fatal(err)
+				}
+				closeTo(t, "device d", gd, wantD, 1e-6, 1e-6)
+				closeTo(t, "device q", gq, wantQ, 2e-6, 1e-5)
+				closeTo(t, "device scalars", gs, wantS, 1e-6, 1e-5)
 			})
 		}
 	}

@@ -1,20 +1,14 @@
 package kernels
 
-import (
-	"fmt"
-
-	"github.com/vkpercept/vkpercept/vk"
-)
+import "fmt"
 
 // Scaler is MILO's per-pixel MLP of 1x1 convolutions 1 -> Hidden -> Hidden -> 1
-// with LeakyReLU(0.2) between layers and a sigmoid at the end. The op computes
-// out = Scale*(S(v) - Sub) + Bias, which yields the quality map (Sub = S(0),
-// evaluated once on the host with S) and the MOS from one kernel.
+// with LeakyReLU(0.2) between layers and a sigmoid at the end (shaders/
+// scaler.glsl). Sub is what MiloTail subtracts from it: S(0), evaluated once
+// on the host with S, so that the quality map is S(d) - S(0).
 type Scaler struct {
 	Hidden int
 	Sub    float32
-	Scale  float32
-	Bias   float32
 }
 
 // ScalerWeights are the three layers' weights and biases (PyTorch layout).
@@ -48,40 +42,9 @@ func (op Scaler) S(w ScalerWeights, x float32) float32 {
 	return ActSigmoid.Apply(y)
 }
 
-// Ref applies the op to every element of in.
-func (op Scaler) Ref(out, in []float32, w ScalerWeights) error {
-	if err := op.check(w); err != nil {
-		return err
-	}
-	if len(out) < len(in) {
-		return fmt.Errorf("scaler: output holds %d of %d values", len(out), len(in))
-	}
-	const chunk = 4096
-	ParallelFor((len(in)+chunk-1)/chunk, func(c int) {
-		end := min((c+1)*chunk, len(in))
-		for i := c * chunk; i < end; i++ {
-			out[i] = op.Scale*(op.S(w, in[i])-op.Sub) + op.Bias
-		}
-	})
-	return nil
-}
-
 // ScalerOffsets are the float offsets of the layers inside a weights buffer.
 type ScalerOffsets struct{ W0, B0, W1, B1, W2, B2 int }
 
-// Record records the op over count values.
-func (op Scaler) Record(g GPU, r *vk.Recorder, out, in, weights *vk.Buffer, off ScalerOffsets, count int) error {
-	k, err := g.kernel("scaler_f32", uint32(op.Hidden))
-	if err != nil {
-		return err
-	}
-	return r.Dispatch(vk.Dispatch{
-		Kernel: k,
-		Groups: [3]uint32{groups(count, 64), 1, 1},
-		Push: []uint32{uint32(count), uint32(off.W0), uint32(off.B0), uint32(off.W1), uint32(off.B1),
-			uint32(off.W2), uint32(off.B2), f32bits(op.Sub), f32bits(op.Scale), f32bits(op.Bias)},
-		Out:   []*vk.Buffer{out},
-		In:    []*vk.Buffer{weights, in},
-		Label: "scaler",
-	})
+func (o ScalerOffsets) push() []uint32 {
+	return []uint32{uint32(o.W0), uint32(o.B0), uint32(o.W1), uint32(o.B1), uint32(o.W2), uint32(o.B2)}
 }

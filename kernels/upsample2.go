@@ -33,24 +33,50 @@ func upCoord(d, inN int) (int, int, float32) {
 	return i0, i1, s - float32(i0)
 }
 
-// Ref upsamples planes planes of inH x inW to outH x outW (outH is 2inH or 2inH+1; likewise W).
-func (Upsample2) Ref(out, in []float32, planes, inH, inW, outH, outW int) error {
-	if err := checkUpsample(inH, inW, outH, outW); err != nil {
+// UpGeom upsamples Planes dense planes of InH x InW to output rows [Y0, Y1)
+// of OutH x OutW (OutH is 2InH or 2InH+1; likewise W), written through Out
+// (one channel per plane).
+type UpGeom struct {
+	Planes               int
+	InH, InW, OutH, OutW int
+	Y0, Y1               int
+	Out                  View
+}
+
+// DenseGeom upsamples whole planes into a dense output.
+func (Upsample2) DenseGeom(planes, inH, inW, outH, outW int) UpGeom {
+	return UpGeom{Planes: planes, InH: inH, InW: inW, OutH: outH, OutW: outW, Y1: outH, Out: Dense(1, outH, outW)}
+}
+
+func (Upsample2) check(g UpGeom, out, in int) error {
+	if err := checkUpsample(g.InH, g.InW, g.OutH, g.OutW); err != nil {
 		return err
 	}
-	if len(in) < planes*inH*inW || len(out) < planes*outH*outW {
-		return fmt.Errorf("upsample2: buffers too small for %d planes", planes)
+	if g.Y0 < 0 || g.Y1 > g.OutH {
+		return fmt.Errorf("upsample2: rows %d..%d of %d", g.Y0, g.Y1, g.OutH)
 	}
-	ParallelFor(planes, func(c int) {
+	if err := Dense(1, g.InH, g.InW).check("upsample2 input", in, g.Planes, 1, 0, g.InH, g.InW); err != nil {
+		return err
+	}
+	return g.Out.check("upsample2 output", out, g.Planes, 1, g.Y0, g.Y1, g.OutW)
+}
+
+// Ref computes the geometry's rows.
+func (op Upsample2) Ref(out, in []float32, g UpGeom) error {
+	if err := op.check(g, len(out), len(in)); err != nil {
+		return err
+	}
+	inH, inW := g.InH, g.InW
+	ParallelFor(g.Planes, func(c int) {
 		src := in[c*inH*inW:]
-		dst := out[c*outH*outW:]
-		for y := 0; y < outH; y++ {
+		for y := g.Y0; y < g.Y1; y++ {
 			y0, y1, fy := upCoord(y, inH)
-			for x := 0; x < outW; x++ {
+			dst := out[g.Out.At(c, 0, y, g.OutW):]
+			for x := 0; x < g.OutW; x++ {
 				x0, x1, fx := upCoord(x, inW)
 				top := (1-fx)*src[y0*inW+x0] + fx*src[y0*inW+x1]
 				bot := (1-fx)*src[y1*inW+x0] + fx*src[y1*inW+x1]
-				dst[y*outW+x] = (1-fy)*top + fy*bot
+				dst[x] = (1-fy)*top + fy*bot
 			}
 		}
 	})
@@ -58,22 +84,24 @@ func (Upsample2) Ref(out, in []float32, planes, inH, inW, outH, outW int) error 
 }
 
 // Record records the upsampling.
-func (Upsample2) Record(g GPU, r *vk.Recorder, out, in *vk.Buffer, planes, inH, inW, outH, outW int) error {
-	if err := checkUpsample(inH, inW, outH, outW); err != nil {
+func (op Upsample2) Record(gpu GPU, r *vk.Recorder, out, in *vk.Buffer, g UpGeom) error {
+	if err := op.check(g, floats(out), floats(in)); err != nil {
 		return err
 	}
-	k, err := g.kernel("upsample2_f32")
+	k, err := gpu.kernel("upsample2_f32")
 	if err != nil {
 		return err
 	}
+	rows := g.Y1 - g.Y0
+	push := []uint32{uint32(g.InW), uint32(g.InH), uint32(g.OutW), uint32(g.Planes),
+		f32bits(upScale(g.InW)), f32bits(upScale(g.InH)), uint32(g.Y0), uint32(rows)}
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k,
-		Groups: [3]uint32{groups(outW, 16), groups(outH, 16), uint32(planes)},
-		Push: []uint32{uint32(inW), uint32(inH), uint32(outW), uint32(outH), uint32(planes),
-			f32bits(upScale(inW)), f32bits(upScale(inH))},
-		Out:   []*vk.Buffer{out},
-		In:    []*vk.Buffer{in},
-		Label: fmt.Sprintf("upsample2 %dx%d", outW, outH),
+		Groups: [3]uint32{groups(g.OutW, 16), groups(rows, 16), uint32(g.Planes)},
+		Push:   append(push, g.Out.push()...),
+		Out:    []*vk.Buffer{out},
+		In:     []*vk.Buffer{in},
+		Label:  fmt.Sprintf("upsample2 %dx%d", g.OutW, g.OutH),
 	})
 }
 

@@ -4,50 +4,41 @@ import (
 	"github.com/vkpercept/vkpercept/kernels"
 )
 
-// cpuEngine runs the graph with the pure-Go reference kernels.
-type cpuEngine struct {
-	w *Weights
-}
+// cpuBackend runs a pass with the pure-Go reference kernels.
+type cpuBackend struct{ w *Weights }
 
-func (cpuEngine) input(data []float32, _ kernels.Shape) ([]float32, error) { return data, nil }
+func (cpuBackend) alloc(floats int) ([]float32, error) { return make([]float32, floats), nil }
 
-func (cpuEngine) zeros(s kernels.Shape) ([]float32, error) { return make([]float32, s.Len()), nil }
+// input uses the caller's slice in place: the CPU reads host memory anyway.
+func (cpuBackend) input(data []float32, _ bool) ([]float32, error) { return data, nil }
 
-func (cpuEngine) pool(src []float32, s kernels.Shape) ([]float32, error) {
-	oh, ow := kernels.AvgPool2{}.OutSize(s.H, s.W)
-	out := make([]float32, s.N*s.C*oh*ow)
-	return out, kernels.AvgPool2{}.Ref(out, src, s.N*s.C, s.H, s.W)
-}
-
-func (cpuEngine) upsample(src []float32, s kernels.Shape, oh, ow int) ([]float32, error) {
-	out := make([]float32, s.N*s.C*oh*ow)
-	return out, kernels.Upsample2{}.Ref(out, src, s.N*s.C, s.H, s.W, oh, ow)
-}
-
-func (e cpuEngine) conv(op kernels.Conv3x3, layer int, srcs [3][]float32, res []float32, n, h, w int) ([]float32, error) {
-	out := make([]float32, n*op.Out*h*w)
-	l := e.w.Mask[layer]
-	return out, op.Ref(out, srcs, res, l.W, l.B, n, h, w)
-}
-
-func (cpuEngine) maskdiff(ref, dist, mask []float32, n, c, plane int) ([]float32, error) {
-	out := make([]float32, n*plane)
-	return out, kernels.MaskDiff{Channels: c}.Ref(out, ref, dist, mask, n, plane)
-}
-
-func (e cpuEngine) scaler(src []float32, op kernels.Scaler, count int) ([]float32, error) {
-	out := make([]float32, count)
-	return out, op.Ref(out, src[:count], e.w.Scaler)
-}
-
-func (cpuEngine) mean(src []float32, rows, length int) ([]float32, error) {
-	out := make([]float32, rows)
-	return out, kernels.Mean{Rows: rows, Len: length}.Ref(out, src)
-}
-
-func (cpuEngine) read(src, dst []float32) error {
-	copy(dst, src)
+func (cpuBackend) zero(t []float32, floats int) error {
+	clear(t[:floats])
 	return nil
 }
 
-func (cpuEngine) free([]float32) {}
+func (cpuBackend) pool(dst, src []float32, g kernels.PoolGeom) error {
+	return kernels.AvgPool2{}.Ref(dst, src, g)
+}
+
+func (cpuBackend) upsample(dst, src []float32, g kernels.UpGeom) error {
+	return kernels.Upsample2{}.Ref(dst, src, g)
+}
+
+func (b cpuBackend) conv(op kernels.Conv3x3, layer int, out []float32, srcs [3][]float32, res []float32, g kernels.ConvGeom) error {
+	l := b.w.Mask[layer]
+	return op.Ref(out, srcs, res, l.W, l.B, g)
+}
+
+func (b cpuBackend) tail(op kernels.MiloTail, d, q, parts, ref, dist, mask []float32, g kernels.TailGeom) error {
+	return op.Ref(d, q, parts, ref, dist, mask, b.w.Scaler, g)
+}
+
+func (b cpuBackend) final(op kernels.MiloFinal, out, parts []float32, n int) error {
+	return op.Ref(out, parts, b.w.Scaler, n)
+}
+
+func (cpuBackend) read(src []float32, off int, dst []float32) error {
+	copy(dst, src[off:off+len(dst)])
+	return nil
+}

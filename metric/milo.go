@@ -34,12 +34,35 @@ type MILO struct {
 	weights *vk.Buffer
 	maskOff [5][2]int
 	sOff    kernels.ScalerOffsets
+	// Budget is the memory, in bytes, a pass plans for: larger images are
+	// processed in row bands of the mask network (see plan). 0 means no limit.
+	// Changing it affects passes for sizes not yet seen.
+	Budget int64
+	passes []*pass // most recent last
+}
+
+// maxPasses bounds the per-size passes a MILO keeps with their buffers.
+const maxPasses = 4
+
+// pass is a plan with its buffers on the MILO's backend.
+type pass struct {
+	p      plan
+	budget int64
+	cpu    *buffers[[]float32]
+	be     *vkBackend
+	gpu    *buffers[*vk.Buffer]
+}
+
+func (ps *pass) free() {
+	if ps.be != nil {
+		ps.be.free()
+	}
 }
 
 // NewMILO prepares w for evaluation on ctx, or on the CPU when ctx is nil.
 // On Vulkan the weights are uploaded once, here.
 func NewMILO(w *Weights, ctx *vk.Context) (*MILO, error) {
-	m := &MILO{w: w, ctx: ctx}
+	m := &MILO{w: w, ctx: ctx, Budget: DefaultBudget}
 	if ctx == nil {
 		return m, nil
 	}
@@ -78,8 +101,12 @@ func (m *MILO) Backend() string {
 // Channels is the input channel count the weights take.
 func (m *MILO) Channels() int { return m.w.Channels }
 
-// Close frees the device weights.
+// Close frees the device weights and every pass's buffers.
 func (m *MILO) Close() {
+	for _, ps := range m.passes {
+		ps.free()
+	}
+	m.passes = nil
 	if m.weights != nil {
 		m.weights.Free()
 		m.weights = nil
@@ -111,37 +138,107 @@ func (m *MILO) check(ref, dist Image) error {
 
 // Evaluate scores one pair; with maps it also returns the quality map and mask.
 func (m *MILO) Evaluate(ref, dist Image, maps bool) (*Result, error) {
-	if err := m.check(ref, dist); err != nil {
+	res, err := m.EvaluateBatch([]Image{ref}, []Image{dist}, maps)
+	if err != nil {
 		return nil, err
 	}
-	h, w := ref.H, ref.W
-	out := outputs{score: make([]float32, 1), loss: make([]float32, 1), mos: make([]float32, 1)}
-	if maps {
-		out.qmap, out.mask = make([]float32, h*w), make([]float32, h*w)
-	}
-	var err error
-	if m.ctx == nil {
-		err = graph[[]float32](cpuEngine{w: m.w}, m.w, ref.Data, dist.Data, 1, h, w, &out)
-	} else {
-		_, err = m.runVulkan(ref.Data, dist.Data, 1, h, w, &out, false)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("milo: %w", err)
-	}
-	return &Result{Width: w, Height: h, Score: float64(out.score[0]), Loss: float64(out.loss[0]),
-		MOS: float64(out.mos[0]), Map: out.qmap, Mask: out.mask}, nil
+	return res[0], nil
 }
 
-// runVulkan records the whole pass, submits it once and waits; with profile it
-// returns every dispatch's time.
-func (m *MILO) runVulkan(ref, dist []float32, n, h, w int, out *outputs, profile bool) ([]vk.Timing, error) {
+// EvaluateBatch scores pairs of one size in one pass (one submission on
+// Vulkan): refs[i] against dists[i].
+func (m *MILO) EvaluateBatch(refs, dists []Image, maps bool) ([]*Result, error) {
+	if len(refs) == 0 || len(refs) != len(dists) {
+		return nil, fmt.Errorf("milo: %d references and %d distorted images", len(refs), len(dists))
+	}
+	for i := range refs {
+		if err := m.check(refs[i], dists[i]); err != nil {
+			return nil, err
+		}
+		if refs[i].C != refs[0].C || refs[i].H != refs[0].H || refs[i].W != refs[0].W {
+			return nil, fmt.Errorf("milo: batch pair %d is %dx%d, pair 0 is %dx%d; a batch has one size", i, refs[i].W, refs[i].H, refs[0].W, refs[0].H)
+		}
+	}
+	n, h, w := len(refs), refs[0].H, refs[0].W
+	out := outputs{scalars: make([]float32, 3*n)}
+	if maps {
+		out.qmap, out.mask = make([]float32, n*h*w), make([]float32, n*h*w)
+	}
+	if _, err := m.run(refs, dists, maps, &out, false); err != nil {
+		return nil, fmt.Errorf("milo: %w", err)
+	}
+	res := make([]*Result, n)
+	for i := range res {
+		r := &Result{Width: w, Height: h, Score: float64(out.scalars[3*i]), Loss: float64(out.scalars[3*i+1]), MOS: float64(out.scalars[3*i+2])}
+		if maps {
+			r.Map, r.Mask = out.qmap[i*h*w:(i+1)*h*w], out.mask[i*h*w:(i+1)*h*w]
+		}
+		res[i] = r
+	}
+	return res, nil
+}
+
+// concat joins the images' data (no copy for one image).
+func concat(ims []Image) []float32 {
+	if len(ims) == 1 {
+		return ims[0].Data
+	}
+	out := make([]float32, 0, len(ims)*len(ims[0].Data))
+	for _, im := range ims {
+		out = append(out, im.Data...)
+	}
+	return out
+}
+
+// passFor finds or makes the pass for n pairs of c x h x w.
+func (m *MILO) passFor(n, c, h, w int, maps bool) (*pass, error) {
+	for i, ps := range m.passes {
+		if ps.p.n == n && ps.p.c == c && ps.p.h == h && ps.p.w == w && ps.p.maps == maps && ps.budget == m.Budget {
+			m.passes = append(append(m.passes[:i:i], m.passes[i+1:]...), ps)
+			return ps, nil
+		}
+	}
+	p, err := newPlan(n, c, h, w, maps, m.Budget)
+	if err != nil {
+		return nil, err
+	}
+	ps := &pass{p: p, budget: m.Budget}
+	if m.ctx == nil {
+		ps.cpu, err = allocBuffers[[]float32](cpuBackend{w: m.w}, &ps.p)
+	} else {
+		ps.be = &vkBackend{g: kernels.GPU{Ctx: m.ctx}, weights: m.weights, maskOff: m.maskOff, sOff: m.sOff}
+		ps.gpu, err = allocBuffers[*vk.Buffer](ps.be, &ps.p)
+	}
+	if err != nil {
+		ps.free()
+		return nil, err
+	}
+	if len(m.passes) == maxPasses {
+		m.passes[0].free()
+		m.passes = m.passes[1:]
+	}
+	m.passes = append(m.passes, ps)
+	return ps, nil
+}
+
+// run evaluates the pairs; on Vulkan it records the whole pass, submits it
+// once and waits, and with profile returns every dispatch's time.
+func (m *MILO) run(refs, dists []Image, maps bool, out *outputs, profile bool) ([]vk.Timing, error) {
+	ps, err := m.passFor(len(refs), refs[0].C, refs[0].H, refs[0].W, maps)
+	if err != nil {
+		return nil, err
+	}
+	ref, dist := concat(refs), concat(dists)
+	if m.ctx == nil {
+		return nil, runPass[[]float32](cpuBackend{w: m.w}, &ps.p, ps.cpu, m.w, ref, dist, out)
+	}
 	r, err := m.ctx.Begin(profile)
 	if err != nil {
 		return nil, err
 	}
-	e := &vkEngine{g: kernels.GPU{Ctx: m.ctx}, r: r, weights: m.weights, maskOff: m.maskOff, sOff: m.sOff}
-	defer e.releaseAll()
-	if err := graph[*vk.Buffer](e, m.w, ref, dist, n, h, w, out); err != nil {
+	ps.be.r = r
+	defer func() { ps.be.r = nil }()
+	if err := runPass[*vk.Buffer](ps.be, &ps.p, ps.gpu, m.w, ref, dist, out); err != nil {
 		r.Abort()
 		return nil, err
 	}
@@ -156,6 +253,6 @@ func (m *MILO) Profile(ref, dist Image) ([]vk.Timing, error) {
 	if err := m.check(ref, dist); err != nil {
 		return nil, err
 	}
-	out := outputs{score: make([]float32, 1), loss: make([]float32, 1), mos: make([]float32, 1)}
-	return m.runVulkan(ref.Data, dist.Data, 1, ref.H, ref.W, &out, true)
+	out := outputs{scalars: make([]float32, 3)}
+	return m.run([]Image{ref}, []Image{dist}, false, &out, true)
 }

@@ -5,117 +5,85 @@ import (
 	"github.com/vkpercept/vkpercept/vk"
 )
 
-// vkEngine records the graph into one command buffer. Buffers come from the
-// context's pool and go back as soon as the graph is done with them; the
-// recorder's hazard tracking puts a barrier before any reuse.
-type vkEngine struct {
+// vkBackend records a pass into one command buffer. Its buffers are the
+// session's own, allocated once, so repeated passes allocate nothing and
+// find their descriptor sets cached.
+type vkBackend struct {
 	g       kernels.GPU
-	r       *vk.Recorder
+	r       *vk.Recorder // set for each pass
 	weights *vk.Buffer
 	maskOff [5][2]int
 	sOff    kernels.ScalerOffsets
-	held    []*vk.Buffer // in acquisition order, so releases are deterministic
+	owned   []*vk.Buffer
+	res     [2]*vk.Buffer // resident inputs, handed out in order by input
+	nextIn  int
 }
 
-func (e *vkEngine) alloc(floats int) (*vk.Buffer, error) {
-	b, err := e.g.Ctx.Acquire(uint64(4 * max(floats, 1)))
+func (e *vkBackend) alloc(floats int) (*vk.Buffer, error) {
+	b, err := e.g.Ctx.NewBuffer(uint64(4 * max(floats, 1)))
 	if err != nil {
 		return nil, err
 	}
-	e.held = append(e.held, b)
+	e.owned = append(e.owned, b)
 	return b, nil
 }
 
-func (e *vkEngine) free(b *vk.Buffer) {
-	for i, h := range e.held {
-		if h == b {
-			e.held = append(e.held[:i], e.held[i+1:]...)
-			e.g.Ctx.Release(b)
-			return
+func (e *vkBackend) free() {
+	for _, b := range e.owned {
+		b.Free()
+	}
+	e.owned = nil
+}
+
+func (e *vkBackend) input(data []float32, resident bool) (*vk.Buffer, error) {
+	if !resident {
+		return e.r.Stage(data)
+	}
+	// Resident inputs are the backend's own: allocated on the first pass,
+	// reused after (ref first, then dist).
+	i := e.nextIn % 2
+	e.nextIn++
+	if e.res[i] == nil {
+		b, err := e.alloc(len(data))
+		if err != nil {
+			return nil, err
 		}
+		e.res[i] = b
 	}
+	return e.res[i], e.r.Upload(e.res[i], data)
 }
 
-// releaseAll returns whatever the graph still holds (after submit or on error).
-func (e *vkEngine) releaseAll() {
-	e.g.Ctx.Release(e.held...)
-	e.held = e.held[:0]
+func (e *vkBackend) zero(t *vk.Buffer, floats int) error { return e.r.Fill(t, uint64(4*floats), 0) }
+
+func (e *vkBackend) pool(dst, src *vk.Buffer, g kernels.PoolGeom) error {
+	return kernels.AvgPool2{}.Record(e.g, e.r, dst, src, g)
 }
 
-func (e *vkEngine) input(data []float32, s kernels.Shape) (*vk.Buffer, error) {
-	b, err := e.alloc(s.Len())
-	if err != nil {
-		return nil, err
-	}
-	return b, e.r.Upload(b, data)
+func (e *vkBackend) upsample(dst, src *vk.Buffer, g kernels.UpGeom) error {
+	return kernels.Upsample2{}.Record(e.g, e.r, dst, src, g)
 }
 
-func (e *vkEngine) zeros(s kernels.Shape) (*vk.Buffer, error) {
-	b, err := e.alloc(s.Len())
-	if err != nil {
-		return nil, err
-	}
-	return b, e.r.Fill(b, s.Bytes(), 0)
-}
-
-func (e *vkEngine) pool(src *vk.Buffer, s kernels.Shape) (*vk.Buffer, error) {
-	oh, ow := kernels.AvgPool2{}.OutSize(s.H, s.W)
-	out, err := e.alloc(s.N * s.C * oh * ow)
-	if err != nil {
-		return nil, err
-	}
-	return out, kernels.AvgPool2{}.Record(e.g, e.r, out, src, s.N*s.C, s.H, s.W)
-}
-
-func (e *vkEngine) upsample(src *vk.Buffer, s kernels.Shape, oh, ow int) (*vk.Buffer, error) {
-	out, err := e.alloc(s.N * s.C * oh * ow)
-	if err != nil {
-		return nil, err
-	}
-	return out, kernels.Upsample2{}.Record(e.g, e.r, out, src, s.N*s.C, s.H, s.W, oh, ow)
-}
-
-func (e *vkEngine) conv(op kernels.Conv3x3, layer int, srcs [3]*vk.Buffer, res *vk.Buffer, n, h, w int) (*vk.Buffer, error) {
-	out, err := e.alloc(n * op.Out * h * w)
-	if err != nil {
-		return nil, err
-	}
+func (e *vkBackend) conv(op kernels.Conv3x3, layer int, out *vk.Buffer, srcs [3]*vk.Buffer, res *vk.Buffer, g kernels.ConvGeom) error {
 	if !op.Residual {
 		res = nil
 	}
+	for i, c := range op.In {
+		if c == 0 {
+			srcs[i] = nil
+		}
+	}
 	off := e.maskOff[layer]
-	return out, op.Record(e.g, e.r, out, srcs, res, e.weights, off[0], off[1], n, h, w)
+	return op.Record(e.g, e.r, out, srcs, res, e.weights, off[0], off[1], g)
 }
 
-func (e *vkEngine) maskdiff(ref, dist, mask *vk.Buffer, n, c, plane int) (*vk.Buffer, error) {
-	out, err := e.alloc(n * plane)
-	if err != nil {
-		return nil, err
-	}
-	return out, kernels.MaskDiff{Channels: c}.Record(e.g, e.r, out, ref, dist, mask, n, plane)
+func (e *vkBackend) tail(op kernels.MiloTail, d, q, parts, ref, dist, mask *vk.Buffer, g kernels.TailGeom) error {
+	return op.Record(e.g, e.r, d, q, parts, e.weights, ref, dist, mask, e.sOff, g)
 }
 
-func (e *vkEngine) scaler(src *vk.Buffer, op kernels.Scaler, count int) (*vk.Buffer, error) {
-	out, err := e.alloc(count)
-	if err != nil {
-		return nil, err
-	}
-	return out, op.Record(e.g, e.r, out, src, e.weights, e.sOff, count)
+func (e *vkBackend) final(op kernels.MiloFinal, out, parts *vk.Buffer, n int) error {
+	return op.Record(e.g, e.r, out, parts, e.weights, e.sOff, n)
 }
 
-func (e *vkEngine) mean(src *vk.Buffer, rows, length int) (*vk.Buffer, error) {
-	op := kernels.Mean{Rows: rows, Len: length}
-	part, err := e.alloc(op.PartialLen())
-	if err != nil {
-		return nil, err
-	}
-	out, err := e.alloc(rows)
-	if err != nil {
-		return nil, err
-	}
-	err = op.Record(e.g, e.r, out, src, part)
-	e.free(part)
-	return out, err
+func (e *vkBackend) read(src *vk.Buffer, off int, dst []float32) error {
+	return e.r.DownloadAt(src, off, dst)
 }
-
-func (e *vkEngine) read(src *vk.Buffer, dst []float32) error { return e.r.Download(src, dst) }

@@ -177,7 +177,7 @@ func (d WienerDenoiser) Record(gpu kernels.GPU, r *vk.Recorder, out, in, sig *vk
 		if g[b], err = acquire(planes * hs[b] * ws[b]); err != nil {
 			return err
 		}
-		if err := (kernels.AvgPool2{}).Record(gpu, r, g[b], g[b-1], planes, hs[b-1], ws[b-1]); err != nil {
+		if err := (kernels.AvgPool2{}).Record(gpu, r, g[b], g[b-1], kernels.AvgPool2{}.DenseGeom(planes, 1, hs[b-1], ws[b-1])); err != nil {
 			return err
 		}
 	}

@@ -1,15 +1,20 @@
 #version 450
 // 3x3 convolution, stride 1, zero padding 1, over the channel concatenation of
-// up to three NCHW sources (so MILO's [ref, dist, mask] needs no concat pass),
-// with bias, fused activation and an optional residual added after it.
+// up to three sources (so MILO's [ref, dist, mask] needs no concat pass), with
+// bias, fused activation and an optional residual added after it. It computes
+// image rows [y0, y0+rows) of an image H rows high; every tensor is a view
+// (view.glsl), so whole tensors and row bands of a tiled pass use one shader.
+// Rows outside [0, H) are the zero padding; a band's inputs must hold rows
+// y0-1 .. y0+rows within the image.
 // One invocation computes a register tile of PX horizontally adjacent pixels
 // by OCB output channels: each weight load serves PX pixels and each input
 // load serves up to 3*OCB multiply-adds.
 #include "common.glsl"
+#include "view.glsl"
 
 layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
 layout(constant_id = 0) const uint OCB = 8;
-layout(constant_id = 1) const uint PX = 4;
+layout(constant_id = 1) const uint PX = 8;
 
 layout(std430, binding = 0) writeonly buffer Out { float o[]; };
 layout(std430, binding = 1) readonly buffer Wt { float wt[]; };
@@ -25,6 +30,8 @@ layout(push_constant) uniform P {
     uint wOff, bOff;   // offsets of the OIHW weights and the bias in wt
     uint act;
     uint useRes;       // add res (cout channels) after the activation
+    uint y0, rows;     // output image rows
+    View va, vb, vm, vo, vr;
 } p;
 
 float acc[PX][OCB];
@@ -35,18 +42,17 @@ float load(uint src, uint idx) {
     return m[idx];
 }
 
-void addSource(uint src, uint cin, uint icBase, uint n, int x0, int y, uint oc0, uint cinTotal) {
-    uint plane = p.W * p.H;
+void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, uint oc0, uint cinTotal) {
     uint wstride = cinTotal * 9u;
     for (uint ic = 0; ic < cin; ic++) {
-        uint base = (n * cin + ic) * plane;
         [[unroll]] for (int ky = 0; ky < 3; ky++) {
             int yy = y + ky - 1;
             if (yy < 0 || yy >= int(p.H)) continue;
-            float v[PX + 2];
+            uint row = at(v, n, ic, uint(yy), p.W);
+            float vals[PX + 2];
             [[unroll]] for (int i = 0; i < int(PX) + 2; i++) {
                 int xx = x0 + i - 1;
-                v[i] = (xx >= 0 && xx < int(p.W)) ? load(src, base + uint(yy) * p.W + uint(xx)) : 0.0;
+                vals[i] = (xx >= 0 && xx < int(p.W)) ? load(src, row + uint(xx)) : 0.0;
             }
             uint wi = p.wOff + (oc0 * cinTotal + icBase + ic) * 9u + uint(ky * 3);
             [[unroll]] for (uint j = 0; j < OCB; j++) {
@@ -54,7 +60,7 @@ void addSource(uint src, uint cin, uint icBase, uint n, int x0, int y, uint oc0,
                 uint wj = wi + j * wstride;
                 float w0 = wt[wj], w1 = wt[wj + 1u], w2 = wt[wj + 2u];
                 [[unroll]] for (uint q = 0; q < PX; q++) {
-                    acc[q][j] += v[q] * w0 + v[q + 1] * w1 + v[q + 2] * w2;
+                    acc[q][j] += vals[q] * w0 + vals[q + 1] * w1 + vals[q + 2] * w2;
                 }
             }
         }
@@ -62,29 +68,29 @@ void addSource(uint src, uint cin, uint icBase, uint n, int x0, int y, uint oc0,
 }
 
 void main() {
-    uint x0 = gl_GlobalInvocationID.x * PX, y = gl_GlobalInvocationID.y;
+    uint x0 = gl_GlobalInvocationID.x * PX, ry = gl_GlobalInvocationID.y;
     uint blocks = (p.cout + OCB - 1u) / OCB;
     uint n = gl_GlobalInvocationID.z / blocks;
     uint oc0 = (gl_GlobalInvocationID.z % blocks) * OCB;
-    if (x0 >= p.W || y >= p.H || n >= p.N) return;
+    if (x0 >= p.W || ry >= p.rows || n >= p.N) return;
+    uint y = p.y0 + ry;
     uint cinTotal = p.ca + p.cb + p.cm;
     [[unroll]] for (uint q = 0; q < PX; q++)
         [[unroll]] for (uint j = 0; j < OCB; j++) acc[q][j] = 0.0;
-    addSource(0u, p.ca, 0u, n, int(x0), int(y), oc0, cinTotal);
-    addSource(1u, p.cb, p.ca, n, int(x0), int(y), oc0, cinTotal);
-    addSource(2u, p.cm, p.ca + p.cb, n, int(x0), int(y), oc0, cinTotal);
-    uint plane = p.W * p.H;
+    addSource(0u, p.va, p.ca, 0u, n, int(x0), int(y), oc0, cinTotal);
+    addSource(1u, p.vb, p.cb, p.ca, n, int(x0), int(y), oc0, cinTotal);
+    addSource(2u, p.vm, p.cm, p.ca + p.cb, n, int(x0), int(y), oc0, cinTotal);
     [[unroll]] for (uint j = 0; j < OCB; j++) {
         uint oc = oc0 + j;
         if (oc >= p.cout) break;
         float bias = wt[p.bOff + oc];
+        uint oi = at(p.vo, n, oc, y, p.W) + x0;
+        uint ri = at(p.vr, n, oc, y, p.W) + x0;
         [[unroll]] for (uint q = 0; q < PX; q++) {
-            uint x = x0 + q;
-            if (x >= p.W) break;
+            if (x0 + q >= p.W) break;
             float v = activate(acc[q][j] + bias, p.act);
-            uint oi = (n * p.cout + oc) * plane + y * p.W + x;
-            if (p.useRes != 0u) v += res[oi];
-            o[oi] = v;
+            if (p.useRes != 0u) v += res[ri + q];
+            o[oi + q] = v;
         }
     }
 }

@@ -44,9 +44,13 @@ type Stats struct {
 	BytesAllocated    uint64 // total bytes ever allocated
 	BytesLive         uint64 // bytes currently allocated
 	PeakBytes         uint64 // high-water mark of BytesLive
-	DescriptorSets    uint64 // descriptor sets allocated
-	Pipelines         uint64 // compute pipelines created
-	Submits           uint64 // queue submissions
+	// The same two for device-local memory alone (weights, activations),
+	// without the host-visible staging that holds uploads and read-backs.
+	DeviceBytesLive uint64
+	DevicePeakBytes uint64
+	DescriptorSets  uint64 // descriptor sets allocated
+	Pipelines       uint64 // compute pipelines created
+	Submits         uint64 // queue submissions
 }
 
 // Open creates a Context on the chosen device.

@@ -69,6 +69,8 @@ type Limits struct {
 	MaxWorkgroupInvocations uint32    `json:"max_workgroup_invocations"`
 	MaxWorkgroupCount       [3]uint32 `json:"max_workgroup_count"`
 	MaxStorageBufferRange   uint32    `json:"max_storage_buffer_range"`
+	MaxUniformBufferRange   uint32    `json:"max_uniform_buffer_range"`
+	MaxSharedMemory         uint32    `json:"max_shared_memory"`
 	MaxPushConstantsSize    uint32    `json:"max_push_constants_size"`
 	TimestampPeriodNs       float32   `json:"timestamp_period_ns"`
 	TimestampValidBits      uint32    `json:"timestamp_valid_bits"`
@@ -120,6 +122,8 @@ func enumerate(in *instance) ([]physical, error) {
 				MaxWorkgroupInvocations: p.Limits.MaxComputeWorkGroupInvocations,
 				MaxWorkgroupCount:       p.Limits.MaxComputeWorkGroupCount,
 				MaxStorageBufferRange:   p.Limits.MaxStorageBufferRange,
+				MaxUniformBufferRange:   p.Limits.MaxUniformBufferRange,
+				MaxSharedMemory:         p.Limits.MaxComputeSharedMemorySize,
 				MaxPushConstantsSize:    p.Limits.MaxPushConstantsSize,
 				TimestampPeriodNs:       p.Limits.TimestampPeriod,
 				MinStorageAlign:         uint64(p.Limits.MinStorageBufferOffsetAlignment),

@@ -131,8 +131,10 @@ func (c *Context) newBuffer(size uint64, kind memKind) (*Buffer, error) {
 	c.stats.MemoryAllocations++
 	c.stats.BytesAllocated += uint64(req.Size)
 	c.stats.BytesLive += uint64(req.Size)
-	if c.stats.BytesLive > c.stats.PeakBytes {
-		c.stats.PeakBytes = c.stats.BytesLive
+	c.stats.PeakBytes = max(c.stats.PeakBytes, c.stats.BytesLive)
+	if kind == Device {
+		c.stats.DeviceBytesLive += uint64(req.Size)
+		c.stats.DevicePeakBytes = max(c.stats.DevicePeakBytes, c.stats.DeviceBytesLive)
 	}
 	b.capacity = uint64(req.Size)
 	return b, nil
@@ -150,6 +152,9 @@ func (b *Buffer) free() {
 	api.DestroyBuffer(c.device, b.handle, nil)
 	api.FreeMemory(c.device, b.mem, nil)
 	c.stats.BytesLive -= b.capacity
+	if b.kind == Device {
+		c.stats.DeviceBytesLive -= b.capacity
+	}
 	delete(c.all, b)
 	b.handle = nil
 }

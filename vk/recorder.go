@@ -181,9 +181,12 @@ func (r *Recorder) stage(n uint64) (*Buffer, error) {
 	return b, nil
 }
 
-func (r *Recorder) copy(src, dst *Buffer, n uint64) {
+func (r *Recorder) copy(src, dst *Buffer, n uint64) { r.copyAt(src, 0, dst, 0, n) }
+
+func (r *Recorder) copyAt(src *Buffer, srcOff uint64, dst *Buffer, dstOff, n uint64) {
 	r.hazard([]*Buffer{src}, []*Buffer{dst})
-	api.CmdCopyBuffer(r.c.cmd, src.handle, dst.handle, 1, []api.BufferCopy{{Size: api.DeviceSize(n)}})
+	region := []api.BufferCopy{{SrcOffset: api.DeviceSize(srcOff), DstOffset: api.DeviceSize(dstOff), Size: api.DeviceSize(n)}}
+	api.CmdCopyBuffer(r.c.cmd, src.handle, dst.handle, 1, region)
 	r.touched([]*Buffer{src}, []*Buffer{dst})
 }
 
@@ -208,8 +211,27 @@ func (r *Recorder) Upload(dst *Buffer, data []float32) error {
 	return nil
 }
 
+// Stage copies data into a host-visible buffer that shaders can read in
+// place for this submission: for inputs too large to copy to device memory.
+func (r *Recorder) Stage(data []float32) (*Buffer, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	st, err := r.stage(uint64(4 * max(len(data), 1)))
+	if err != nil {
+		return nil, err
+	}
+	copy(unsafe.Slice((*float32)(st.mapped), len(data)), data)
+	// Host writes before the submission are visible to it; no barrier needed.
+	return st, nil
+}
+
 // Download copies len(dst) floats from src into dst when the submission completes.
-func (r *Recorder) Download(src *Buffer, dst []float32) error {
+func (r *Recorder) Download(src *Buffer, dst []float32) error { return r.DownloadAt(src, 0, dst) }
+
+// DownloadAt copies len(dst) floats from src, starting at float off, into dst
+// when the submission completes.
+func (r *Recorder) DownloadAt(src *Buffer, off int, dst []float32) error {
 	if r.err != nil {
 		return r.err
 	}
@@ -217,14 +239,14 @@ func (r *Recorder) Download(src *Buffer, dst []float32) error {
 	if n == 0 {
 		return nil
 	}
-	if n > src.capacity {
-		return r.fail(fmt.Errorf("vulkan: read-back of %d bytes from a %d-byte buffer", n, src.capacity))
+	if off < 0 || uint64(4*off)+n > src.capacity {
+		return r.fail(fmt.Errorf("vulkan: read-back of %d bytes at %d from a %d-byte buffer", n, 4*off, src.capacity))
 	}
 	st, err := r.stage(n)
 	if err != nil {
 		return err
 	}
-	r.copy(src, st, n)
+	r.copyAt(src, uint64(4*off), st, 0, n)
 	r.reads = append(r.reads, pendingRead{src: st, dst: dst})
 	return nil
 }

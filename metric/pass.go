@@ -1,0 +1,165 @@
+package metric
+
+import (
+	"github.com/vkpercept/vkpercept/kernels"
+)
+
+// backend is what a MILO pass needs from a device; T is its buffer handle.
+// The CPU backend computes at once, the Vulkan backend records dispatches.
+type backend[T any] interface {
+	alloc(floats int) (T, error)
+	// input places a finest-level input: on the device when resident, else
+	// where the device can read it in place (host-visible memory).
+	input(data []float32, resident bool) (T, error)
+	zero(t T, floats int) error
+	pool(dst, src T, g kernels.PoolGeom) error
+	upsample(dst, src T, g kernels.UpGeom) error
+	conv(op kernels.Conv3x3, layer int, out T, srcs [3]T, res T, g kernels.ConvGeom) error
+	tail(op kernels.MiloTail, d, q, parts, ref, dist, mask T, g kernels.TailGeom) error
+	final(op kernels.MiloFinal, out, parts T, n int) error
+	read(src T, off int, dst []float32) error
+}
+
+// buffers are a plan's allocations, made once per session.
+type buffers[T any] struct {
+	pyr     [2][Levels - 1]T // ref, dist at the coarser levels
+	masks   [Levels - 1]T    // each coarser level's mask
+	u, a, b T                // band buffers: upsampled mask, 32 and 64 channels
+	m, d, q T                // finest band: mask, and the maps when wanted
+	parts   T                // tail partial sums
+	scalars T                // score, loss, MOS per image
+}
+
+func allocBuffers[T any](be backend[T], p *plan) (*buffers[T], error) {
+	var bs buffers[T]
+	var err error
+	get := func(dst *T, floats int) {
+		if err == nil {
+			*dst, err = be.alloc(floats)
+		}
+	}
+	for l := 0; l < Levels-1; l++ {
+		plane := p.n * p.hs[l] * p.ws[l]
+		get(&bs.pyr[0][l], p.c*plane)
+		get(&bs.pyr[1][l], p.c*plane)
+		get(&bs.masks[l], plane)
+	}
+	get(&bs.u, p.bandCap)
+	get(&bs.a, 32*p.bandCap)
+	get(&bs.b, 64*p.bandCap)
+	get(&bs.m, p.bandCap)
+	if p.maps {
+		get(&bs.d, p.bandCap)
+		get(&bs.q, p.bandCap)
+	}
+	get(&bs.parts, 2*p.n*p.parts)
+	get(&bs.scalars, 3*p.n)
+	return &bs, err
+}
+
+// outputs are where a pass's results land (after the submission on Vulkan).
+type outputs struct {
+	scalars    []float32 // score, loss, MOS per image
+	qmap, mask []float32 // N x H x W, nil when not wanted
+}
+
+// runPass evaluates MILO for the plan's n pairs: pyramid, then every level's
+// mask network band by band from coarse to fine, then the tail on the
+// finest level's bands, the final reduction, and the read-backs.
+func runPass[T any](be backend[T], p *plan, bs *buffers[T], w *Weights, ref, dist []float32, out *outputs) error {
+	n, c, top := p.n, p.c, Levels-1
+	var err error
+	var in [2]T
+	if in[0], err = be.input(ref, p.resident); err != nil {
+		return err
+	}
+	if in[1], err = be.input(dist, p.resident); err != nil {
+		return err
+	}
+	level := func(l int, which int) (T, kernels.View) {
+		if l == top {
+			return in[which], kernels.Dense(c, p.h, p.w)
+		}
+		return bs.pyr[which][l], kernels.Dense(c, p.hs[l], p.ws[l])
+	}
+	for l := top - 1; l >= 0; l-- {
+		for k := 0; k < 2; k++ {
+			src, _ := level(l+1, k)
+			g := kernels.AvgPool2{}.DenseGeom(n, c, p.hs[l+1], p.ws[l+1])
+			if err := be.pool(bs.pyr[k][l], src, g); err != nil {
+				return err
+			}
+		}
+	}
+	sc := kernels.Scaler{Hidden: scalerHidden}
+	sc.Sub = sc.S(w.Scaler, 0)
+	tail := kernels.MiloTail{Channels: c, Scaler: sc}
+	partBase := 0
+	for l := 0; l < Levels; l++ {
+		H, W := p.hs[l], p.ws[l]
+		refT, refV := level(l, 0)
+		distT, distV := level(l, 1)
+		for _, bd := range p.bands(l) {
+			y0, y1 := bd[0], bd[1]
+			ys, ye := max(0, y0-halo), min(H, y1+halo)
+			band := func(ch int) kernels.View { return kernels.Band(ch, ys, ye, W) }
+			if l == 0 {
+				// The initial mask is zero, and so is its upsampling.
+				if err := be.zero(bs.u, n*(ye-ys)*W); err != nil {
+					return err
+				}
+			} else {
+				g := kernels.UpGeom{Planes: n, InH: p.hs[l-1], InW: p.ws[l-1], OutH: H, OutW: W, Y0: ys, Y1: ye, Out: band(1)}
+				if err := be.upsample(bs.u, bs.masks[l-1], g); err != nil {
+					return err
+				}
+			}
+			srcs := [3]T{refT, distT, bs.u}
+			views := [3]kernels.View{refV, distV, band(1)}
+			inC := [3]int{c, c, 1}
+			outs := [5]T{bs.a, bs.b, bs.a, bs.b, bs.m}
+			for i, oc := range maskOuts {
+				op := kernels.Conv3x3{In: inC, Out: oc, Act: kernels.ActReLU}
+				g := kernels.ConvGeom{N: n, H: H, W: W, Src: views, Out: band(oc)}
+				// Each layer computes one row less of halo than the one before.
+				g.Y0, g.Y1 = max(0, y0-(halo-1-i)), min(H, y1+(halo-1-i))
+				if i == len(maskOuts)-1 {
+					op.Act, op.Residual, g.Res = kernels.ActSigmoid, true, band(1)
+					if l < top {
+						outs[i], g.Out = bs.masks[l], kernels.Dense(1, H, W)
+					}
+				}
+				if err := be.conv(op, i, outs[i], srcs, bs.u, g); err != nil {
+					return err
+				}
+				srcs, views, inC = [3]T{outs[i]}, [3]kernels.View{g.Out}, [3]int{oc, 0, 0}
+			}
+			if l < top {
+				continue
+			}
+			g := kernels.TailGeom{N: n, W: W, Y0: y0, Y1: y1, Ref: refV, Dist: distV, Mask: band(1),
+				Maps: p.maps, D: band(1), Q: band(1), Parts: p.parts, PartBase: partBase}
+			partBase += g.Groups()
+			if err := be.tail(tail, bs.d, bs.q, bs.parts, refT, distT, bs.m, g); err != nil {
+				return err
+			}
+			if p.maps {
+				for i := 0; i < n; i++ {
+					plane := i*p.h*p.w + y0*p.w
+					rows := (y1 - y0) * p.w
+					if err := be.read(bs.q, band(1).At(i, 0, y0, W), out.qmap[plane:plane+rows]); err != nil {
+						return err
+					}
+					if err := be.read(bs.m, band(1).At(i, 0, y0, W), out.mask[plane:plane+rows]); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	fin := kernels.MiloFinal{Scaler: sc, Parts: p.parts, Plane: p.h * p.w}
+	if err := be.final(fin, bs.scalars, bs.parts, n); err != nil {
+		return err
+	}
+	return be.read(bs.scalars, 0, out.scalars)
+}

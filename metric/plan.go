@@ -1,0 +1,127 @@
+package metric
+
+import (
+	"fmt"
+
+	"github.com/vkpercept/vkpercept/kernels"
+)
+
+// Levels is the number of pyramid levels MILO evaluates.
+const Levels = 4
+
+// MinSize is the smallest height or width the pyramid supports: the coarsest
+// level must be at least 2 pixels so that the initial mask is at least 1.
+const MinSize = 16
+
+// DefaultBudget is the device memory a MILO pass plans for by default: a
+// 3840x2160 pair fits in it with room to spare.
+const DefaultBudget = 256 << 20
+
+// halo is the rows a band reads beyond its output on each side: one per 3x3
+// layer of the mask network.
+const halo = 5 // len(maskOuts)
+
+// minBand is the fewest output rows a band may have before the plan stops
+// shrinking bands and lets memory exceed the budget instead.
+const minBand = 16
+
+// bandChannels are the channels of the band buffers: the upsampled mask U,
+// the 32- and 64-channel activations A and B (layers alternate between them),
+// the finest level's mask M, and its d and q maps when maps are read back.
+func bandChannels(maps bool) int {
+	if maps {
+		return 1 + 32 + 64 + 1 + 2
+	}
+	return 1 + 32 + 64 + 1
+}
+
+// plan is the static schedule of one MILO pass for n pairs of c x h x w: the
+// pyramid sizes, how many output rows each level's bands have, and what
+// lives in memory. Activations exist only for one band at a time, so memory
+// follows the budget, not the image; results do not depend on the banding
+// beyond float summation order.
+type plan struct {
+	n, c, h, w int
+	maps       bool
+	hs, ws     [Levels]int
+	band       [Levels]int // output rows per band
+	bandCap    int         // floats per channel of each band buffer
+	resident   bool        // the finest level's inputs are copied to device memory
+	parts      int         // tail partial pairs per image
+}
+
+// newPlan fits the pass into budget bytes (0: no limit, one band per level).
+func newPlan(n, c, h, w int, maps bool, budget int64) (plan, error) {
+	if h < MinSize || w < MinSize {
+		return plan{}, fmt.Errorf("image is %dx%d; MILO needs at least %dx%d", w, h, MinSize, MinSize)
+	}
+	p := plan{n: n, c: c, h: h, w: w, maps: maps}
+	top := Levels - 1
+	p.hs[top], p.ws[top] = h, w
+	for l := top - 1; l >= 0; l-- {
+		p.hs[l], p.ws[l] = kernels.AvgPool2{}.OutSize(p.hs[l+1], p.ws[l+1])
+	}
+	if budget <= 0 {
+		p.resident = true
+		p.setBands(1 << 40)
+		return p, nil
+	}
+	// Prefer the inputs on the device; read them in place from host-visible
+	// memory only when that leaves too little room for bands.
+	for _, resident := range []bool{true, false} {
+		p.resident = resident
+		free := budget - p.fixedBytes()
+		rows := free / int64(4*bandChannels(maps)*n*w)
+		if rows-2*halo >= minBand*4 || !resident {
+			p.setBands(max(rows, minBand+2*halo) * int64(w))
+			break
+		}
+	}
+	return p, nil
+}
+
+// setBands gives every level the most output rows whose band, halo included,
+// fits in perImage floats per channel and image.
+func (p *plan) setBands(perImage int64) {
+	p.bandCap, p.parts = 0, 0
+	for l := 0; l < Levels; l++ {
+		rows := int(min(perImage/int64(p.ws[l]), int64(p.hs[l])+2*halo))
+		p.band[l] = max(min(p.hs[l], rows-2*halo), 1)
+		if p.band[l] >= p.hs[l]-halo {
+			p.band[l] = p.hs[l] // a last band of a few rows would be all halo
+		}
+		p.bandCap = max(p.bandCap, p.n*p.ws[l]*min(p.hs[l], p.band[l]+2*halo))
+	}
+	top := Levels - 1
+	for y0 := 0; y0 < p.h; y0 += p.band[top] {
+		p.parts += kernels.TailGeom{W: p.w, Y0: y0, Y1: min(p.h, y0+p.band[top])}.Groups()
+	}
+}
+
+// fixedBytes is what the pass holds whatever the banding: the coarser
+// pyramid levels, their masks, the resident inputs and the partial sums.
+func (p *plan) fixedBytes() int64 {
+	var f int64
+	for l := 0; l < Levels-1; l++ {
+		f += int64(p.n*p.hs[l]*p.ws[l]) * int64(2*p.c+1)
+	}
+	if p.resident {
+		f += int64(2 * p.n * p.c * p.h * p.w)
+	}
+	f += int64(2*p.n*(p.h*p.w/256+Levels*p.h)) + int64(3*p.n)
+	return 4 * f
+}
+
+// Bytes is the memory the plan allocates: fixed buffers plus the bands.
+func (p *plan) Bytes() int64 {
+	return p.fixedBytes() + 4*int64(bandChannels(p.maps)*p.bandCap)
+}
+
+// bands lists level l's output row ranges.
+func (p *plan) bands(l int) [][2]int {
+	var out [][2]int
+	for y0 := 0; y0 < p.hs[l]; y0 += p.band[l] {
+		out = append(out, [2]int{y0, min(p.hs[l], y0+p.band[l])})
+	}
+	return out
+}
