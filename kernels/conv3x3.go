@@ -14,6 +14,19 @@ type Conv3x3 struct {
 	Out      int
 	Act      Act
 	Residual bool
+	// SrcHalf and OutHalf store the sources and the output as binary16
+	// (16-bit storage buffers); the arithmetic stays fp32. The residual and
+	// the weights are always fp32.
+	SrcHalf, OutHalf bool
+}
+
+// Shader is the registry variant for the storage types.
+func (op Conv3x3) Shader() string {
+	t := map[bool]string{false: "f32", true: "f16"}
+	if op.SrcHalf == op.OutHalf {
+		return "conv3x3_" + t[op.SrcHalf]
+	}
+	return "conv3x3_" + t[op.SrcHalf] + "_" + t[op.OutHalf]
 }
 
 // ConvGeom says which output rows a convolution computes and where its
@@ -72,6 +85,10 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 	if err := op.check(g, len(out), [3]int{len(srcs[0]), len(srcs[1]), len(srcs[2])}, len(res)); err != nil {
 		return err
 	}
+	store := func(v float32) float32 { return v }
+	if op.OutHalf {
+		store = RoundHalf
+	}
 	rows, w := g.Y1-g.Y0, g.W
 	// One task per (image, output channel, row): the row accumulator stays in cache.
 	ParallelFor(g.N*op.Out*rows, func(t int) {
@@ -103,7 +120,7 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 			if op.Residual {
 				v += res[ri+x]
 			}
-			out[oi+x] = v
+			out[oi+x] = store(v)
 		}
 	})
 	return nil
@@ -142,15 +159,22 @@ func (op Conv3x3) ocBlock() int {
 // Record records the convolution. weights holds the OIHW weights at float
 // offset wOff and the bias at bOff; unused sources and res may be nil.
 func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buffer, res, weights *vk.Buffer, wOff, bOff int, geo ConvGeom) error {
+	// Sizes in elements: a 16-bit buffer holds two per float.
+	elems := func(b *vk.Buffer, half bool) int {
+		if half {
+			return 2 * floats(b)
+		}
+		return floats(b)
+	}
 	sizes := [3]int{}
 	for i := range srcs {
-		sizes[i] = floats(srcs[i])
+		sizes[i] = elems(srcs[i], op.SrcHalf)
 	}
-	if err := op.check(geo, floats(out), sizes, floats(res)); err != nil {
+	if err := op.check(geo, elems(out, op.OutHalf), sizes, floats(res)); err != nil {
 		return err
 	}
 	ocb := op.ocBlock()
-	k, err := g.kernel("conv3x3_f32", uint32(ocb), convPX)
+	k, err := g.kernel(op.Shader(), uint32(ocb), convPX)
 	if err != nil {
 		return err
 	}

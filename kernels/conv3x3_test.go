@@ -148,3 +148,48 @@ func TestConv3x3BandEqualsWhole(t *testing.T) {
 		})
 	}
 }
+
+// The 16-bit storage variants against the reference with binary16 rounding
+// of what they store: within one half ulp of rounding either way.
+func TestConv3x3HalfVariants(t *testing.T) {
+	if !gpu.Ctx.Info().Features.Storage16Bit {
+		t.Fatal("lavapipe and every target device offer 16-bit storage; this one does not")
+	}
+	const n, h, w = 2, 19, 27
+	for _, hv := range [][2]bool{{false, true}, {true, true}, {true, false}} {
+		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12, Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1]}
+		t.Run(op.Shader(), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(10))
+			src := randVec(rng, n*16*h*w, -1, 1)
+			if op.SrcHalf {
+				for i := range src {
+					src[i] = RoundHalf(src[i])
+				}
+			}
+			weights := randVec(rng, op.WeightLen(), -0.3, 0.3)
+			bias := randVec(rng, op.Out, -0.2, 0.2)
+			want := make([]float32, n*op.Out*h*w)
+			if err := op.Ref(want, [3][]float32{src}, nil, weights, bias, op.DenseGeom(n, h, w)); err != nil {
+				t.Fatal(err)
+			}
+			data := src
+			if op.SrcHalf {
+				data = PackHalf(src)
+			}
+			outFloats := len(want)
+			if op.OutHalf {
+				outFloats = (len(want) + 1) / 2
+			}
+			raw := runOne(t, outFloats, func(r *vk.Recorder) (*vk.Buffer, error) {
+				out := scratch(t, outFloats)
+				wb := upload(t, r, append(append([]float32{}, weights...), bias...))
+				return out, op.Record(gpu, r, out, [3]*vk.Buffer{upload(t, r, data)}, nil, wb, 0, len(weights), op.DenseGeom(n, h, w))
+			})
+			got := raw
+			if op.OutHalf {
+				got = UnpackHalf(raw, len(want))
+			}
+			closeTo(t, op.Shader(), got, want, 1e-4, 1e-3)
+		})
+	}
+}

@@ -38,7 +38,9 @@ type MILO struct {
 	// processed in row bands of the mask network (see plan). 0 means no limit.
 	// Changing it affects passes for sizes not yet seen.
 	Budget int64
-	passes []*pass // most recent last
+	// Precision is the activations' storage (Vulkan only; default FP32).
+	Precision Precision
+	passes    []*pass // most recent last
 }
 
 // maxPasses bounds the per-size passes a MILO keeps with their buffers.
@@ -48,6 +50,7 @@ const maxPasses = 4
 type pass struct {
 	p      plan
 	budget int64
+	prec   Precision
 	cpu    *buffers[[]float32]
 	be     *vkBackend
 	gpu    *buffers[*vk.Buffer]
@@ -62,7 +65,7 @@ func (ps *pass) free() {
 // NewMILO prepares w for evaluation on ctx, or on the CPU when ctx is nil.
 // On Vulkan the weights are uploaded once, here.
 func NewMILO(w *Weights, ctx *vk.Context) (*MILO, error) {
-	m := &MILO{w: w, ctx: ctx, Budget: DefaultBudget}
+	m := &MILO{w: w, ctx: ctx, Budget: DefaultBudget, Precision: FP32}
 	if ctx == nil {
 		return m, nil
 	}
@@ -193,16 +196,30 @@ func concat(ims []Image) []float32 {
 // passFor finds or makes the pass for n pairs of c x h x w.
 func (m *MILO) passFor(n, c, h, w int, maps bool) (*pass, error) {
 	for i, ps := range m.passes {
-		if ps.p.n == n && ps.p.c == c && ps.p.h == h && ps.p.w == w && ps.p.maps == maps && ps.budget == m.Budget {
+		if ps.p.n == n && ps.p.c == c && ps.p.h == h && ps.p.w == w && ps.p.maps == maps && ps.budget == m.Budget && ps.prec == m.Precision {
 			m.passes = append(append(m.passes[:i:i], m.passes[i+1:]...), ps)
 			return ps, nil
 		}
 	}
-	p, err := newPlan(n, c, h, w, maps, m.Budget)
+	half := false
+	switch m.Precision {
+	case FP32:
+	case FP16:
+		if m.ctx == nil {
+			return nil, fmt.Errorf("fp16 needs the Vulkan backend")
+		}
+		if !m.ctx.Info().Features.Storage16Bit {
+			return nil, fmt.Errorf("fp16 needs 16-bit storage buffers, which %s lacks", m.ctx.Info().Name)
+		}
+		half = true
+	default:
+		return nil, fmt.Errorf("unknown precision %q", m.Precision)
+	}
+	p, err := newPlan(n, c, h, w, maps, half, m.Budget)
 	if err != nil {
 		return nil, err
 	}
-	ps := &pass{p: p, budget: m.Budget}
+	ps := &pass{p: p, budget: m.Budget, prec: m.Precision}
 	if m.ctx == nil {
 		ps.cpu, err = allocBuffers[[]float32](cpuBackend{w: m.w}, &ps.p)
 	} else {

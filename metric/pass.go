@@ -44,9 +44,15 @@ func allocBuffers[T any](be backend[T], p *plan) (*buffers[T], error) {
 		get(&bs.pyr[1][l], p.c*plane)
 		get(&bs.masks[l], plane)
 	}
+	act := func(ch int) int {
+		if p.half {
+			return (ch*p.bandCap + 1) / 2
+		}
+		return ch * p.bandCap
+	}
 	get(&bs.u, p.bandCap)
-	get(&bs.a, 32*p.bandCap)
-	get(&bs.b, 64*p.bandCap)
+	get(&bs.a, act(32))
+	get(&bs.b, act(64))
 	get(&bs.m, p.bandCap)
 	if p.maps {
 		get(&bs.d, p.bandCap)
@@ -119,7 +125,7 @@ func runPass[T any](be backend[T], p *plan, bs *buffers[T], w *Weights, ref, dis
 			inC := [3]int{c, c, 1}
 			outs := [5]T{bs.a, bs.b, bs.a, bs.b, bs.m}
 			for i, oc := range maskOuts {
-				op := kernels.Conv3x3{In: inC, Out: oc, Act: kernels.ActReLU}
+				op := kernels.Conv3x3{In: inC, Out: oc, Act: kernels.ActReLU, SrcHalf: p.half && i > 0, OutHalf: p.half && i < len(maskOuts)-1}
 				g := kernels.ConvGeom{N: n, H: H, W: W, Src: views, Out: band(oc)}
 				// Each layer computes one row less of halo than the one before.
 				g.Y0, g.Y1 = max(0, y0-(halo-1-i)), min(H, y1+(halo-1-i))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/vkpercept/vkpercept/kernels"
+	"github.com/vkpercept/vkpercept/vk"
 )
 
 // Levels is the number of pyramid levels MILO evaluates.
@@ -25,14 +26,46 @@ const halo = 5 // len(maskOuts)
 // shrinking bands and lets memory exceed the budget instead.
 const minBand = 16
 
-// bandChannels are the channels of the band buffers: the upsampled mask U,
-// the 32- and 64-channel activations A and B (layers alternate between them),
-// the finest level's mask M, and its d and q maps when maps are read back.
-func bandChannels(maps bool) int {
-	if maps {
-		return 1 + 32 + 64 + 1 + 2
+// bandChannels are the float32-equivalent channels of the band buffers: the
+// upsampled mask U, the 32- and 64-channel activations A and B (layers
+// alternate between them; half as large in fp16), the finest level's mask M,
+// and its d and q maps when maps are read back.
+func bandChannels(maps, half bool) int {
+	c := 1 + 32 + 64 + 1
+	if half {
+		c = 1 + 16 + 32 + 1
 	}
-	return 1 + 32 + 64 + 1
+	if maps {
+		c += 2
+	}
+	return c
+}
+
+// Precision is the storage of the mask network's activations.
+type Precision string
+
+const (
+	// FP32 keeps everything in float32: the golden-test accuracy.
+	FP32 Precision = "fp32"
+	// FP16 stores the 32- and 64-channel activations as binary16 (half the
+	// memory traffic), computing in float32; scores move by about 1e-4.
+	FP16 Precision = "fp16"
+)
+
+// ParsePrecision accepts fp32, fp16 and auto (the best ctx supports).
+func ParsePrecision(s string, ctx *vk.Context) (Precision, error) {
+	switch s {
+	case "fp32", "":
+		return FP32, nil
+	case "fp16":
+		return FP16, nil
+	case "auto":
+		if ctx != nil && ctx.Info().Features.Storage16Bit {
+			return FP16, nil
+		}
+		return FP32, nil
+	}
+	return "", fmt.Errorf("unknown precision %q (fp32, fp16 or auto)", s)
 }
 
 // plan is the static schedule of one MILO pass for n pairs of c x h x w: the
@@ -43,6 +76,7 @@ func bandChannels(maps bool) int {
 type plan struct {
 	n, c, h, w int
 	maps       bool
+	half       bool // fp16 activations
 	hs, ws     [Levels]int
 	band       [Levels]int // output rows per band
 	bandCap    int         // floats per channel of each band buffer
@@ -51,11 +85,11 @@ type plan struct {
 }
 
 // newPlan fits the pass into budget bytes (0: no limit, one band per level).
-func newPlan(n, c, h, w int, maps bool, budget int64) (plan, error) {
+func newPlan(n, c, h, w int, maps, half bool, budget int64) (plan, error) {
 	if h < MinSize || w < MinSize {
 		return plan{}, fmt.Errorf("image is %dx%d; MILO needs at least %dx%d", w, h, MinSize, MinSize)
 	}
-	p := plan{n: n, c: c, h: h, w: w, maps: maps}
+	p := plan{n: n, c: c, h: h, w: w, maps: maps, half: half}
 	top := Levels - 1
 	p.hs[top], p.ws[top] = h, w
 	for l := top - 1; l >= 0; l-- {
@@ -71,7 +105,7 @@ func newPlan(n, c, h, w int, maps bool, budget int64) (plan, error) {
 	for _, resident := range []bool{true, false} {
 		p.resident = resident
 		free := budget - p.fixedBytes()
-		rows := free / int64(4*bandChannels(maps)*n*w)
+		rows := free / int64(4*bandChannels(maps, half)*n*w)
 		if rows-2*halo >= minBand*4 || !resident {
 			p.setBands(max(rows, minBand+2*halo) * int64(w))
 			break
@@ -114,7 +148,7 @@ func (p *plan) fixedBytes() int64 {
 
 // Bytes is the memory the plan allocates: fixed buffers plus the bands.
 func (p *plan) Bytes() int64 {
-	return p.fixedBytes() + 4*int64(bandChannels(p.maps)*p.bandCap)
+	return p.fixedBytes() + 4*int64(bandChannels(p.maps, p.half)*p.bandCap)
 }
 
 // bands lists level l's output row ranges.

@@ -68,7 +68,7 @@ func TestTiledEqualsUntiled(t *testing.T) {
 // plan: a pass on its own context allocates no more device-local memory than
 // the plan says, plus the weights.
 func TestBudgetBoundsDeviceMemory(t *testing.T) {
-	p, err := newPlan(1, 3, 2160, 3840, false, DefaultBudget)
+	p, err := newPlan(1, 3, 2160, 3840, false, false, DefaultBudget)
 	if err != nil {
 		t.Fatal(err)
 	}

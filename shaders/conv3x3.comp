@@ -9,6 +9,9 @@
 // One invocation computes a register tile of PX horizontally adjacent pixels
 // by OCB output channels: each weight load serves PX pixels and each input
 // load serves up to 3*OCB multiply-adds.
+// Variants (kernels.Conv3x3.Shader): SRC_F16 reads the sources from 16-bit
+// storage, DST_F16 writes the output to it; arithmetic stays fp32 either way.
+#extension GL_EXT_shader_16bit_storage : enable
 #include "common.glsl"
 #include "view.glsl"
 
@@ -16,11 +19,22 @@ layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
 layout(constant_id = 0) const uint OCB = 8;
 layout(constant_id = 1) const uint PX = 8;
 
-layout(std430, binding = 0) writeonly buffer Out { float o[]; };
+#ifdef SRC_F16
+#define SRC_T float16_t
+#else
+#define SRC_T float
+#endif
+#ifdef DST_F16
+#define DST_T float16_t
+#else
+#define DST_T float
+#endif
+
+layout(std430, binding = 0) writeonly buffer Out { DST_T o[]; };
 layout(std430, binding = 1) readonly buffer Wt { float wt[]; };
-layout(std430, binding = 2) readonly buffer A { float a[]; };
-layout(std430, binding = 3) readonly buffer B { float b[]; };
-layout(std430, binding = 4) readonly buffer M { float m[]; };
+layout(std430, binding = 2) readonly buffer A { SRC_T a[]; };
+layout(std430, binding = 3) readonly buffer B { SRC_T b[]; };
+layout(std430, binding = 4) readonly buffer M { SRC_T m[]; };
 layout(std430, binding = 5) readonly buffer R { float res[]; };
 
 layout(push_constant) uniform P {
@@ -37,9 +51,9 @@ layout(push_constant) uniform P {
 float acc[PX][OCB];
 
 float load(uint src, uint idx) {
-    if (src == 0u) return a[idx];
-    if (src == 1u) return b[idx];
-    return m[idx];
+    if (src == 0u) return float(a[idx]);
+    if (src == 1u) return float(b[idx]);
+    return float(m[idx]);
 }
 
 void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, uint oc0, uint cinTotal) {
@@ -90,7 +104,7 @@ void main() {
             if (x0 + q >= p.W) break;
             float v = activate(acc[q][j] + bias, p.act);
             if (p.useRes != 0u) v += res[ri + q];
-            o[oi + q] = v;
+            o[oi + q] = DST_T(v);
         }
     }
 }

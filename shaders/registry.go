@@ -22,6 +22,9 @@ type Variant struct {
 // Variants lists everything `make shaders` compiles.
 var Variants = []Variant{
 	{Name: "conv3x3_f32", Source: "conv3x3.comp", Bindings: 6},
+	{Name: "conv3x3_f32_f16", Source: "conv3x3.comp", Defines: []string{"DST_F16"}, Bindings: 6},
+	{Name: "conv3x3_f16", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16"}, Bindings: 6},
+	{Name: "conv3x3_f16_f32", Source: "conv3x3.comp", Defines: []string{"SRC_F16"}, Bindings: 6},
 	{Name: "avgpool2_f32", Source: "avgpool2.comp", Bindings: 2},
 	{Name: "upsample2_f32", Source: "upsample2.comp", Bindings: 2},
 	{Name: "milo_tail_f32", Source: "milo_tail.comp", Bindings: 7},

@@ -2,7 +2,9 @@ package vk
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
+	"unsafe"
 
 	api "github.com/vulkan-go/vulkan"
 )
@@ -90,8 +92,24 @@ func (c *Context) init() error {
 		PQueueCreateInfos:    []api.DeviceQueueCreateInfo{qinfo},
 	}
 	var dev api.Device
-	if err := check(api.CreateDevice(c.phys.handle, dinfo, nil, &dev), "vkCreateDevice"); err != nil {
-		return err
+	res := api.ErrorFeatureNotPresent
+	if c.phys.info.Features.Storage16Bit {
+		// fp16 kernel variants keep activations in 16-bit storage buffers.
+		f16 := api.PhysicalDevice16BitStorageFeatures{
+			SType:                    api.StructureTypePhysicalDevice16bitStorageFeatures,
+			StorageBuffer16BitAccess: api.True,
+		}
+		ref, allocs := f16.PassRef()
+		dinfo.PNext = unsafe.Pointer(ref)
+		res = api.CreateDevice(c.phys.handle, dinfo, nil, &dev)
+		runtime.KeepAlive(allocs)
+		dinfo.PNext = nil
+	}
+	if res != api.Success {
+		c.phys.info.Features.Storage16Bit = false
+		if err := check(api.CreateDevice(c.phys.handle, dinfo, nil, &dev), "vkCreateDevice"); err != nil {
+			return err
+		}
 	}
 	c.device = dev
 	var q api.Queue
