@@ -201,6 +201,20 @@ func (m *MILO) passFor(n, c, h, w int, maps bool) (*pass, error) {
 			return ps, nil
 		}
 	}
+	ps, err := m.newPass(n, c, h, w, maps)
+	if err != nil {
+		return nil, err
+	}
+	if len(m.passes) == maxPasses {
+		m.passes[0].free()
+		m.passes = m.passes[1:]
+	}
+	m.passes = append(m.passes, ps)
+	return ps, nil
+}
+
+// newPass plans and allocates a pass that the caller owns.
+func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 	half := false
 	switch m.Precision {
 	case FP32:
@@ -230,11 +244,6 @@ func (m *MILO) passFor(n, c, h, w int, maps bool) (*pass, error) {
 		ps.free()
 		return nil, err
 	}
-	if len(m.passes) == maxPasses {
-		m.passes[0].free()
-		m.passes = m.passes[1:]
-	}
-	m.passes = append(m.passes, ps)
 	return ps, nil
 }
 

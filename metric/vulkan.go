@@ -17,6 +17,12 @@ type vkBackend struct {
 	owned   []*vk.Buffer
 	res     [2]*vk.Buffer // resident inputs, handed out in order by input
 	nextIn  int
+	// Program recording (sessions): inputs come from staging slots the host
+	// fills per frame (slots, in input order), or from the caller's own
+	// device buffers (fixed).
+	inFloats int
+	slots    [][]float32
+	fixed    [2]*vk.Buffer
 }
 
 func (e *vkBackend) alloc(floats int) (*vk.Buffer, error) {
@@ -36,19 +42,33 @@ func (e *vkBackend) free() {
 }
 
 func (e *vkBackend) input(data []float32, resident bool) (*vk.Buffer, error) {
-	if !resident {
+	i := e.nextIn % 2
+	e.nextIn++
+	if e.fixed[i] != nil {
+		return e.fixed[i], nil
+	}
+	if e.inFloats > 0 { // recording a program: the host fills a slot per frame
+		if !resident {
+			b, slot, err := e.r.StageSlot(e.inFloats)
+			e.slots = append(e.slots, slot)
+			return b, err
+		}
+	} else if !resident {
 		return e.r.Stage(data)
 	}
 	// Resident inputs are the backend's own: allocated on the first pass,
 	// reused after (ref first, then dist).
-	i := e.nextIn % 2
-	e.nextIn++
 	if e.res[i] == nil {
-		b, err := e.alloc(len(data))
+		b, err := e.alloc(max(len(data), e.inFloats))
 		if err != nil {
 			return nil, err
 		}
 		e.res[i] = b
+	}
+	if e.inFloats > 0 {
+		slot, err := e.r.UploadSlot(e.res[i], e.inFloats)
+		e.slots = append(e.slots, slot)
+		return e.res[i], err
 	}
 	return e.res[i], e.r.Upload(e.res[i], data)
 }

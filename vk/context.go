@@ -27,6 +27,7 @@ type Context struct {
 	phys      physical
 	device    api.Device
 	queue     api.Queue
+	qmu       sync.Mutex // external synchronisation of queue submissions
 	cmdPool   api.CommandPool
 	cmd       api.CommandBuffer
 	fence     api.Fence

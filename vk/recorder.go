@@ -23,6 +23,8 @@ type Dispatch struct {
 // Context exists at a time: Begin blocks until the previous one has finished.
 type Recorder struct {
 	c        *Context
+	cmd      api.CommandBuffer
+	prog     *Program        // recording a reusable program rather than a one-off pass
 	written  map[uint64]bool // buffers written since the last barrier
 	read     map[uint64]bool // buffers read since the last barrier
 	staging  []*Buffer
@@ -72,7 +74,7 @@ func (c *Context) Begin(profile bool) (*Recorder, error) {
 		c.rec.Unlock()
 		return nil, err
 	}
-	r := &Recorder{c: c, written: map[uint64]bool{}, read: map[uint64]bool{}, profile: profile}
+	r := &Recorder{c: c, cmd: c.cmd, written: map[uint64]bool{}, read: map[uint64]bool{}, profile: profile}
 	if profile {
 		api.CmdResetQueryPool(c.cmd, c.queryPool, 0, maxQueries)
 		api.CmdWriteTimestamp(c.cmd, api.PipelineStageTopOfPipeBit, c.queryPool, 0)
@@ -106,7 +108,7 @@ func (r *Recorder) hazard(in, out []*Buffer) {
 		SrcAccessMask: api.AccessFlags(api.AccessShaderWriteBit | api.AccessTransferWriteBit),
 		DstAccessMask: api.AccessFlags(api.AccessShaderReadBit | api.AccessShaderWriteBit | api.AccessTransferReadBit | api.AccessTransferWriteBit),
 	}}
-	api.CmdPipelineBarrier(r.c.cmd, stages, stages, 0, 1, mb, 0, nil, 0, nil)
+	api.CmdPipelineBarrier(r.cmd, stages, stages, 0, 1, mb, 0, nil, 0, nil)
 	clear(r.written)
 	clear(r.read)
 	r.barriers++
@@ -155,7 +157,7 @@ func (r *Recorder) Dispatch(d Dispatch) error {
 		return r.fail(fmt.Errorf("%s: %w", d.Kernel.Name(), err))
 	}
 	r.hazard(d.In, d.Out)
-	cb := r.c.cmd
+	cb := r.cmd
 	api.CmdBindPipeline(cb, api.PipelineBindPointCompute, d.Kernel.pipeline)
 	api.CmdBindDescriptorSets(cb, api.PipelineBindPointCompute, d.Kernel.layout, 0, 1, []api.DescriptorSet{set}, 0, nil)
 	if len(d.Push) > 0 {
@@ -186,7 +188,7 @@ func (r *Recorder) copy(src, dst *Buffer, n uint64) { r.copyAt(src, 0, dst, 0, n
 func (r *Recorder) copyAt(src *Buffer, srcOff uint64, dst *Buffer, dstOff, n uint64) {
 	r.hazard([]*Buffer{src}, []*Buffer{dst})
 	region := []api.BufferCopy{{SrcOffset: api.DeviceSize(srcOff), DstOffset: api.DeviceSize(dstOff), Size: api.DeviceSize(n)}}
-	api.CmdCopyBuffer(r.c.cmd, src.handle, dst.handle, 1, region)
+	api.CmdCopyBuffer(r.cmd, src.handle, dst.handle, 1, region)
 	r.touched([]*Buffer{src}, []*Buffer{dst})
 }
 
@@ -257,7 +259,7 @@ func (r *Recorder) Fill(dst *Buffer, n uint64, word uint32) error {
 		return r.err
 	}
 	r.hazard(nil, []*Buffer{dst})
-	api.CmdFillBuffer(r.c.cmd, dst.handle, 0, api.DeviceSize((n+3)&^3), word)
+	api.CmdFillBuffer(r.cmd, dst.handle, 0, api.DeviceSize((n+3)&^3), word)
 	r.touched(nil, []*Buffer{dst})
 	return nil
 }
@@ -287,7 +289,10 @@ func (r *Recorder) Submit() ([]Timing, error) {
 		CommandBufferCount: 1,
 		PCommandBuffers:    []api.CommandBuffer{c.cmd},
 	}}
-	if err := check(api.QueueSubmit(c.queue, 1, submit, c.fence), "vkQueueSubmit"); err != nil {
+	c.qmu.Lock()
+	res := api.QueueSubmit(c.queue, 1, submit, c.fence)
+	c.qmu.Unlock()
+	if err := check(res, "vkQueueSubmit"); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
@@ -311,7 +316,7 @@ func (r *Recorder) Submit() ([]Timing, error) {
 
 // Abort drops the recording without running it.
 func (r *Recorder) Abort() {
-	api.EndCommandBuffer(r.c.cmd)
+	api.EndCommandBuffer(r.cmd)
 	r.finish()
 }
 
@@ -321,6 +326,10 @@ func (r *Recorder) finish() {
 	}
 	r.c.Release(r.staging...)
 	r.staging = nil
-	r.c.rec.Unlock()
+	if r.prog != nil {
+		r.prog.destroy()
+	} else {
+		r.c.rec.Unlock()
+	}
 	r.c = nil
 }

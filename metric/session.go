@@ -1,0 +1,229 @@
+package metric
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/vkpercept/vkpercept/kernels"
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+// Format is how a frame's pixels are laid out in host memory.
+type Format int
+
+const (
+	// RGBA8 is 8-bit unorm RGBA, 4 bytes per pixel; alpha is ignored.
+	RGBA8 Format = iota
+	// RGBA16F is binary16 RGBA (little-endian), 8 bytes per pixel; alpha is ignored.
+	RGBA16F
+	// Planar32 is float32 C x H x W, as Image holds it.
+	Planar32
+)
+
+// Frame is one host image for a Session: Bytes for RGBA8 and RGBA16F (rows
+// Stride bytes apart; 0 means tightly packed), Floats for Planar32.
+type Frame struct {
+	Format Format
+	Bytes  []byte
+	Stride int
+	Floats []float32
+}
+
+// Scores are MILO's scalars for one frame pair.
+type Scores struct{ Score, Loss, MOS float32 }
+
+// Session scores a stream of frame pairs of one size on Vulkan, as a game
+// engine or a video tool does every frame. It records the whole pass into two
+// command buffers once; a frame converts the pixels straight into the
+// mapped staging memory of a free one, submits it and, on Wait, reads back
+// only the three scalars (and the maps when the session was made with them).
+// While frame N computes, frame N+1 can be converted and queued: Submit
+// returns at once, Wait returns the oldest frame's scores. After the first
+// frame nothing is allocated, in Go or in Vulkan. Not safe for concurrent use.
+type Session struct {
+	m     *MILO
+	ps    *pass
+	h, w  int
+	progs [2]*vk.Program
+	slots [2][2][]float32 // per program: ref and dist staging slots (nil for device frames)
+	outs  [2]outputs
+	queue [2]int // programs in flight, oldest first
+	busy  int
+	next  int
+	last  int // program of the last waited frame
+}
+
+// NewSession prepares frames of h x w (RGB) with maps or without.
+func (m *MILO) NewSession(h, w int, maps bool) (*Session, error) {
+	return m.newSession(h, w, maps, [2]*vk.Buffer{})
+}
+
+// NewDeviceSession scores frames that already live in device memory: ref and
+// dist hold one C x H x W float32 image each, which the caller rewrites
+// between frames (ordering its writes before Submit). Frame arguments of
+// Submit are then ignored.
+func (m *MILO) NewDeviceSession(ref, dist *vk.Buffer, h, w int, maps bool) (*Session, error) {
+	if ref == nil || dist == nil {
+		return nil, fmt.Errorf("milo session: nil device frame")
+	}
+	need := uint64(4 * m.w.Channels * h * w)
+	if ref.Size < need || dist.Size < need {
+		return nil, fmt.Errorf("milo session: device frames of %d and %d bytes, %dx%d needs %d", ref.Size, dist.Size, w, h, need)
+	}
+	return m.newSession(h, w, maps, [2]*vk.Buffer{ref, dist})
+}
+
+func (m *MILO) newSession(h, w int, maps bool, fixed [2]*vk.Buffer) (*Session, error) {
+	if m.ctx == nil {
+		return nil, fmt.Errorf("milo session: needs the Vulkan backend")
+	}
+	ps, err := m.newPass(1, m.w.Channels, h, w, maps)
+	if err != nil {
+		return nil, fmt.Errorf("milo session: %w", err)
+	}
+	s := &Session{m: m, ps: ps, h: h, w: w}
+	for k := range s.progs {
+		s.outs[k].scalars = make([]float32, 3)
+		if maps {
+			s.outs[k].qmap, s.outs[k].mask = make([]float32, h*w), make([]float32, h*w)
+		}
+		r, err := m.ctx.Record()
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		be := ps.be
+		be.r, be.inFloats, be.slots, be.fixed = r, m.w.Channels*h*w, nil, fixed
+		err = runPass[*vk.Buffer](be, &ps.p, ps.gpu, m.w, nil, nil, &s.outs[k])
+		be.r, be.inFloats = nil, 0
+		if err != nil {
+			r.Abort()
+			s.Close()
+			return nil, fmt.Errorf("milo session: %w", err)
+		}
+		if fixed[0] == nil {
+			copy(s.slots[k][:], be.slots)
+		}
+		if s.progs[k], err = r.Program(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Close frees the session's programs and buffers.
+func (s *Session) Close() {
+	for _, p := range s.progs {
+		if p != nil {
+			p.Close()
+		}
+	}
+	s.progs = [2]*vk.Program{}
+	if s.ps != nil {
+		s.ps.free()
+		s.ps = nil
+	}
+}
+
+// Submit converts a frame pair into a free command buffer and queues it.
+// With two frames in flight it first waits for the oldest (call Wait to get
+// its scores; Submit returns an error rather than drop them).
+func (s *Session) Submit(ref, dist Frame) error {
+	if s.busy == len(s.progs) {
+		return fmt.Errorf("milo session: %d frames in flight; Wait for one first", s.busy)
+	}
+	k := s.next
+	if s.slots[k][0] != nil {
+		if err := s.fill(s.slots[k][0], ref, "ref"); err != nil {
+			return err
+		}
+		if err := s.fill(s.slots[k][1], dist, "dist"); err != nil {
+			return err
+		}
+	}
+	if err := s.progs[k].Submit(); err != nil {
+		return fmt.Errorf("milo session: %w", err)
+	}
+	s.queue[s.busy] = k
+	s.busy++
+	s.next = (k + 1) % len(s.progs)
+	return nil
+}
+
+// Wait completes the oldest frame in flight and returns its scores; with
+// maps, Maps returns its quality map and mask until the next Wait.
+func (s *Session) Wait() (Scores, error) {
+	if s.busy == 0 {
+		return Scores{}, fmt.Errorf("milo session: no frame in flight")
+	}
+	k := s.queue[0]
+	s.queue[0] = s.queue[1]
+	s.busy--
+	if err := s.progs[k].Wait(); err != nil {
+		return Scores{}, fmt.Errorf("milo session: %w", err)
+	}
+	s.last = k
+	o := s.outs[k].scalars
+	return Scores{Score: o[0], Loss: o[1], MOS: o[2]}, nil
+}
+
+// Score runs one frame pair synchronously.
+func (s *Session) Score(ref, dist Frame) (Scores, error) {
+	if err := s.Submit(ref, dist); err != nil {
+		return Scores{}, err
+	}
+	return s.Wait()
+}
+
+// Maps returns the last waited frame's quality map and mask (nil without maps).
+func (s *Session) Maps() (qmap, mask []float32) { return s.outs[s.last].qmap, s.outs[s.last].mask }
+
+// fill converts a frame into a staging slot (C x H x W float32 in [0,1]).
+func (s *Session) fill(dst []float32, f Frame, what string) error {
+	h, w := s.h, s.w
+	plane := h * w
+	c := len(dst) / plane
+	switch f.Format {
+	case Planar32:
+		if len(f.Floats) != len(dst) {
+			return fmt.Errorf("milo session: %s holds %d floats, a %dx%dx%d frame needs %d", what, len(f.Floats), c, h, w, len(dst))
+		}
+		copy(dst, f.Floats)
+		return nil
+	case RGBA8, RGBA16F:
+		if c != 3 {
+			return fmt.Errorf("milo session: RGBA frames need RGB weights, these take %d channels", c)
+		}
+		bpp := 4
+		if f.Format == RGBA16F {
+			bpp = 8
+		}
+		stride := f.Stride
+		if stride == 0 {
+			stride = bpp * w
+		}
+		if stride < bpp*w || len(f.Bytes) < stride*(h-1)+bpp*w {
+			return fmt.Errorf("milo session: %s holds %d bytes with stride %d, a %dx%d frame needs %d", what, len(f.Bytes), stride, w, h, stride*(h-1)+bpp*w)
+		}
+		for y := 0; y < h; y++ {
+			row := f.Bytes[y*stride : y*stride+bpp*w]
+			r, g, b := dst[y*w:y*w+w], dst[plane+y*w:plane+y*w+w], dst[2*plane+y*w:2*plane+y*w+w]
+			if f.Format == RGBA8 {
+				for x := 0; x < w; x++ {
+					p := row[4*x : 4*x+3]
+					r[x], g[x], b[x] = float32(p[0])/255, float32(p[1])/255, float32(p[2])/255
+				}
+				continue
+			}
+			for x := 0; x < w; x++ {
+				p := row[8*x : 8*x+6]
+				r[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[0:]))
+				g[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[2:]))
+				b[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[4:]))
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("milo session: unknown frame format %d", f.Format)
+}

@@ -1,0 +1,203 @@
+package metric
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/vkpercept/vkpercept/kernels"
+)
+
+// rgba8 makes a random RGBA8 frame with a padded stride and its float image.
+func rgba8(h, w int, seed int64) (Frame, Image) {
+	rng := rand.New(rand.NewSource(seed))
+	stride := 4*w + 12
+	f := Frame{Format: RGBA8, Bytes: make([]byte, stride*h), Stride: stride}
+	im := Image{C: 3, H: h, W: w, Data: make([]float32, 3*h*w)}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			for c := 0; c < 4; c++ {
+				v := byte(rng.Intn(256))
+				f.Bytes[y*stride+4*x+c] = v
+				if c < 3 {
+					im.Data[c*h*w+y*w+x] = float32(v) / 255
+				}
+			}
+		}
+	}
+	return f, im
+}
+
+func closeScores(t *testing.T, what string, got Scores, want *Result) {
+	t.Helper()
+	for _, v := range [][2]float64{{float64(got.Score), want.Score}, {float64(got.Loss), want.Loss}, {float64(got.MOS), want.MOS}} {
+		if math.Abs(v[0]-v[1]) > 1e-6*math.Max(1, math.Abs(v[1])) {
+			t.Fatalf("%s: session %+v, Evaluate %+v", what, got, *want)
+		}
+	}
+}
+
+// Frames after the first allocate nothing, in Go or in Vulkan, and score as
+// Evaluate does; two frames may be in flight, answered in order.
+func TestSessionFramesAllocateNothing(t *testing.T) {
+	const h, w = 40, 52
+	m, err := NewMILO(randomWeights(3, 18), testCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	f1, im1 := rgba8(h, w, 1)
+	f2, im2 := rgba8(h, w, 2)
+	want, err := m.EvaluateBatch([]Image{im1, im1}, []Image{im2, im1}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := m.NewSession(h, w, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Score(f1, f2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeScores(t, "first frame", got, want[0])
+	qmap, _ := s.Maps()
+	for i := range qmap {
+		if math.Abs(float64(qmap[i]-want[0].Map[i])) > 1e-6 {
+			t.Fatalf("map pixel %d: %g, Evaluate %g", i, qmap[i], want[0].Map[i])
+		}
+	}
+	before := testCtx.Stats()
+	allocs := testing.AllocsPerRun(5, func() {
+		if err := s.Submit(f1, f2); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Submit(f1, f1); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 2; i++ {
+			if _, err := s.Wait(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	after := testCtx.Stats()
+	if allocs != 0 {
+		t.Fatalf("%v Go allocations per frame pair", allocs)
+	}
+	if after.MemoryAllocations != before.MemoryAllocations || after.DescriptorSets != before.DescriptorSets || after.Pipelines != before.Pipelines {
+		t.Fatalf("frames created Vulkan objects: before %+v, after %+v", before, after)
+	}
+	// In-flight order: the second frame's scores come second.
+	if err := s.Submit(f1, f2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Submit(f1, f1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Submit(f1, f1); err == nil {
+		t.Fatal("accepted a third frame in flight")
+	}
+	a, err := s.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeScores(t, "frame 1 of 2", a, want[0])
+	closeScores(t, "frame 2 of 2", b, want[1])
+	if math.Abs(float64(b.Score)) > 1e-6 {
+		t.Fatalf("identical frames scored %g", b.Score)
+	}
+}
+
+// RGBA16F frames, planar frames and frames already in device memory score
+// like RGBA8; bad frames are refused with the reason.
+func TestSessionFormats(t *testing.T) {
+	const h, w = 33, 29
+	m, err := NewMILO(randomWeights(3, 19), testCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	_, im1 := rgba8(h, w, 3)
+	_, im2 := rgba8(h, w, 4)
+	want, err := m.Evaluate(im1, im2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := func(im Image) Frame {
+		f := Frame{Format: RGBA16F, Bytes: make([]byte, 8*h*w)}
+		for p := 0; p < h*w; p++ {
+			for c := 0; c < 3; c++ {
+				binary.LittleEndian.PutUint16(f.Bytes[8*p+2*c:], kernels.HalfBits(im.Data[c*h*w+p]))
+			}
+		}
+		return f
+	}
+	s, err := m.NewSession(h, w, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Score(Frame{Format: Planar32, Floats: im1.Data}, Frame{Format: Planar32, Floats: im2.Data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeScores(t, "planar", got, want)
+	// binary16 rounds x/255 by up to 2.4e-4: the scores move by less than 1e-3.
+	got, err = s.Score(half(im1), half(im2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(float64(got.Score)-want.Score) > 1e-3 {
+		t.Fatalf("RGBA16F score %g, want %g", got.Score, want.Score)
+	}
+	if _, err := s.Score(Frame{Format: RGBA8, Bytes: make([]byte, 10)}, half(im2)); err == nil {
+		t.Fatal("accepted a 10-byte frame")
+	}
+	if _, err := s.Score(Frame{Format: Planar32, Floats: im1.Data[:10]}, half(im2)); err == nil {
+		t.Fatal("accepted a short planar frame")
+	}
+	// Device frames: the caller's buffers, bound as they are.
+	r, err := testCtx.Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := testCtx.NewBuffer(uint64(4 * len(im1.Data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rb.Free()
+	db, err := testCtx.NewBuffer(uint64(4 * len(im2.Data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Free()
+	if err := r.Upload(rb, im1.Data); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Upload(db, im2.Data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Submit(); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := m.NewDeviceSession(rb, db, h, w, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ds.Close()
+	got, err = ds.Score(Frame{}, Frame{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeScores(t, "device frames", got, want)
+	if _, err := m.NewDeviceSession(rb, db, h+1, w, false); err == nil {
+		t.Fatal("accepted device frames too small for the size")
+	}
+}

@@ -1,0 +1,184 @@
+package vk
+
+import (
+	"fmt"
+	"unsafe"
+
+	api "github.com/vulkan-go/vulkan"
+)
+
+// Program is a command buffer recorded once and submitted for every frame:
+// nothing is recorded, allocated or looked up per run. Its inputs are
+// staging slots the host fills between runs (UploadSlot, StageSlot), its
+// read-backs land in the slices given to Download at recording time.
+// Each program begins with a full barrier, so programs sharing device
+// buffers may be submitted back to back and run in submission order.
+type Program struct {
+	c       *Context
+	cmd     api.CommandBuffer
+	fence   api.Fence
+	staging []*Buffer
+	reads   []pendingRead
+	pending bool
+}
+
+// Record starts recording a Program; finish it with Recorder.Program.
+func (c *Context) Record() (*Recorder, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.errClosed(); err != nil {
+		return nil, err
+	}
+	p := &Program{c: c}
+	cbs := make([]api.CommandBuffer, 1)
+	ainfo := &api.CommandBufferAllocateInfo{
+		SType:              api.StructureTypeCommandBufferAllocateInfo,
+		CommandPool:        c.cmdPool,
+		Level:              api.CommandBufferLevelPrimary,
+		CommandBufferCount: 1,
+	}
+	if err := check(api.AllocateCommandBuffers(c.device, ainfo, cbs), "vkAllocateCommandBuffers"); err != nil {
+		return nil, err
+	}
+	p.cmd = cbs[0]
+	var fence api.Fence
+	if err := check(api.CreateFence(c.device, &api.FenceCreateInfo{SType: api.StructureTypeFenceCreateInfo}, nil, &fence), "vkCreateFence"); err != nil {
+		api.FreeCommandBuffers(c.device, c.cmdPool, 1, cbs)
+		return nil, err
+	}
+	p.fence = fence
+	if err := check(api.BeginCommandBuffer(p.cmd, &api.CommandBufferBeginInfo{SType: api.StructureTypeCommandBufferBeginInfo}), "vkBeginCommandBuffer"); err != nil {
+		p.destroyLocked()
+		return nil, err
+	}
+	all := api.PipelineStageFlags(api.PipelineStageComputeShaderBit | api.PipelineStageTransferBit)
+	mb := []api.MemoryBarrier{{
+		SType:         api.StructureTypeMemoryBarrier,
+		SrcAccessMask: api.AccessFlags(api.AccessShaderWriteBit | api.AccessTransferWriteBit | api.AccessShaderReadBit | api.AccessTransferReadBit),
+		DstAccessMask: api.AccessFlags(api.AccessShaderReadBit | api.AccessShaderWriteBit | api.AccessTransferReadBit | api.AccessTransferWriteBit),
+	}}
+	api.CmdPipelineBarrier(p.cmd, all, all, 0, 1, mb, 0, nil, 0, nil)
+	return &Recorder{c: c, cmd: p.cmd, prog: p, written: map[uint64]bool{}, read: map[uint64]bool{}}, nil
+}
+
+// UploadSlot records a copy of floats values from a staging slot into dst
+// and returns the slot, which the host fills before each run.
+func (r *Recorder) UploadSlot(dst *Buffer, floats int) ([]float32, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	n := uint64(4 * floats)
+	if n > dst.capacity {
+		return nil, r.fail(fmt.Errorf("vulkan: upload slot of %d bytes into a %d-byte buffer", n, dst.capacity))
+	}
+	st, err := r.stage(n)
+	if err != nil {
+		return nil, err
+	}
+	r.copy(st, dst, n)
+	return unsafe.Slice((*float32)(st.mapped), floats), nil
+}
+
+// StageSlot returns a host-visible buffer of floats values that shaders read
+// in place, and its mapped memory for the host to fill before each run.
+func (r *Recorder) StageSlot(floats int) (*Buffer, []float32, error) {
+	if r.err != nil {
+		return nil, nil, r.err
+	}
+	st, err := r.stage(uint64(4 * max(floats, 1)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, unsafe.Slice((*float32)(st.mapped), floats), nil
+}
+
+// Program ends the recording of a Program.
+func (r *Recorder) Program() (*Program, error) {
+	p := r.prog
+	if p == nil {
+		return nil, fmt.Errorf("vulkan: Program called on a one-off recording")
+	}
+	if r.err != nil {
+		r.Abort()
+		return nil, r.err
+	}
+	hb := []api.MemoryBarrier{{
+		SType:         api.StructureTypeMemoryBarrier,
+		SrcAccessMask: api.AccessFlags(api.AccessTransferWriteBit | api.AccessShaderWriteBit),
+		DstAccessMask: api.AccessFlags(api.AccessHostReadBit),
+	}}
+	api.CmdPipelineBarrier(p.cmd, api.PipelineStageFlags(api.PipelineStageTransferBit|api.PipelineStageComputeShaderBit),
+		api.PipelineStageFlags(api.PipelineStageHostBit), 0, 1, hb, 0, nil, 0, nil)
+	if err := check(api.EndCommandBuffer(p.cmd), "vkEndCommandBuffer"); err != nil {
+		r.Abort()
+		return nil, err
+	}
+	p.staging, p.reads = r.staging, r.reads
+	r.staging, r.prog, r.c = nil, nil, nil
+	return p, nil
+}
+
+// Submit queues one run and returns at once; Wait completes it.
+func (p *Program) Submit() error {
+	if p.pending {
+		return fmt.Errorf("vulkan: program submitted twice without Wait")
+	}
+	p.c.qmu.Lock()
+	res := submitOne(p.c.queue, p.cmd, p.fence)
+	p.c.qmu.Unlock()
+	if err := check(res, "vkQueueSubmit"); err != nil {
+		return err
+	}
+	p.pending = true
+	return nil
+}
+
+// Wait blocks until the submitted run is done and copies its read-backs.
+func (p *Program) Wait() error {
+	if !p.pending {
+		return fmt.Errorf("vulkan: Wait without Submit")
+	}
+	p.pending = false
+	if err := check(waitReset(p.c.device, p.fence), "vkWaitForFences"); err != nil {
+		return err
+	}
+	for _, rd := range p.reads {
+		copy(rd.dst, unsafe.Slice((*float32)(rd.src.mapped), len(rd.dst)))
+	}
+	return nil
+}
+
+// Run submits and waits.
+func (p *Program) Run() error {
+	if err := p.Submit(); err != nil {
+		return err
+	}
+	return p.Wait()
+}
+
+// Close waits for a pending run and frees the program and its slots.
+func (p *Program) Close() {
+	if p.c == nil {
+		return
+	}
+	if p.pending {
+		p.Wait()
+	}
+	p.c.Release(p.staging...)
+	p.destroy()
+}
+
+func (p *Program) destroy() {
+	p.c.mu.Lock()
+	defer p.c.mu.Unlock()
+	p.destroyLocked()
+}
+
+func (p *Program) destroyLocked() {
+	if p.c == nil || p.c.closed {
+		return
+	}
+	api.FreeCommandBuffers(p.c.device, p.c.cmdPool, 1, []api.CommandBuffer{p.cmd})
+	api.DestroyFence(p.c.device, p.fence, nil)
+	p.c = nil
+}
