@@ -72,5 +72,7 @@ func (op AvgPool2) Record(gpu GPU, r *vk.Recorder, out, in *vk.Buffer, g PoolGeo
 		Out:    []*vk.Buffer{out},
 		In:     []*vk.Buffer{in},
 		Label:  fmt.Sprintf("avgpool2 %dx%d", g.W, 2*rows),
+		Flops:  4 * float64(g.N*g.C*rows*ow),
+		Bytes:  4 * 5 * float64(g.N*g.C*rows*ow),
 	})
 }

@@ -156,9 +156,63 @@ func (op Conv3x3) ocBlock() int {
 	return 8
 }
 
-// Record records the convolution. weights holds the OIHW weights at float
-// offset wOff and the bias at bOff; unused sources and res may be nil.
-func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buffer, res, weights *vk.Buffer, wOff, bOff int, geo ConvGeom) error {
+// ConvWeights are one layer's weights and biases on the device, split by
+// output channel into chunks that each fit a uniform buffer.
+type ConvWeights struct {
+	chunks []convChunk
+	vecs   int // the shader's uniform block size in vec4s
+}
+
+type convChunk struct {
+	buf      *vk.Buffer
+	oc0, ocs int
+}
+
+// Free releases the device buffers.
+func (cw *ConvWeights) Free() {
+	for _, c := range cw.chunks {
+		c.buf.Free()
+	}
+	cw.chunks = nil
+}
+
+// UploadWeights records the upload of weights (OIHW) and bias for op, in
+// chunks of whole invocation blocks of output channels.
+func (op Conv3x3) UploadWeights(g GPU, r *vk.Recorder, weights, bias []float32) (ConvWeights, error) {
+	cin := op.Cin()
+	if len(weights) != op.WeightLen() || len(bias) != op.Out {
+		return ConvWeights{}, fmt.Errorf("conv3x3: %d weights and %d biases for %d->%d channels", len(weights), len(bias), cin, op.Out)
+	}
+	limit := int(min(g.Ctx.Info().Limits.MaxUniformBufferRange, 65536))
+	per := cin*9 + 1
+	ocs := limit / 4 / per
+	if ocs >= op.ocBlock() {
+		ocs -= ocs % op.ocBlock()
+	}
+	if ocs < 1 {
+		return ConvWeights{}, fmt.Errorf("conv3x3: one output channel of %d inputs needs %d bytes, uniform buffers hold %d", cin, 4*per, limit)
+	}
+	cw := ConvWeights{vecs: limit / 16}
+	for oc0 := 0; oc0 < op.Out; oc0 += ocs {
+		n := min(ocs, op.Out-oc0)
+		data := append(append([]float32{}, weights[oc0*cin*9:(oc0+n)*cin*9]...), bias[oc0:oc0+n]...)
+		buf, err := g.Ctx.NewBuffer(uint64(4 * len(data)))
+		if err != nil {
+			cw.Free()
+			return ConvWeights{}, err
+		}
+		cw.chunks = append(cw.chunks, convChunk{buf: buf, oc0: oc0, ocs: n})
+		if err := r.Upload(buf, data); err != nil {
+			cw.Free()
+			return ConvWeights{}, err
+		}
+	}
+	return cw, nil
+}
+
+// Record records the convolution with weights from UploadWeights (one
+// dispatch per chunk); unused sources and res may be nil.
+func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buffer, res *vk.Buffer, cw ConvWeights, geo ConvGeom) error {
 	// Sizes in elements: a 16-bit buffer holds two per float.
 	elems := func(b *vk.Buffer, half bool) int {
 		if half {
@@ -173,35 +227,54 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 	if err := op.check(geo, elems(out, op.OutHalf), sizes, floats(res)); err != nil {
 		return err
 	}
+	if len(cw.chunks) == 0 {
+		return fmt.Errorf("conv3x3: no weights uploaded")
+	}
 	ocb := op.ocBlock()
-	k, err := g.kernel(op.Shader(), uint32(ocb), convPX)
+	k, err := g.kernel(op.Shader(), uint32(ocb), convPX, uint32(cw.vecs))
 	if err != nil {
 		return err
-	}
-	// Unused bindings still need a valid buffer: bind the first source.
-	in := []*vk.Buffer{weights, srcs[0], srcs[1], srcs[2], res}
-	for i := range in {
-		if in[i] == nil {
-			in[i] = srcs[0]
-		}
 	}
 	useRes := uint32(0)
 	if op.Residual {
 		useRes = 1
 	}
-	blocks := (op.Out + ocb - 1) / ocb
 	rows := geo.Y1 - geo.Y0
-	push := []uint32{uint32(geo.W), uint32(geo.H), uint32(geo.N), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
-		uint32(op.Out), uint32(wOff), uint32(bOff), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
-	for _, v := range []View{geo.Src[0], geo.Src[1], geo.Src[2], geo.Out, geo.Res} {
-		push = append(push, v.push()...)
+	for _, c := range cw.chunks {
+		// Unused bindings still need a valid buffer: bind the first source.
+		in := []*vk.Buffer{c.buf, srcs[0], srcs[1], srcs[2], res}
+		for i := range in {
+			if in[i] == nil {
+				in[i] = srcs[0]
+			}
+		}
+		push := []uint32{uint32(geo.W), uint32(geo.H), uint32(geo.N), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
+			uint32(c.ocs), uint32(c.oc0), uint32(c.ocs * op.Cin() * 9), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
+		for _, v := range []View{geo.Src[0], geo.Src[1], geo.Src[2], geo.Out, geo.Res} {
+			push = append(push, v.push()...)
+		}
+		blocks := (c.ocs + ocb - 1) / ocb
+		px := float64(geo.N * rows * geo.W)
+		// Compulsory traffic: sources with their halo rows, output, weights.
+		inF, outF := float64(op.Cin())*px*(float64(rows+2)/float64(rows)), float64(c.ocs)*px
+		if op.SrcHalf {
+			inF /= 2
+		}
+		if op.OutHalf {
+			outF /= 2
+		}
+		if err := r.Dispatch(vk.Dispatch{
+			Kernel: k,
+			Groups: [3]uint32{groups(geo.W, 8*convPX), groups(rows, 8), uint32(geo.N * blocks)},
+			Push:   push,
+			Out:    []*vk.Buffer{out},
+			In:     in,
+			Label:  fmt.Sprintf("conv3x3 %d->%d", op.Cin(), op.Out),
+			Flops:  2 * 9 * float64(op.Cin()*c.ocs) * px,
+			Bytes:  4 * (inF + outF + float64(c.ocs*(op.Cin()*9+1))),
+		}); err != nil {
+			return err
+		}
 	}
-	return r.Dispatch(vk.Dispatch{
-		Kernel: k,
-		Groups: [3]uint32{groups(geo.W, 8*convPX), groups(rows, 8), uint32(geo.N * blocks)},
-		Push:   push,
-		Out:    []*vk.Buffer{out},
-		In:     in,
-		Label:  fmt.Sprintf("conv3x3 %d->%d %dx%d", op.Cin(), op.Out, geo.W, geo.H),
-	})
+	return nil
 }

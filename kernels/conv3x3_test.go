@@ -39,9 +39,7 @@ func TestConv3x3MatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Weights and bias share one buffer at offsets, as a model's do; offset 5 checks the indexing.
-			wb := append(append(make([]float32, 5), weights...), bias...)
-			wbuf := upload(t, r, wb)
+			cw := mustWeights(t, r, tc.op, weights, bias)
 			var bufs [3]*vk.Buffer
 			for i, c := range tc.op.In {
 				if c > 0 {
@@ -50,7 +48,7 @@ func TestConv3x3MatchesReference(t *testing.T) {
 			}
 			rbuf := upload(t, r, res)
 			out := scratch(t, len(want))
-			if err := tc.op.Record(gpu, r, out, bufs, rbuf, wbuf, 5, 5+len(weights), tc.op.DenseGeom(tc.n, tc.h, tc.w)); err != nil {
+			if err := tc.op.Record(gpu, r, out, bufs, rbuf, cw, tc.op.DenseGeom(tc.n, tc.h, tc.w)); err != nil {
 				r.Abort()
 				t.Fatal(err)
 			}
@@ -127,13 +125,12 @@ func TestConv3x3BandEqualsWhole(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wb := append(append([]float32{}, weights...), bias...)
 			var bufs [3]*vk.Buffer
 			for i := range bands {
 				bufs[i] = upload(t, r, bands[i])
 			}
 			out := scratch(t, len(want))
-			if err := op.Record(gpu, r, out, bufs, upload(t, r, resBand), upload(t, r, wb), 0, len(weights), g); err != nil {
+			if err := op.Record(gpu, r, out, bufs, upload(t, r, resBand), mustWeights(t, r, op, weights, bias), g); err != nil {
 				r.Abort()
 				t.Fatal(err)
 			}
@@ -182,8 +179,7 @@ func TestConv3x3HalfVariants(t *testing.T) {
 			}
 			raw := runOne(t, outFloats, func(r *vk.Recorder) (*vk.Buffer, error) {
 				out := scratch(t, outFloats)
-				wb := upload(t, r, append(append([]float32{}, weights...), bias...))
-				return out, op.Record(gpu, r, out, [3]*vk.Buffer{upload(t, r, data)}, nil, wb, 0, len(weights), op.DenseGeom(n, h, w))
+				return out, op.Record(gpu, r, out, [3]*vk.Buffer{upload(t, r, data)}, nil, mustWeights(t, r, op, weights, bias), op.DenseGeom(n, h, w))
 			})
 			got := raw
 			if op.OutHalf {
@@ -192,4 +188,40 @@ func TestConv3x3HalfVariants(t *testing.T) {
 			closeTo(t, op.Shader(), got, want, 1e-4, 1e-3)
 		})
 	}
+}
+
+// mustWeights uploads a layer's weights, freed when the test ends.
+func mustWeights(t *testing.T, r *vk.Recorder, op Conv3x3, weights, bias []float32) ConvWeights {
+	t.Helper()
+	cw, err := op.UploadWeights(gpu, r, weights, bias)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cw.Free)
+	return cw
+}
+
+// Layers whose weights exceed one uniform buffer run in chunks of output
+// channels: 64 -> 64 needs 147 KB, three chunks on a 64 KB device.
+func TestConv3x3WeightChunks(t *testing.T) {
+	const n, h, w = 1, 9, 21
+	op := Conv3x3{In: [3]int{64, 0, 0}, Out: 64, Act: ActReLU}
+	rng := rand.New(rand.NewSource(12))
+	src := randVec(rng, n*64*h*w, -1, 1)
+	weights, bias := randVec(rng, op.WeightLen(), -0.1, 0.1), randVec(rng, op.Out, -0.2, 0.2)
+	want := make([]float32, n*op.Out*h*w)
+	if err := op.Ref(want, [3][]float32{src}, nil, weights, bias, op.DenseGeom(n, h, w)); err != nil {
+		t.Fatal(err)
+	}
+	var chunks int
+	got := runOne(t, len(want), func(r *vk.Recorder) (*vk.Buffer, error) {
+		cw := mustWeights(t, r, op, weights, bias)
+		chunks = len(cw.chunks)
+		out := scratch(t, len(want))
+		return out, op.Record(gpu, r, out, [3]*vk.Buffer{upload(t, r, src)}, nil, cw, op.DenseGeom(n, h, w))
+	})
+	if limit := gpu.Ctx.Info().Limits.MaxUniformBufferRange; limit <= 65536 && chunks < 3 {
+		t.Fatalf("%d chunks for 147 KB of weights under a %d-byte limit", chunks, limit)
+	}
+	closeTo(t, "chunked conv3x3", got, want, 1e-5, 1e-5)
 }

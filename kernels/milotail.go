@@ -124,6 +124,8 @@ func (op MiloTail) Record(gpu GPU, r *vk.Recorder, d, q, parts, weights, ref, di
 		Out:    []*vk.Buffer{d, q, parts},
 		In:     []*vk.Buffer{weights, ref, dist, mask},
 		Label:  "milo tail",
+		Flops:  float64(g.N*(g.Y1-g.Y0)*g.W) * float64(3*op.Channels+4*op.Scaler.Hidden*(op.Scaler.Hidden+2)),
+		Bytes:  4 * float64(g.N*(g.Y1-g.Y0)*g.W) * float64(2*op.Channels+1+2*int(maps)),
 	})
 }
 

@@ -102,6 +102,8 @@ func (op Upsample2) Record(gpu GPU, r *vk.Recorder, out, in *vk.Buffer, g UpGeom
 		Out:    []*vk.Buffer{out},
 		In:     []*vk.Buffer{in},
 		Label:  fmt.Sprintf("upsample2 %dx%d", g.OutW, g.OutH),
+		Flops:  9 * float64(g.Planes*rows*g.OutW),
+		Bytes:  4 * 1.25 * float64(g.Planes*rows*g.OutW),
 	})
 }
 

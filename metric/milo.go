@@ -31,8 +31,8 @@ type Result struct {
 type MILO struct {
 	w       *Weights
 	ctx     *vk.Context // nil: CPU backend
-	weights *vk.Buffer
-	maskOff [5][2]int
+	weights *vk.Buffer  // the scaler's
+	conv    [5]kernels.ConvWeights
 	sOff    kernels.ScalerOffsets
 	// Budget is the memory, in bytes, a pass plans for: larger images are
 	// processed in row bands of the mask network (see plan). 0 means no limit.
@@ -69,28 +69,43 @@ func NewMILO(w *Weights, ctx *vk.Context) (*MILO, error) {
 	if ctx == nil {
 		return m, nil
 	}
-	flat, maskOff, sOff := w.flat()
-	m.maskOff, m.sOff = maskOff, sOff
-	buf, err := ctx.NewBuffer(uint64(4 * len(flat)))
-	if err != nil {
-		return nil, fmt.Errorf("milo: weights buffer: %w", err)
-	}
+	flat, sOff := w.scalerFlat()
+	m.sOff = sOff
 	r, err := ctx.Begin(false)
 	if err != nil {
-		buf.Free()
 		return nil, err
 	}
-	if err := r.Upload(buf, flat); err != nil {
+	if err := m.upload(r, flat); err != nil {
 		r.Abort()
-		buf.Free()
-		return nil, err
-	}
-	if _, err := r.Submit(); err != nil {
-		buf.Free()
+		m.Close()
 		return nil, fmt.Errorf("milo: uploading weights: %w", err)
 	}
-	m.weights = buf
+	if _, err := r.Submit(); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("milo: uploading weights: %w", err)
+	}
 	return m, nil
+}
+
+// upload records the weights' upload: the scaler in one storage buffer, each
+// convolution in uniform-buffer chunks.
+func (m *MILO) upload(r *vk.Recorder, scaler []float32) error {
+	var err error
+	if m.weights, err = m.ctx.NewBuffer(uint64(4 * len(scaler))); err != nil {
+		return err
+	}
+	if err := r.Upload(m.weights, scaler); err != nil {
+		return err
+	}
+	in := [3]int{m.w.Channels, m.w.Channels, 1}
+	for i, out := range maskOuts {
+		op := kernels.Conv3x3{In: in, Out: out}
+		if m.conv[i], err = op.UploadWeights(kernels.GPU{Ctx: m.ctx}, r, m.w.Mask[i].W, m.w.Mask[i].B); err != nil {
+			return err
+		}
+		in = [3]int{out, 0, 0}
+	}
+	return nil
 }
 
 // Backend names where the metric runs: "vulkan" or "cpu".
@@ -113,6 +128,9 @@ func (m *MILO) Close() {
 	if m.weights != nil {
 		m.weights.Free()
 		m.weights = nil
+	}
+	for i := range m.conv {
+		m.conv[i].Free()
 	}
 }
 
@@ -237,7 +255,7 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 	if m.ctx == nil {
 		ps.cpu, err = allocBuffers[[]float32](cpuBackend{w: m.w}, &ps.p)
 	} else {
-		ps.be = &vkBackend{g: kernels.GPU{Ctx: m.ctx}, weights: m.weights, maskOff: m.maskOff, sOff: m.sOff}
+		ps.be = &vkBackend{g: kernels.GPU{Ctx: m.ctx}, weights: m.weights, convW: &m.conv, sOff: m.sOff}
 		ps.gpu, err = allocBuffers[*vk.Buffer](ps.be, &ps.p)
 	}
 	if err != nil {

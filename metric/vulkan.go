@@ -11,8 +11,8 @@ import (
 type vkBackend struct {
 	g       kernels.GPU
 	r       *vk.Recorder // set for each pass
-	weights *vk.Buffer
-	maskOff [5][2]int
+	weights *vk.Buffer   // the scaler's
+	convW   *[5]kernels.ConvWeights
 	sOff    kernels.ScalerOffsets
 	owned   []*vk.Buffer
 	res     [2]*vk.Buffer // resident inputs, handed out in order by input
@@ -92,8 +92,7 @@ func (e *vkBackend) conv(op kernels.Conv3x3, layer int, out *vk.Buffer, srcs [3]
 			srcs[i] = nil
 		}
 	}
-	off := e.maskOff[layer]
-	return op.Record(e.g, e.r, out, srcs, res, e.weights, off[0], off[1], g)
+	return op.Record(e.g, e.r, out, srcs, res, e.convW[layer], g)
 }
 
 func (e *vkBackend) tail(op kernels.MiloTail, d, q, parts, ref, dist, mask *vk.Buffer, g kernels.TailGeom) error {

@@ -16,15 +16,16 @@ type Variant struct {
 	Name     string   // registry and file name: op plus variant suffix
 	Source   string   // GLSL file in this directory
 	Defines  []string // -D macros given to glslc
-	Bindings int      // storage-buffer bindings (outputs first, then inputs)
+	Bindings int      // buffer bindings (outputs first, then inputs)
+	Uniform  uint32   // bindings that are uniform buffers (bit i: binding i)
 }
 
 // Variants lists everything `make shaders` compiles.
 var Variants = []Variant{
-	{Name: "conv3x3_f32", Source: "conv3x3.comp", Bindings: 6},
-	{Name: "conv3x3_f32_f16", Source: "conv3x3.comp", Defines: []string{"DST_F16"}, Bindings: 6},
-	{Name: "conv3x3_f16", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16"}, Bindings: 6},
-	{Name: "conv3x3_f16_f32", Source: "conv3x3.comp", Defines: []string{"SRC_F16"}, Bindings: 6},
+	{Name: "conv3x3_f32", Source: "conv3x3.comp", Bindings: 6, Uniform: 1 << 1},
+	{Name: "conv3x3_f32_f16", Source: "conv3x3.comp", Defines: []string{"DST_F16"}, Bindings: 6, Uniform: 1 << 1},
+	{Name: "conv3x3_f16", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16"}, Bindings: 6, Uniform: 1 << 1},
+	{Name: "conv3x3_f16_f32", Source: "conv3x3.comp", Defines: []string{"SRC_F16"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "avgpool2_f32", Source: "avgpool2.comp", Bindings: 2},
 	{Name: "upsample2_f32", Source: "upsample2.comp", Bindings: 2},
 	{Name: "milo_tail_f32", Source: "milo_tail.comp", Bindings: 7},

@@ -38,8 +38,11 @@ func (c *Context) newDescriptorPool() error {
 		SType:         api.StructureTypeDescriptorPoolCreateInfo,
 		Flags:         api.DescriptorPoolCreateFlags(api.DescriptorPoolCreateFreeDescriptorSetBit),
 		MaxSets:       setsPerPool,
-		PoolSizeCount: 1,
-		PPoolSizes:    []api.DescriptorPoolSize{{Type: api.DescriptorTypeStorageBuffer, DescriptorCount: setsPerPool * 8}},
+		PoolSizeCount: 2,
+		PPoolSizes: []api.DescriptorPoolSize{
+			{Type: api.DescriptorTypeStorageBuffer, DescriptorCount: setsPerPool * 8},
+			{Type: api.DescriptorTypeUniformBuffer, DescriptorCount: setsPerPool},
+		},
 	}
 	if err := check(api.CreateDescriptorPool(c.device, pinfo, nil, &pool), "vkCreateDescriptorPool"); err != nil {
 		return err
@@ -84,13 +87,18 @@ func (c *Context) descriptorSet(k *Kernel, bufs []*Buffer) (api.DescriptorSet, e
 	c.stats.DescriptorSets++
 	writes := make([]api.WriteDescriptorSet, len(bufs))
 	for i, b := range bufs {
+		rng := api.DeviceSize(api.WholeSize)
+		if k.shader.descriptorType(i) == api.DescriptorTypeUniformBuffer {
+			// A uniform binding may cover no more than the device's limit.
+			rng = api.DeviceSize(min(b.capacity, uint64(c.phys.info.Limits.MaxUniformBufferRange)))
+		}
 		writes[i] = api.WriteDescriptorSet{
 			SType:           api.StructureTypeWriteDescriptorSet,
 			DstSet:          set,
 			DstBinding:      uint32(i),
 			DescriptorCount: 1,
-			DescriptorType:  api.DescriptorTypeStorageBuffer,
-			PBufferInfo:     []api.DescriptorBufferInfo{{Buffer: b.handle, Offset: 0, Range: api.DeviceSize(api.WholeSize)}},
+			DescriptorType:  k.shader.descriptorType(i),
+			PBufferInfo:     []api.DescriptorBufferInfo{{Buffer: b.handle, Offset: 0, Range: rng}},
 		}
 	}
 	api.UpdateDescriptorSets(c.device, uint32(len(writes)), writes, 0, nil)

@@ -65,7 +65,7 @@ func (c *Context) findMemType(bitsMask uint32, want api.MemoryPropertyFlagBits) 
 
 // newBuffer creates a buffer of exactly size bytes. Caller holds c.mu.
 func (c *Context) newBuffer(size uint64, kind memKind) (*Buffer, error) {
-	usage := api.BufferUsageStorageBufferBit | api.BufferUsageTransferSrcBit | api.BufferUsageTransferDstBit
+	usage := api.BufferUsageStorageBufferBit | api.BufferUsageUniformBufferBit | api.BufferUsageTransferSrcBit | api.BufferUsageTransferDstBit
 	binfo := &api.BufferCreateInfo{
 		SType:       api.StructureTypeBufferCreateInfo,
 		Size:        api.DeviceSize(size),

@@ -15,7 +15,19 @@ const MaxPush = 128
 type Shader struct {
 	Name     string // registry name, e.g. "conv3x3_f32"
 	SPIRV    []byte
-	Bindings int // storage buffers at set 0, bindings 0..Bindings-1
+	Bindings int // buffers at set 0, bindings 0..Bindings-1: storage buffers
+	// Uniform marks bindings (bit i: binding i) that are uniform buffers
+	// instead: small read-only data every invocation of a workgroup reads at
+	// the same address (weights), which drivers serve from a broadcast path.
+	Uniform uint32
+}
+
+// descriptorType is the type of binding i.
+func (s *Shader) descriptorType(i int) api.DescriptorType {
+	if s.Uniform&(1<<uint(i)) != 0 {
+		return api.DescriptorTypeUniformBuffer
+	}
+	return api.DescriptorTypeStorageBuffer
 }
 
 // Kernel is a compute pipeline built once per (shader, specialization) and cached.
@@ -75,7 +87,7 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 	for i := range binds {
 		binds[i] = api.DescriptorSetLayoutBinding{
 			Binding:         uint32(i),
-			DescriptorType:  api.DescriptorTypeStorageBuffer,
+			DescriptorType:  k.shader.descriptorType(i),
 			DescriptorCount: 1,
 			StageFlags:      api.ShaderStageFlags(api.ShaderStageComputeBit),
 		}

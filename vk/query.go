@@ -19,18 +19,18 @@ func (c *Context) newQueryPool() error {
 	return err
 }
 
-// readTimestamps turns the timestamps after each labelled dispatch into durations.
-func (c *Context) readTimestamps(labels []string) ([]Timing, error) {
-	n := len(labels) + 1
+// readTimestamps turns the timestamps after each marked dispatch into durations.
+func (c *Context) readTimestamps(marks []Timing) ([]Timing, error) {
+	n := len(marks) + 1
 	raw := make([]uint64, n)
 	flags := api.QueryResultFlags(api.QueryResult64Bit | api.QueryResultWaitBit)
 	if err := check(api.GetQueryPoolResults(c.device, c.queryPool, 0, uint32(n), uint(8*n), unsafe.Pointer(&raw[0]), 8, flags), "vkGetQueryPoolResults"); err != nil {
 		return nil, err
 	}
 	period := float64(c.phys.info.Limits.TimestampPeriodNs)
-	out := make([]Timing, len(labels))
-	for i := range labels {
-		out[i] = Timing{Label: labels[i], Ns: float64(raw[i+1]-raw[i]) * period}
+	out := append([]Timing(nil), marks...)
+	for i := range out {
+		out[i].Ns = float64(raw[i+1]-raw[i]) * period
 	}
 	return out, nil
 }

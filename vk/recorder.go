@@ -16,6 +16,9 @@ type Dispatch struct {
 	Out    []*Buffer
 	In     []*Buffer
 	Label  string // names the dispatch in timestamp results
+	// Flops and Bytes are the dispatch's arithmetic and compulsory memory
+	// traffic, carried into Timing for achieved-rate tables.
+	Flops, Bytes float64
 }
 
 // Recorder records a whole pass into the context's command buffer; Submit
@@ -31,7 +34,7 @@ type Recorder struct {
 	reads    []pendingRead
 	barriers int
 	profile  bool
-	labels   []string
+	marks    []Timing
 	bindBuf  []*Buffer
 	err      error
 }
@@ -41,10 +44,12 @@ type pendingRead struct {
 	dst []float32
 }
 
-// Timing is the device time of one dispatch, from timestamps.
+// Timing is the device time of one dispatch, from timestamps, with the work
+// its Dispatch declared.
 type Timing struct {
-	Label string
-	Ns    float64
+	Label        string
+	Ns           float64
+	Flops, Bytes float64
 }
 
 const maxQueries = 1024
@@ -165,9 +170,9 @@ func (r *Recorder) Dispatch(d Dispatch) error {
 	}
 	api.CmdDispatch(cb, d.Groups[0], d.Groups[1], d.Groups[2])
 	r.touched(d.In, d.Out)
-	if r.profile && len(r.labels)+1 < maxQueries {
-		r.labels = append(r.labels, d.Label)
-		api.CmdWriteTimestamp(cb, api.PipelineStageComputeShaderBit, r.c.queryPool, uint32(len(r.labels)))
+	if r.profile && len(r.marks)+1 < maxQueries {
+		r.marks = append(r.marks, Timing{Label: d.Label, Flops: d.Flops, Bytes: d.Bytes})
+		api.CmdWriteTimestamp(cb, api.PipelineStageComputeShaderBit, r.c.queryPool, uint32(len(r.marks)))
 	}
 	return nil
 }
@@ -308,10 +313,10 @@ func (r *Recorder) Submit() ([]Timing, error) {
 	for _, rd := range r.reads {
 		copy(rd.dst, unsafe.Slice((*float32)(rd.src.mapped), len(rd.dst)))
 	}
-	if !r.profile || len(r.labels) == 0 {
+	if !r.profile || len(r.marks) == 0 {
 		return nil, nil
 	}
-	return c.readTimestamps(r.labels)
+	return c.readTimestamps(r.marks)
 }
 
 // Abort drops the recording without running it.

@@ -6,6 +6,7 @@ state_dict, scores one pair, and prints one JSON line with the median time.
 usage: milo_torch.py --weights MILO.pth --ref A.png --dist B.png [--repeat 3]
 """
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -68,22 +69,27 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     ap.add_argument("--tf32", action="store_true", help="let CUDA convolutions use TF32 (PyTorch's default on Ampere and later)")
+    ap.add_argument("--bf16", action="store_true", help="run under CUDA bf16 autocast")
+    ap.add_argument("--batch", type=int, default=1, help="evaluate this many copies of the pair at once")
     a = ap.parse_args()
     dev = a.device
     if dev == "auto":
         dev = "cuda" if torch.cuda.is_available() else "cpu"
-    if a.tf32 and dev != "cuda":
-        raise SystemExit("--tf32 needs CUDA")
+    if (a.tf32 or a.bf16) and dev != "cuda":
+        raise SystemExit("--tf32 and --bf16 need CUDA")
     # Strict float32 unless asked: TF32 moves the score by about 1e-3 relative.
     torch.backends.cudnn.allow_tf32 = a.tf32
     torch.backends.cuda.matmul.allow_tf32 = a.tf32
-    prec = "TF32" if a.tf32 else "fp32"
+    prec = "TF32" if a.tf32 else ("bf16 autocast" if a.bf16 else "fp32")
     torch.set_num_threads(os.cpu_count() or 1)
     p = {k: v.to(dev) for k, v in torch.load(a.weights, map_location="cpu").items()}
     ref, dist = load(a.ref).to(dev), load(a.dist).to(dev)
+    # A batch of copies: every pair's scalars equal pair 0's, so the means are too.
+    ref, dist = ref.repeat(a.batch, 1, 1, 1), dist.repeat(a.batch, 1, 1, 1)
+    ctx = torch.autocast("cuda", dtype=torch.bfloat16) if a.bf16 else contextlib.nullcontext()
     sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
     times = []
-    with torch.inference_mode():
+    with torch.inference_mode(), ctx:
         milo(p, ref, dist)  # warm-up at full size: kernels chosen, memory pooled
         if dev == "cuda":
             torch.cuda.reset_peak_memory_stats()

@@ -4,6 +4,7 @@
 //	vkpercept iem [flags] REF DIST    the information-estimation metric
 //	vkpercept devices                 list Vulkan devices
 //	vkpercept convert IN.pth OUT.safetensors
+//	vkpercept bench [flags]           time the metrics against their peers
 package main
 
 import (
@@ -12,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/vkpercept/vkpercept/bench"
 )
 
 const usage = `usage: vkpercept <command> [flags] [args]
@@ -21,6 +24,7 @@ commands:
   iem       the information-estimation metric between two images
   devices   list the Vulkan devices and the one "auto" picks
   convert   convert MILO weights (.pth or safetensors) to safetensors
+  bench     time MILO and IEM on every variant against the CPU backend and PyTorch
 
 Run "vkpercept <command> -h" for a command's flags.
 `
@@ -47,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDevices(args[1:], stdout)
 	case "convert":
 		err = cmdConvert(args[1:], stdout)
+	case "bench":
+		err = bench.Main(args[1:], []string{"bench"})
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

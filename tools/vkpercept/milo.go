@@ -40,6 +40,8 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	mapOut := fs.String("map", "", "write the quality map as a magma PNG")
 	maskOut := fs.String("mask", "", "write the mask as a 16-bit grayscale PNG (value/4)")
 	mapNpy := fs.String("map-npy", "", "write the quality map as an H x W float32 .npy")
+	precision := fs.String("precision", "fp32", "Vulkan activation storage: fp32, fp16 or auto (fp16 where the device has 16-bit storage)")
+	budget := fs.Int("budget-mb", metric.DefaultBudget>>20, "device memory a pass plans for, in MiB; larger images run in row bands (0: no limit)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: vkpercept milo [flags] REF DIST")
 		fs.PrintDefaults()
@@ -80,11 +82,24 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	if ctx != nil {
 		defer ctx.Close()
 	}
+	if *budget < 0 {
+		return fmt.Errorf("%w: --budget-mb must be 0 or more", errUsage)
+	}
+	prec, err := metric.ParsePrecision(*precision, ctx)
+	if err != nil {
+		return fmt.Errorf("%w: --precision: %v", errUsage, err)
+	}
 	m, err := metric.NewMILO(w, ctx)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	m.Budget = int64(*budget) << 20
+	if ctx != nil {
+		m.Precision = prec
+	} else if prec != metric.FP32 {
+		return fmt.Errorf("--precision %s needs the Vulkan backend", prec)
+	}
 	maps := *mapOut != "" || *maskOut != "" || *mapNpy != ""
 	start := time.Now()
 	res, err := m.Evaluate(ref, dist, maps)

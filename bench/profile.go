@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"fmt"
@@ -16,6 +16,7 @@ type kernelTime struct {
 	Dispatches int     `json:"dispatches"`
 	Ms         float64 `json:"ms"` // timestamps, empty-dispatch overhead subtracted
 	GFLOPs     float64 `json:"gflop_per_s,omitempty"`
+	GBs        float64 `json:"gb_per_s,omitempty"` // compulsory traffic over time
 }
 
 // profileMILO times every dispatch of one pass with timestamps, subtracts the
@@ -31,14 +32,11 @@ func profileMILO(m *metric.MILO, ctx *vk.Context, ref, dist metric.Image) ([]ker
 		return nil, err
 	}
 	byName := map[string]*kernelTime{}
-	flops := map[string]float64{}
+	flops, bytes := map[string]float64{}, map[string]float64{}
 	var order []string
 	for _, t := range ts {
-		name, f := t.Label, 0.0
-		var cin, cout, w, h int
-		if n, _ := fmt.Sscanf(t.Label, "conv3x3 %d->%d %dx%d", &cin, &cout, &w, &h); n == 4 {
-			name, f = fmt.Sprintf("conv3x3 %d->%d", cin, cout), 2*9*float64(cin*cout*w*h)
-		} else if i := strings.LastIndexByte(name, ' '); i > 0 && strings.Contains(name[i:], "x") {
+		name := t.Label
+		if i := strings.LastIndexByte(name, ' '); i > 0 && strings.Contains(name[i:], "x") {
 			name = name[:i] // drop the size: one row per op over all levels
 		}
 		k := byName[name]
@@ -49,13 +47,14 @@ func profileMILO(m *metric.MILO, ctx *vk.Context, ref, dist metric.Image) ([]ker
 		}
 		k.Dispatches++
 		k.Ms += max(t.Ns-base, 0) / 1e6
-		flops[name] += f
+		flops[name] += t.Flops
+		bytes[name] += t.Bytes
 	}
 	out := make([]kernelTime, 0, len(order))
 	for _, n := range order {
 		k := byName[n]
-		if flops[n] > 0 && k.Ms > 0 {
-			k.GFLOPs = flops[n] / (k.Ms * 1e6)
+		if k.Ms > 0 {
+			k.GFLOPs, k.GBs = flops[n]/(k.Ms*1e6), bytes[n]/(k.Ms*1e6)
 		}
 		out = append(out, *k)
 	}
@@ -74,13 +73,16 @@ func printKernels(all []result) {
 			total += k.Ms
 		}
 		fmt.Printf("\nMILO per kernel, %dx%d on %s (timestamps, empty-dispatch overhead subtracted; all pyramid levels):\n\n", r.Width, r.Height, r.Device)
-		fmt.Printf("| kernel | dispatches | ms | share | GFLOP/s |\n|---|---:|---:|---:|---:|\n")
+		fmt.Printf("| kernel | dispatches | ms | share | GFLOP/s | GB/s |\n|---|---:|---:|---:|---:|---:|\n")
 		for _, k := range r.Kernels {
-			g := "-"
+			g, b := "-", "-"
 			if k.GFLOPs > 0 {
-				g = fmt.Sprintf("%.0f", k.GFLOPs)
+				g = fmt.Sprintf("%.1f", k.GFLOPs)
 			}
-			fmt.Printf("| %s | %d | %.2f | %.0f%% | %s |\n", k.Name, k.Dispatches, k.Ms, 100*k.Ms/total, g)
+			if k.GBs > 0 {
+				b = fmt.Sprintf("%.1f", k.GBs)
+			}
+			fmt.Printf("| %s | %d | %.2f | %.0f%% | %s | %s |\n", k.Name, k.Dispatches, k.Ms, 100*k.Ms/total, g, b)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"encoding/json"
@@ -41,22 +41,19 @@ func runIEMChild(backend, refPath, distPath string, steps, repeat int) error {
 	r := result{Metric: "iem", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Ms: ms,
 		Score: tr.Standard(), Repeat: repeat, Steps: steps, DenoiserFr: prof.DenoiserNs / prof.TotalNs}
 	if ctx != nil {
-		r.DevicePeak = ctx.Stats().PeakBytes
+		st := ctx.Stats()
+		r.DevicePeak, r.StagingPeak = st.DevicePeakBytes, st.PeakBytes-st.DevicePeakBytes
 	}
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
-func runIEMAll(sizes string, steps, repeat int) ([]result, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
+func runIEMAll(sizes string, steps, repeat int, spawnSelf func(...string) (result, error)) ([]result, error) {
 	var all []result
-	err = forEachPair(sizes, func(w, h int, refPath, distPath string) error {
+	err := forEachPair(sizes, func(w, h int, refPath, distPath string) error {
 		var cpuScore float64
 		for _, backend := range []string{"cpu", "vulkan"} {
 			fmt.Fprintf(os.Stderr, "vkbench: iem %s %dx%d ...\n", backend, w, h)
-			r, err := spawn(self, "-child", "iem-"+backend, "-ref", refPath, "-dist", distPath,
+			r, err := spawnSelf("-child", "iem-"+backend, "-ref", refPath, "-dist", distPath,
 				"-iem-steps", fmt.Sprint(steps), "-repeat", fmt.Sprint(max(repeat, 3)))
 			if err != nil {
 				r = result{Metric: "iem", Backend: backend, Width: w, Height: h, Err: err.Error()}

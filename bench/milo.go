@@ -1,0 +1,277 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/vkpercept/vkpercept/metric"
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+type miloConfig struct {
+	weights, sizes, batches, precisions, backends, python string
+	repeat, maxCPU                                        int
+}
+
+// runMILOChild times one backend (and precision) on a batch of copies of one
+// pair and prints one JSON result.
+func runMILOChild(backend, prec, weights, refPath, distPath string, batch, repeat int) error {
+	w, err := metric.LoadWeights(weights)
+	if err != nil {
+		return err
+	}
+	ref, dist, ctx, dev, err := childSetup(backend, refPath, distPath, "Go CPU")
+	if err != nil {
+		return err
+	}
+	if ctx != nil {
+		defer ctx.Close()
+	}
+	m, err := metric.NewMILO(w, ctx)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if ctx != nil {
+		if m.Precision, err = metric.ParsePrecision(prec, ctx); err != nil {
+			return err
+		}
+	}
+	refs, dists := make([]metric.Image, batch), make([]metric.Image, batch)
+	for i := range refs {
+		refs[i], dists[i] = ref, dist
+	}
+	// Warm up at full size: pipelines compile and buffers are allocated here.
+	res, err := m.EvaluateBatch(refs, dists, false)
+	if err != nil {
+		return err
+	}
+	ms, err := medianMs(repeat, func() (err error) {
+		res, err = m.EvaluateBatch(refs, dists, false)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r := result{Metric: "milo", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Batch: batch, Ms: ms, Score: res[0].Score, Repeat: repeat}
+	if ctx == nil {
+		return json.NewEncoder(os.Stdout).Encode(r)
+	}
+	r.Precision = string(m.Precision)
+	st := ctx.Stats()
+	r.DevicePeak, r.StagingPeak = st.DevicePeakBytes, st.PeakBytes-st.DevicePeakBytes
+	if batch == 1 {
+		if r.Kernels, err = profileMILO(m, ctx, ref, dist); err != nil {
+			return err
+		}
+		if r.SessionMs, err = timeSession(m, ref, dist, repeat); err != nil {
+			return err
+		}
+	}
+	return json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// timeSession times frames through a Session: planar float frames in, three
+// scalars out, nothing recorded per frame.
+func timeSession(m *metric.MILO, ref, dist metric.Image, repeat int) (float64, error) {
+	s, err := m.NewSession(ref.H, ref.W, false)
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	fr, fd := metric.Frame{Format: metric.Planar32, Floats: ref.Data}, metric.Frame{Format: metric.Planar32, Floats: dist.Data}
+	if _, err := s.Score(fr, fd); err != nil {
+		return 0, err
+	}
+	return medianMs(max(repeat, 3), func() error {
+		_, err := s.Score(fr, fd)
+		return err
+	})
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// runMILOAll runs every size x batch x backend (x precision) in a child.
+func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error)) ([]result, error) {
+	precs := splitList(cfg.precisions)
+	cpuDevice := true // lavapipe: the Vulkan device is the CPU too
+	if ctx, err := vk.Open(vk.Options{Device: -1}); err == nil {
+		info := ctx.Info()
+		cpuDevice = info.Type == "cpu"
+		if cfg.precisions == "all" {
+			precs = []string{"fp32"}
+			if info.Features.Storage16Bit {
+				precs = append(precs, "fp16")
+			}
+		}
+		ctx.Close()
+	}
+	var all []result
+	var batches []int
+	for _, b := range splitList(cfg.batches) {
+		var n int
+		if _, err := fmt.Sscan(b, &n); err != nil || n < 1 {
+			return nil, fmt.Errorf("batch %q: want a positive integer", b)
+		}
+		batches = append(batches, n)
+	}
+	err := forEachPair(cfg.sizes, func(w, h int, refPath, distPath string) error {
+		var refScore float64
+		var refName string
+		for _, batch := range batches {
+			rep := cfg.repeat
+			if rep == 0 {
+				rep = 3
+				if batch*w*h >= 1920*1080 {
+					rep = 1
+				}
+			}
+			tooBig := cfg.maxCPU > 0 && batch*w*h > cfg.maxCPU
+			common := []string{"-weights", cfg.weights, "-ref", refPath, "-dist", distPath, "-repeat", fmt.Sprint(rep), "-batch", fmt.Sprint(batch)}
+			var rows []result
+			for _, backend := range splitList(cfg.backends) {
+				switch backend {
+				case "cpu":
+					if tooBig {
+						continue
+					}
+					rows = append(rows, child(spawnSelf, "cpu", "", w, h, batch, common))
+				case "vulkan":
+					if tooBig && cpuDevice {
+						continue
+					}
+					for _, p := range precs {
+						rows = append(rows, child(spawnSelf, "vulkan", p, w, h, batch, common))
+					}
+				case "pytorch":
+					rows = append(rows, torchRows(cfg, refPath, distPath, w, h, batch, rep, tooBig)...)
+				default:
+					return fmt.Errorf("unknown backend %q", backend)
+				}
+			}
+			// Every score against the CPU backend's (the fp32 Vulkan one where
+			// the CPU backend was skipped): the same pair, batched or not.
+			for _, r := range rows {
+				if r.Err != "" {
+					continue
+				}
+				if refName == "" && r.Backend == "cpu" {
+					refScore, refName = r.Score, "CPU backend"
+				}
+			}
+			for _, r := range rows {
+				if r.Err == "" && refName == "" && r.Backend == "vulkan" && r.Precision == "fp32" {
+					refScore, refName = r.Score, "fp32 Vulkan"
+				}
+			}
+			for i := range rows {
+				r := &rows[i]
+				tol := 1e-4
+				if r.Precision == "fp16" {
+					tol = 5e-3
+				}
+				tol = max(tol, r.Tol)
+				if r.Err == "" && refName != "" && math.Abs(r.Score-refScore) > tol*math.Abs(refScore) {
+					r.Err = fmt.Sprintf("score %.6f disagrees with the %s's %.6f", r.Score, refName, refScore)
+				}
+			}
+			all = append(all, rows...)
+		}
+		return nil
+	})
+	return all, err
+}
+
+func child(spawnSelf func(...string) (result, error), backend, prec string, w, h, batch int, common []string) result {
+	fmt.Fprintf(os.Stderr, "bench: milo %s %s %dx%d batch %d ...\n", backend, prec, w, h, batch)
+	args := append([]string{"-child", "milo-" + backend}, common...)
+	if prec != "" {
+		args = append(args, "-precision", prec)
+	}
+	r, err := spawnSelf(args...)
+	if err != nil {
+		r = result{Metric: "milo", Backend: backend, Precision: prec, Width: w, Height: h, Batch: batch, Err: err.Error()}
+	}
+	return r
+}
+
+// torchRows runs the PyTorch peer: fp32 eager, and on CUDA also TF32 and
+// bf16 autocast (the table compares against the fastest).
+func torchRows(cfg miloConfig, refPath, distPath string, w, h, batch, rep int, tooBig bool) []result {
+	var rows []result
+	peers := [][]string{{}}
+	for len(peers) > 0 {
+		extra := peers[0]
+		peers = peers[1:]
+		name := "pytorch"
+		if len(extra) > 0 {
+			name = "pytorch " + strings.TrimPrefix(extra[len(extra)-1], "--")
+		}
+		fmt.Fprintf(os.Stderr, "bench: milo %s %dx%d batch %d ...\n", name, w, h, batch)
+		args := append([]string{"tools/torchref/milo_torch.py", "--weights", cfg.weights, "--ref", refPath, "--dist", distPath,
+			"--repeat", fmt.Sprint(rep), "--batch", fmt.Sprint(batch)}, extra...)
+		r, err := spawn(cfg.python, args...)
+		if err != nil {
+			r = result{Err: err.Error()}
+		}
+		if !r.CUDA && tooBig && err == nil {
+			continue // measured, but beyond the CPU limit: not reported
+		}
+		r.Metric, r.Backend, r.Width, r.Height, r.Batch, r.Repeat = "milo", name, w, h, batch, rep
+		switch {
+		case strings.Contains(name, "tf32"):
+			r.Tol = 3e-3 // TF32 keeps 10 mantissa bits
+		case strings.Contains(name, "bf16"):
+			r.Tol = 3e-2 // bf16 keeps 7
+		}
+		rows = append(rows, r)
+		if r.CUDA && len(extra) == 0 {
+			peers = append(peers, []string{"--tf32"}, []string{"--bf16"})
+		}
+	}
+	return rows
+}
+
+// printMILOTable prints every row with its speed against the fastest PyTorch
+// row of the same size and batch.
+func printMILOTable(all []result) {
+	fmt.Printf("| size | batch | backend | precision | device | ms/batch | ms/pair | session ms | vs PyTorch | score | device MB | staging MB | host MB |\n")
+	fmt.Printf("|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	best := map[[3]int]float64{}
+	for _, r := range all {
+		k := [3]int{r.Width, r.Height, r.Batch}
+		if strings.HasPrefix(r.Backend, "pytorch") && r.Err == "" && (best[k] == 0 || r.Ms < best[k]) {
+			best[k] = r.Ms
+		}
+	}
+	for _, r := range all {
+		size := fmt.Sprintf("%dx%d", r.Width, r.Height)
+		if r.Err != "" {
+			fmt.Printf("| %s | %d | %s | %s | error: %s | | | | | | | | |\n", size, r.Batch, r.Backend, r.Precision, r.Err)
+			continue
+		}
+		ratio, sess := "-", "-"
+		if t := best[[3]int{r.Width, r.Height, r.Batch}]; t > 0 {
+			ratio = fmt.Sprintf("%.2fx", t/r.Ms)
+		}
+		if r.SessionMs > 0 {
+			sess = fmt.Sprintf("%.1f", r.SessionMs)
+		}
+		fmt.Printf("| %s | %d | %s | %s | %s | %.1f | %.1f | %s | %s | %.6g | %s | %s | %s |\n", size, r.Batch, r.Backend, r.Precision, r.Device,
+			r.Ms, r.Ms/float64(max(r.Batch, 1)), sess, ratio, r.Score, mb(r.DevicePeak), mb(r.StagingPeak), mb(r.HostPeak))
+	}
+	fmt.Printf("\n'vs PyTorch' is the fastest PyTorch row's time over this row's, same size and batch (above 1 = faster). " +
+		"Median of the timed runs after a full-size warm-up; 'session ms' is a frame through metric.Session. " +
+		"Device MB is device-local memory, staging MB host-visible Vulkan memory (uploads, read-backs, inputs read in place), host MB the process's peak RSS.\n")
+}
