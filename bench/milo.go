@@ -36,9 +36,12 @@ func runMILOChild(backend, prec, weights, refPath, distPath string, batch, repea
 	}
 	defer m.Close()
 	if ctx != nil {
-		if m.Precision, err = metric.ParsePrecision(prec, ctx); err != nil {
+		// A variant is a precision, with "+fused" for the fused chain.
+		p, fused := strings.CutSuffix(prec, "+fused")
+		if m.Precision, err = metric.ParsePrecision(p, ctx); err != nil {
 			return err
 		}
+		m.Fused = fused
 	}
 	refs, dists := make([]metric.Image, batch), make([]metric.Image, batch)
 	for i := range refs {
@@ -60,7 +63,7 @@ func runMILOChild(backend, prec, weights, refPath, distPath string, batch, repea
 	if ctx == nil {
 		return json.NewEncoder(os.Stdout).Encode(r)
 	}
-	r.Precision = string(m.Precision)
+	r.Precision = prec
 	st := ctx.Stats()
 	r.DevicePeak, r.StagingPeak = st.DevicePeakBytes, st.PeakBytes-st.DevicePeakBytes
 	if batch == 1 {
@@ -110,9 +113,9 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error)) ([]re
 		info := ctx.Info()
 		cpuDevice = info.Type == "cpu"
 		if cfg.precisions == "all" {
-			precs = []string{"fp32"}
+			precs = []string{"fp32", "fp32+fused"}
 			if info.Features.Storage16Bit {
-				precs = append(precs, "fp16")
+				precs = append(precs, "fp16", "fp16+fused")
 			}
 		}
 		ctx.Close()
@@ -178,7 +181,7 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error)) ([]re
 			for i := range rows {
 				r := &rows[i]
 				tol := 1e-4
-				if r.Precision == "fp16" {
+				if strings.HasPrefix(r.Precision, "fp16") {
 					tol = 5e-3
 				}
 				tol = max(tol, r.Tol)

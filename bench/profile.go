@@ -72,7 +72,7 @@ func printKernels(all []result) {
 		for _, k := range r.Kernels {
 			total += k.Ms
 		}
-		fmt.Printf("\nMILO per kernel, %dx%d on %s (timestamps, empty-dispatch overhead subtracted; all pyramid levels):\n\n", r.Width, r.Height, r.Device)
+		fmt.Printf("\nMILO per kernel, %dx%d, %s on %s (timestamps, empty-dispatch overhead subtracted; all pyramid levels):\n\n", r.Width, r.Height, r.Precision, r.Device)
 		fmt.Printf("| kernel | dispatches | ms | share | GFLOP/s | GB/s |\n|---|---:|---:|---:|---:|---:|\n")
 		for _, k := range r.Kernels {
 			g, b := "-", "-"

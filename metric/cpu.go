@@ -42,3 +42,8 @@ func (cpuBackend) read(src []float32, off int, dst []float32) error {
 	copy(dst, src[off:off+len(dst)])
 	return nil
 }
+
+func (b cpuBackend) pair(op kernels.Conv3x3Pair, layer int, out []float32, srcs [3][]float32, res []float32, g kernels.ConvGeom) error {
+	x, y := b.w.Mask[layer], b.w.Mask[layer+1]
+	return op.Ref(out, srcs, res, x.W, x.B, y.W, y.B, g)
+}

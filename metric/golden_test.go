@@ -3,6 +3,7 @@ package metric
 import (
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vkpercept/vkpercept/vk"
@@ -76,9 +77,10 @@ func TestMILOGolden(t *testing.T) {
 	dir, cases := goldenCases(t)
 	weights := map[string]*Weights{}
 	// vulkan-tiled runs in row bands under a 1 MB budget at the fp32
-	// tolerance; vulkan-fp16 stores activations in binary16 and must stay
-	// within 1e-3 of the golden scalars.
-	for _, backend := range []string{"vulkan", "vulkan-tiled", "vulkan-fp16", "cpu"} {
+	// tolerance, vulkan-fused the fused chain, also in bands; the fp16 ones
+	// store activations in binary16 and must stay within 1e-3 of the golden
+	// scalars.
+	for _, backend := range []string{"vulkan", "vulkan-tiled", "vulkan-fused", "vulkan-fp16", "vulkan-fused-fp16", "cpu"} {
 		for _, c := range cases {
 			t.Run(backend+"/"+c.Name, func(t *testing.T) {
 				w := weights[c.Inputs.Weights]
@@ -101,9 +103,14 @@ func TestMILOGolden(t *testing.T) {
 				switch backend {
 				case "vulkan-tiled":
 					m.Budget = 1 << 20
+				case "vulkan-fused":
+					m.Budget, m.Fused = 1<<20, true
 				case "vulkan-fp16":
 					m.Precision = FP16
+				case "vulkan-fused-fp16":
+					m.Precision, m.Fused = FP16, true
 				}
+				fp16 := strings.HasSuffix(backend, "fp16")
 				ref, dist := loadCase(t, dir, c)
 				if ref.H != c.Height || ref.W != c.Width || ref.C != c.Channels {
 					t.Fatalf("input is %dx%dx%d, case says %dx%dx%d", ref.C, ref.H, ref.W, c.Channels, c.Height, c.Width)
@@ -112,7 +119,7 @@ func TestMILOGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if backend == "vulkan-fp16" {
+				if fp16 {
 					for _, v := range [][3]any{{"score", res.Score, c.Score}, {"loss", res.Loss, c.Loss}, {"mos", res.MOS, c.MOS}} {
 						got, want := v[1].(float64), v[2].(float64)
 						if math.IsNaN(got) || math.Abs(got-want) > 1e-3*math.Max(1, math.Abs(want)) {

@@ -33,6 +33,7 @@ type MILO struct {
 	ctx     *vk.Context // nil: CPU backend
 	weights *vk.Buffer  // the scaler's
 	conv    [5]kernels.ConvWeights
+	pairs   [5]kernels.PairWeights // fused layers 1+2 at 0, 4+5 at 3
 	sOff    kernels.ScalerOffsets
 	// Budget is the memory, in bytes, a pass plans for: larger images are
 	// processed in row bands of the mask network (see plan). 0 means no limit.
@@ -40,7 +41,11 @@ type MILO struct {
 	Budget int64
 	// Precision is the activations' storage (Vulkan only; default FP32).
 	Precision Precision
-	passes    []*pass // most recent last
+	// Fused runs the mask network as a short chain: layers 1+2 and 4+5 as
+	// fused pairs that keep the 32- and 16-channel activations in shared
+	// memory (see kernels.Conv3x3Pair). Results equal the layered pass's.
+	Fused  bool
+	passes []*pass // most recent last
 }
 
 // maxPasses bounds the per-size passes a MILO keeps with their buffers.
@@ -97,13 +102,21 @@ func (m *MILO) upload(r *vk.Recorder, scaler []float32) error {
 	if err := r.Upload(m.weights, scaler); err != nil {
 		return err
 	}
+	g := kernels.GPU{Ctx: m.ctx}
 	in := [3]int{m.w.Channels, m.w.Channels, 1}
+	var ops [5]kernels.Conv3x3
 	for i, out := range maskOuts {
-		op := kernels.Conv3x3{In: in, Out: out}
-		if m.conv[i], err = op.UploadWeights(kernels.GPU{Ctx: m.ctx}, r, m.w.Mask[i].W, m.w.Mask[i].B); err != nil {
+		ops[i] = kernels.Conv3x3{In: in, Out: out, Act: kernels.ActReLU}
+		if m.conv[i], err = ops[i].UploadWeights(g, r, m.w.Mask[i].W, m.w.Mask[i].B); err != nil {
 			return err
 		}
 		in = [3]int{out, 0, 0}
+	}
+	for _, i := range []int{0, 3} {
+		x, y := m.w.Mask[i], m.w.Mask[i+1]
+		if m.pairs[i], err = (kernels.Conv3x3Pair{X: ops[i], Y: ops[i+1]}).UploadWeights(g, r, x.W, x.B, y.W, y.B); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -131,6 +144,7 @@ func (m *MILO) Close() {
 	}
 	for i := range m.conv {
 		m.conv[i].Free()
+		m.pairs[i].Free()
 	}
 }
 
@@ -214,7 +228,7 @@ func concat(ims []Image) []float32 {
 // passFor finds or makes the pass for n pairs of c x h x w.
 func (m *MILO) passFor(n, c, h, w int, maps bool) (*pass, error) {
 	for i, ps := range m.passes {
-		if ps.p.n == n && ps.p.c == c && ps.p.h == h && ps.p.w == w && ps.p.maps == maps && ps.budget == m.Budget && ps.prec == m.Precision {
+		if ps.p.n == n && ps.p.c == c && ps.p.h == h && ps.p.w == w && ps.p.maps == maps && ps.budget == m.Budget && ps.prec == m.Precision && ps.p.fused == m.Fused {
 			m.passes = append(append(m.passes[:i:i], m.passes[i+1:]...), ps)
 			return ps, nil
 		}
@@ -251,11 +265,12 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.fused = m.Fused
 	ps := &pass{p: p, budget: m.Budget, prec: m.Precision}
 	if m.ctx == nil {
 		ps.cpu, err = allocBuffers[[]float32](cpuBackend{w: m.w}, &ps.p)
 	} else {
-		ps.be = &vkBackend{g: kernels.GPU{Ctx: m.ctx}, weights: m.weights, convW: &m.conv, sOff: m.sOff}
+		ps.be = &vkBackend{g: kernels.GPU{Ctx: m.ctx}, weights: m.weights, convW: &m.conv, pairW: &m.pairs, sOff: m.sOff}
 		ps.gpu, err = allocBuffers[*vk.Buffer](ps.be, &ps.p)
 	}
 	if err != nil {

@@ -15,6 +15,8 @@ type backend[T any] interface {
 	pool(dst, src T, g kernels.PoolGeom) error
 	upsample(dst, src T, g kernels.UpGeom) error
 	conv(op kernels.Conv3x3, layer int, out T, srcs [3]T, res T, g kernels.ConvGeom) error
+	// pair runs mask layers layer and layer+1 fused.
+	pair(op kernels.Conv3x3Pair, layer int, out T, srcs [3]T, res T, g kernels.ConvGeom) error
 	tail(op kernels.MiloTail, d, q, parts, ref, dist, mask T, g kernels.TailGeom) error
 	final(op kernels.MiloFinal, out, parts T, n int) error
 	read(src T, off int, dst []float32) error
@@ -124,21 +126,40 @@ func runPass[T any](be backend[T], p *plan, bs *buffers[T], w *Weights, ref, dis
 			views := [3]kernels.View{refV, distV, band(1)}
 			inC := [3]int{c, c, 1}
 			outs := [5]T{bs.a, bs.b, bs.a, bs.b, bs.m}
+			var ops [5]kernels.Conv3x3
 			for i, oc := range maskOuts {
-				op := kernels.Conv3x3{In: inC, Out: oc, Act: kernels.ActReLU, SrcHalf: p.half && i > 0, OutHalf: p.half && i < len(maskOuts)-1}
+				ops[i] = kernels.Conv3x3{In: inC, Out: oc, Act: kernels.ActReLU, SrcHalf: p.half && i > 0, OutHalf: p.half && i < len(maskOuts)-1}
+				inC = [3]int{oc, 0, 0}
+			}
+			last := len(maskOuts) - 1
+			ops[last].Act, ops[last].Residual = kernels.ActSigmoid, true
+			for i := 0; i <= last; i++ {
+				// The fused chain runs layers 1+2 and 4+5 as pairs; the pair
+				// writes what its second layer would.
+				j := i
+				if p.fused && (i == 0 || i == 3) {
+					j = i + 1
+				}
+				oc := maskOuts[j]
 				g := kernels.ConvGeom{N: n, H: H, W: W, Src: views, Out: band(oc)}
 				// Each layer computes one row less of halo than the one before.
-				g.Y0, g.Y1 = max(0, y0-(halo-1-i)), min(H, y1+(halo-1-i))
-				if i == len(maskOuts)-1 {
-					op.Act, op.Residual, g.Res = kernels.ActSigmoid, true, band(1)
+				g.Y0, g.Y1 = max(0, y0-(halo-1-j)), min(H, y1+(halo-1-j))
+				if j == last {
+					g.Res = band(1)
 					if l < top {
-						outs[i], g.Out = bs.masks[l], kernels.Dense(1, H, W)
+						outs[j], g.Out = bs.masks[l], kernels.Dense(1, H, W)
 					}
 				}
-				if err := be.conv(op, i, outs[i], srcs, bs.u, g); err != nil {
+				var err error
+				if j > i {
+					err = be.pair(kernels.Conv3x3Pair{X: ops[i], Y: ops[j]}, i, outs[j], srcs, bs.u, g)
+				} else {
+					err = be.conv(ops[i], i, outs[i], srcs, bs.u, g)
+				}
+				if err != nil {
 					return err
 				}
-				srcs, views, inC = [3]T{outs[i]}, [3]kernels.View{g.Out}, [3]int{oc, 0, 0}
+				srcs, views, i = [3]T{outs[j]}, [3]kernels.View{g.Out}, j
 			}
 			if l < top {
 				continue

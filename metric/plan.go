@@ -77,6 +77,7 @@ type plan struct {
 	n, c, h, w int
 	maps       bool
 	half       bool // fp16 activations
+	fused      bool // mask layers 1+2 and 4+5 as fused pairs
 	hs, ws     [Levels]int
 	band       [Levels]int // output rows per band
 	bandCap    int         // floats per channel of each band buffer

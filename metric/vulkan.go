@@ -13,6 +13,7 @@ type vkBackend struct {
 	r       *vk.Recorder // set for each pass
 	weights *vk.Buffer   // the scaler's
 	convW   *[5]kernels.ConvWeights
+	pairW   *[5]kernels.PairWeights // at the pairs' first layers (0 and 3)
 	sOff    kernels.ScalerOffsets
 	owned   []*vk.Buffer
 	res     [2]*vk.Buffer // resident inputs, handed out in order by input
@@ -105,4 +106,16 @@ func (e *vkBackend) final(op kernels.MiloFinal, out, parts *vk.Buffer, n int) er
 
 func (e *vkBackend) read(src *vk.Buffer, off int, dst []float32) error {
 	return e.r.DownloadAt(src, off, dst)
+}
+
+func (e *vkBackend) pair(op kernels.Conv3x3Pair, layer int, out *vk.Buffer, srcs [3]*vk.Buffer, res *vk.Buffer, g kernels.ConvGeom) error {
+	if !op.Y.Residual {
+		res = nil
+	}
+	for i, c := range op.X.In {
+		if c == 0 {
+			srcs[i] = nil
+		}
+	}
+	return op.Record(e.g, e.r, out, srcs, res, e.pairW[layer], g)
 }
