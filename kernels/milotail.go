@@ -96,8 +96,9 @@ func (op MiloTail) Ref(d, q, parts, ref, dist, mask []float32, w ScalerWeights, 
 	return nil
 }
 
-// Record records the tail; d and q may be nil when g.Maps is false.
-func (op MiloTail) Record(gpu GPU, r *vk.Recorder, d, q, parts, weights, ref, dist, mask *vk.Buffer, off ScalerOffsets, g TailGeom) error {
+// Record records the tail; d and q may be nil when g.Maps is false. weights
+// holds the scaler's Table at float offset table.
+func (op MiloTail) Record(gpu GPU, r *vk.Recorder, d, q, parts, weights, ref, dist, mask *vk.Buffer, table int, g TailGeom) error {
 	if err := op.check(g, floats(d), floats(q), floats(parts), floats(ref), floats(dist), floats(mask)); err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func (op MiloTail) Record(gpu GPU, r *vk.Recorder, d, q, parts, weights, ref, di
 	}
 	push := []uint32{uint32(g.W), uint32(g.Y0), uint32(g.Y1 - g.Y0), uint32(op.Channels), uint32(g.N), maps,
 		uint32(g.Parts), uint32(g.PartBase), f32bits(op.Scaler.Sub)}
-	push = append(push, off.push()...)
+	push = append(push, uint32(table))
 	for _, v := range []View{g.Ref, g.Dist, g.Mask, g.D, g.Q} {
 		push = append(push, v.push()...)
 	}
@@ -124,7 +125,7 @@ func (op MiloTail) Record(gpu GPU, r *vk.Recorder, d, q, parts, weights, ref, di
 		Out:    []*vk.Buffer{d, q, parts},
 		In:     []*vk.Buffer{weights, ref, dist, mask},
 		Label:  "milo tail",
-		Flops:  float64(g.N*(g.Y1-g.Y0)*g.W) * float64(3*op.Channels+4*op.Scaler.Hidden*(op.Scaler.Hidden+2)),
+		Flops:  float64(g.N*(g.Y1-g.Y0)*g.W) * float64(3*op.Channels+5*op.Scaler.Hidden),
 		Bytes:  4 * float64(g.N*(g.Y1-g.Y0)*g.W) * float64(2*op.Channels+1+2*int(maps)),
 	})
 }
@@ -157,7 +158,7 @@ func (op MiloFinal) Ref(out, parts []float32, w ScalerWeights, n int) error {
 }
 
 // Record records the reduction for n images.
-func (op MiloFinal) Record(gpu GPU, r *vk.Recorder, out, parts, weights *vk.Buffer, off ScalerOffsets, n int) error {
+func (op MiloFinal) Record(gpu GPU, r *vk.Recorder, out, parts, weights *vk.Buffer, table int, n int) error {
 	if floats(parts) < 2*n*op.Parts || floats(out) < 3*n {
 		return fmt.Errorf("milo final: buffers too small for %d images", n)
 	}
@@ -165,7 +166,7 @@ func (op MiloFinal) Record(gpu GPU, r *vk.Recorder, out, parts, weights *vk.Buff
 	if err != nil {
 		return err
 	}
-	push := append([]uint32{uint32(op.Parts), f32bits(1 / float32(op.Plane))}, off.push()...)
+	push := []uint32{uint32(op.Parts), f32bits(1 / float32(op.Plane)), uint32(table)}
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k,
 		Groups: [3]uint32{uint32(n), 1, 1},

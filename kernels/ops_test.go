@@ -202,7 +202,12 @@ func TestMiloTailAndFinal(t *testing.T) {
 				closeTo(t, "reference d", d, wantD, 0, 0)
 				closeTo(t, "reference q", q, wantQ, 0, 0)
 				closeTo(t, "reference scalars", s, wantS, 1e-7, 1e-6)
-				flat, off := packScaler(sw)
+				flat, err := sc.Table(sw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The table at offset 3 checks the indexing.
+				flat, off := append(make([]float32, 3), flat...), 3
 				r, err := gpu.Ctx.Begin(false)
 				if err != nil {
 					t.Fatal(err)
@@ -239,13 +244,6 @@ func TestMiloTailAndFinal(t *testing.T) {
 	}
 }
 
-func packScaler(w ScalerWeights) ([]float32, ScalerOffsets) {
-	var flat []float32
-	put := func(v []float32) int { o := len(flat) + 1; flat = append(flat, 0); flat = append(flat, v...); return o }
-	off := ScalerOffsets{W0: put(w.W0), B0: put(w.B0), W1: put(w.W1), B1: put(w.B1), W2: put(w.W2), B2: put(w.B2)}
-	return flat, off
-}
-
 func TestMeanMatchesReference(t *testing.T) {
 	for _, tc := range []Mean{{1, 1}, {1, 255}, {3, 1000}, {2, 65536 + 17}, {1, 1 << 21}} {
 		t.Run(fmt.Sprintf("%dx%d", tc.Rows, tc.Len), func(t *testing.T) {
@@ -268,5 +266,49 @@ func TestMeanMatchesReference(t *testing.T) {
 			})
 			closeTo(t, "mean", got, want, 1e-7, 2e-6)
 		})
+	}
+}
+
+// The piecewise-linear table is the same function as the MLP: evaluated the
+// shaders' way at points on both sides of every bend and far out.
+func TestScalerTableIsExact(t *testing.T) {
+	rng := rand.New(rand.NewSource(14))
+	const h = 32
+	sw := ScalerWeights{W0: randVec(rng, h, -1, 1), B0: randVec(rng, h, -1, 1), W1: randVec(rng, h*h, -1, 1),
+		B1: randVec(rng, h, -1, 1), W2: randVec(rng, h, -1, 1), B2: randVec(rng, 1, -1, 1)}
+	sw.W0[5] = 0 // a unit that never bends
+	sc := Scaler{Hidden: h}
+	tab, err := sc.Table(sw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab) != sc.TableLen() {
+		t.Fatalf("table of %d floats, TableLen %d", len(tab), sc.TableLen())
+	}
+	eval := func(x float32) float32 {
+		i := 0
+		for j := 0; j < h; j++ {
+			if x >= tab[j] {
+				i++
+			}
+		}
+		c, w2 := h+2*h*i, h+2*h*(h+1)
+		y := tab[w2+h]
+		for k := 0; k < h; k++ {
+			y += tab[w2+k] * ActLeaky02.Apply(tab[c+2*k]*x+tab[c+2*k+1])
+		}
+		return ActSigmoid.Apply(y)
+	}
+	xs := []float32{0, -100, 100, 1e-3, 2.5}
+	for j := 0; j < h; j++ {
+		if sw.W0[j] != 0 {
+			b := -sw.B0[j] / sw.W0[j]
+			xs = append(xs, b*(1-1e-6), b, b*(1+1e-6), b+0.01, b-0.01)
+		}
+	}
+	for _, x := range xs {
+		if got, want := eval(x), sc.S(sw, x); abs32(got-want) > 2e-6 {
+			t.Fatalf("S(%g): table %g, MLP %g", x, got, want)
+		}
 	}
 }

@@ -31,10 +31,9 @@ type Result struct {
 type MILO struct {
 	w       *Weights
 	ctx     *vk.Context // nil: CPU backend
-	weights *vk.Buffer  // the scaler's
+	weights *vk.Buffer  // the scaler's table
 	conv    [5]kernels.ConvWeights
 	pairs   [5]kernels.PairWeights // fused layers 1+2 at 0, 4+5 at 3
-	sOff    kernels.ScalerOffsets
 	// Budget is the memory, in bytes, a pass plans for: larger images are
 	// processed in row bands of the mask network (see plan). 0 means no limit.
 	// Changing it affects passes for sizes not yet seen.
@@ -74,8 +73,10 @@ func NewMILO(w *Weights, ctx *vk.Context) (*MILO, error) {
 	if ctx == nil {
 		return m, nil
 	}
-	flat, sOff := w.scalerFlat()
-	m.sOff = sOff
+	flat, err := (kernels.Scaler{Hidden: scalerHidden}).Table(w.Scaler)
+	if err != nil {
+		return nil, fmt.Errorf("milo: %w", err)
+	}
 	r, err := ctx.Begin(false)
 	if err != nil {
 		return nil, err
@@ -270,7 +271,7 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 	if m.ctx == nil {
 		ps.cpu, err = allocBuffers[[]float32](cpuBackend{w: m.w}, &ps.p)
 	} else {
-		ps.be = &vkBackend{g: kernels.GPU{Ctx: m.ctx}, weights: m.weights, convW: &m.conv, pairW: &m.pairs, sOff: m.sOff}
+		ps.be = &vkBackend{g: kernels.GPU{Ctx: m.ctx}, weights: m.weights, convW: &m.conv, pairW: &m.pairs}
 		ps.gpu, err = allocBuffers[*vk.Buffer](ps.be, &ps.p)
 	}
 	if err != nil {

@@ -14,7 +14,6 @@ type vkBackend struct {
 	weights *vk.Buffer   // the scaler's
 	convW   *[5]kernels.ConvWeights
 	pairW   *[5]kernels.PairWeights // at the pairs' first layers (0 and 3)
-	sOff    kernels.ScalerOffsets
 	owned   []*vk.Buffer
 	res     [2]*vk.Buffer // resident inputs, handed out in order by input
 	nextIn  int
@@ -97,11 +96,11 @@ func (e *vkBackend) conv(op kernels.Conv3x3, layer int, out *vk.Buffer, srcs [3]
 }
 
 func (e *vkBackend) tail(op kernels.MiloTail, d, q, parts, ref, dist, mask *vk.Buffer, g kernels.TailGeom) error {
-	return op.Record(e.g, e.r, d, q, parts, e.weights, ref, dist, mask, e.sOff, g)
+	return op.Record(e.g, e.r, d, q, parts, e.weights, ref, dist, mask, 0, g)
 }
 
 func (e *vkBackend) final(op kernels.MiloFinal, out, parts *vk.Buffer, n int) error {
-	return op.Record(e.g, e.r, out, parts, e.weights, e.sOff, n)
+	return op.Record(e.g, e.r, out, parts, e.weights, 0, n)
 }
 
 func (e *vkBackend) read(src *vk.Buffer, off int, dst []float32) error {

@@ -256,13 +256,3 @@ func (w *Weights) Safetensors() ([]byte, error) {
 	}
 	return safetensors.Serialize(views, map[string]string{"format": "vkpercept-milo", "channels": fmt.Sprint(w.Channels)})
 }
-
-// scalerFlat packs the scaler's parameters into one float slice (one device
-// buffer) and returns the offsets of each layer.
-func (w *Weights) scalerFlat() ([]float32, kernels.ScalerOffsets) {
-	var out []float32
-	put := func(v []float32) int { o := len(out); out = append(out, v...); return o }
-	s := w.Scaler
-	off := kernels.ScalerOffsets{W0: put(s.W0), B0: put(s.B0), W1: put(s.W1), B1: put(s.B1), W2: put(s.W2), B2: put(s.B2)}
-	return out, off
-}

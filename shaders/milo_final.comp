@@ -12,7 +12,7 @@ layout(std430, binding = 2) readonly buffer Parts { float parts[]; };
 
 #include "scaler.glsl"
 
-layout(push_constant) uniform P { uint nparts; float invPlane; ScalerOff so; } p;
+layout(push_constant) uniform P { uint nparts; float invPlane; uint table; } p;
 
 shared vec2 part[256];
 
@@ -33,6 +33,6 @@ void main() {
         float loss = part[0].x * p.invPlane;
         o[3u * n] = part[0].y * p.invPlane;
         o[3u * n + 1u] = loss;
-        o[3u * n + 2u] = 5.0 * (1.0 - scalerS(p.so, loss));
+        o[3u * n + 2u] = 5.0 * (1.0 - scalerS(p.table, loss));
     }
 }

@@ -23,7 +23,7 @@ layout(std430, binding = 6) readonly buffer M { float m[]; };
 layout(push_constant) uniform P {
     uint W, y0, rows, C, N, maps, nparts, pbase;
     float sub;
-    ScalerOff so;
+    uint table;
     View vr, vd, vm, vod, voq;
 } p;
 
@@ -37,7 +37,7 @@ void main() {
         float ad = 0.0;
         for (uint c = 0; c < p.C; c++) ad += abs(ra[at(p.vr, n, c, y, p.W) + x] - rb[at(p.vd, n, c, y, p.W) + x]);
         float d = m[at(p.vm, n, 0u, y, p.W) + x] * (ad / float(p.C));
-        float q = scalerS(p.so, d) - p.sub;
+        float q = scalerS(p.table, d) - p.sub;
         if (p.maps != 0u) {
             od[at(p.vod, n, 0u, y, p.W) + x] = d;
             oq[at(p.voq, n, 0u, y, p.W) + x] = q;
