@@ -34,6 +34,9 @@ type MILO struct {
 	weights *vk.Buffer  // the scaler's table
 	conv    [5]kernels.ConvWeights
 	pairs   [5]kernels.PairWeights // fused layers 1+2 at 0, 4+5 at 3
+	// weightBytes is the device memory the weights hold (approximate when
+	// other users of the context allocate concurrently).
+	weightBytes uint64
 	// Budget is the memory, in bytes, a pass plans for: larger images are
 	// processed in row bands of the mask network (see plan). 0 means no limit.
 	// Changing it affects passes for sizes not yet seen.
@@ -77,6 +80,7 @@ func NewMILO(w *Weights, ctx *vk.Context) (*MILO, error) {
 	if err != nil {
 		return nil, fmt.Errorf("milo: %w", err)
 	}
+	before := ctx.Stats().DeviceBytesLive
 	r, err := ctx.Begin(false)
 	if err != nil {
 		return nil, err
@@ -90,6 +94,7 @@ func NewMILO(w *Weights, ctx *vk.Context) (*MILO, error) {
 		m.Close()
 		return nil, fmt.Errorf("milo: uploading weights: %w", err)
 	}
+	m.weightBytes = ctx.Stats().DeviceBytesLive - before
 	return m, nil
 }
 
@@ -262,7 +267,12 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 	default:
 		return nil, fmt.Errorf("unknown precision %q", m.Precision)
 	}
-	p, err := newPlan(n, c, h, w, maps, half, m.Budget)
+	// The budget covers the weights too (a few hundred KB).
+	budget := m.Budget
+	if budget > 0 && m.ctx != nil {
+		budget = max(budget-int64(m.weightBytes), 1)
+	}
+	p, err := newPlan(n, c, h, w, maps, half, budget)
 	if err != nil {
 		return nil, err
 	}

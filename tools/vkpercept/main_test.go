@@ -117,6 +117,33 @@ func TestMiloHumanLineOnVulkan(t *testing.T) {
 	}
 }
 
+// The variants score the example as the default does: fp16 within 1e-3,
+// tiled (a 2 MiB budget) and fused at the fp32 tolerance.
+func TestMiloVariantsOnVulkan(t *testing.T) {
+	w := sharedWeights(t, "MILO.pth")
+	score := func(extra ...string) float64 {
+		args := append([]string{"milo", "--weights", w, "--backend", "vulkan", "--json"}, extra...)
+		code, out, errs := runCLI(t, append(args, "../../examples/ref.png", "../../examples/dist.png")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, errs)
+		}
+		var rep struct{ Score float64 }
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("not JSON: %q", out)
+		}
+		return rep.Score
+	}
+	base := score()
+	for _, v := range []struct {
+		args []string
+		tol  float64
+	}{{[]string{"--precision", "fp16"}, 1e-3}, {[]string{"--budget-mb", "2"}, 1e-5}, {[]string{"--fused"}, 1e-5}} {
+		if got := score(v.args...); math.Abs(got-base) > v.tol*base {
+			t.Errorf("%v: score %.7f, default %.7f", v.args, got, base)
+		}
+	}
+}
+
 func TestMiloBadInput(t *testing.T) {
 	dir := t.TempDir()
 	good := randomWeightsFile(t, dir, 3)
@@ -149,6 +176,9 @@ func TestMiloBadInput(t *testing.T) {
 		{[]string{"milo", "--weights", good, a}, 2, "REF DIST"},
 		{[]string{"milo", "--weights", good, "--map", mapOut, a, other}, 1, "size mismatch"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"milo", "--weights", good, "--precision", "fp8", a, a}, 2, "--precision"},
+		{[]string{"milo", "--weights", good, "--backend", "cpu", "--precision", "fp16", a, a}, 1, "needs the Vulkan backend"},
+		{[]string{"milo", "--weights", good, "--budget-mb", "-1", a, a}, 2, "--budget-mb"},
 	}
 	for _, tc := range cases {
 		code, _, errs := runCLI(t, tc.args...)

@@ -41,6 +41,7 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	maskOut := fs.String("mask", "", "write the mask as a 16-bit grayscale PNG (value/4)")
 	mapNpy := fs.String("map-npy", "", "write the quality map as an H x W float32 .npy")
 	precision := fs.String("precision", "fp32", "Vulkan activation storage: fp32, fp16 or auto (fp16 where the device has 16-bit storage)")
+	fused := fs.Bool("fused", false, "run the mask network as the fused short chain (Vulkan)")
 	budget := fs.Int("budget-mb", metric.DefaultBudget>>20, "device memory a pass plans for, in MiB; larger images run in row bands (0: no limit)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: vkpercept milo [flags] REF DIST")
@@ -96,7 +97,7 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	defer m.Close()
 	m.Budget = int64(*budget) << 20
 	if ctx != nil {
-		m.Precision = prec
+		m.Precision, m.Fused = prec, *fused
 	} else if prec != metric.FP32 {
 		return fmt.Errorf("--precision %s needs the Vulkan backend", prec)
 	}
