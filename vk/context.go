@@ -136,6 +136,14 @@ func (c *Context) init() error {
 		return err
 	}
 	c.cmdPool = pool
+	cmd, fence, err := c.newCommandBuffer()
+	c.cmd, c.fence = cmd, fence
+	return err
+}
+
+// newCommandBuffer allocates a primary command buffer from the pool and an
+// unsignalled fence for its submissions.
+func (c *Context) newCommandBuffer() (api.CommandBuffer, api.Fence, error) {
 	cbs := make([]api.CommandBuffer, 1)
 	ainfo := &api.CommandBufferAllocateInfo{
 		SType:              api.StructureTypeCommandBufferAllocateInfo,
@@ -144,14 +152,14 @@ func (c *Context) init() error {
 		CommandBufferCount: 1,
 	}
 	if err := check(api.AllocateCommandBuffers(c.device, ainfo, cbs), "vkAllocateCommandBuffers"); err != nil {
-		return err
+		return nil, nil, err
 	}
-	c.cmd = cbs[0]
-	finfo := &api.FenceCreateInfo{SType: api.StructureTypeFenceCreateInfo}
 	var fence api.Fence
-	err := check(api.CreateFence(c.device, finfo, nil, &fence), "vkCreateFence")
-	c.fence = fence
-	return err
+	if err := check(api.CreateFence(c.device, &api.FenceCreateInfo{SType: api.StructureTypeFenceCreateInfo}, nil, &fence), "vkCreateFence"); err != nil {
+		api.FreeCommandBuffers(c.device, c.cmdPool, 1, cbs)
+		return nil, nil, err
+	}
+	return cbs[0], fence, nil
 }
 
 // Info describes the device this Context runs on.

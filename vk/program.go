@@ -29,24 +29,11 @@ func (c *Context) Record() (*Recorder, error) {
 	if err := c.errClosed(); err != nil {
 		return nil, err
 	}
-	p := &Program{c: c}
-	cbs := make([]api.CommandBuffer, 1)
-	ainfo := &api.CommandBufferAllocateInfo{
-		SType:              api.StructureTypeCommandBufferAllocateInfo,
-		CommandPool:        c.cmdPool,
-		Level:              api.CommandBufferLevelPrimary,
-		CommandBufferCount: 1,
-	}
-	if err := check(api.AllocateCommandBuffers(c.device, ainfo, cbs), "vkAllocateCommandBuffers"); err != nil {
+	cmd, fence, err := c.newCommandBuffer()
+	if err != nil {
 		return nil, err
 	}
-	p.cmd = cbs[0]
-	var fence api.Fence
-	if err := check(api.CreateFence(c.device, &api.FenceCreateInfo{SType: api.StructureTypeFenceCreateInfo}, nil, &fence), "vkCreateFence"); err != nil {
-		api.FreeCommandBuffers(c.device, c.cmdPool, 1, cbs)
-		return nil, err
-	}
-	p.fence = fence
+	p := &Program{c: c, cmd: cmd, fence: fence}
 	if err := check(api.BeginCommandBuffer(p.cmd, &api.CommandBufferBeginInfo{SType: api.StructureTypeCommandBufferBeginInfo}), "vkBeginCommandBuffer"); err != nil {
 		p.destroyLocked()
 		return nil, err
@@ -54,7 +41,7 @@ func (c *Context) Record() (*Recorder, error) {
 	all := api.PipelineStageFlags(api.PipelineStageComputeShaderBit | api.PipelineStageTransferBit)
 	mb := []api.MemoryBarrier{{
 		SType:         api.StructureTypeMemoryBarrier,
-		SrcAccessMask: api.AccessFlags(api.AccessShaderWriteBit | api.AccessTransferWriteBit | api.AccessShaderReadBit | api.AccessTransferReadBit),
+		SrcAccessMask: api.AccessFlags(api.AccessShaderWriteBit | api.AccessTransferWriteBit),
 		DstAccessMask: api.AccessFlags(api.AccessShaderReadBit | api.AccessShaderWriteBit | api.AccessTransferReadBit | api.AccessTransferWriteBit),
 	}}
 	api.CmdPipelineBarrier(p.cmd, all, all, 0, 1, mb, 0, nil, 0, nil)
@@ -102,14 +89,7 @@ func (r *Recorder) Program() (*Program, error) {
 		r.Abort()
 		return nil, r.err
 	}
-	hb := []api.MemoryBarrier{{
-		SType:         api.StructureTypeMemoryBarrier,
-		SrcAccessMask: api.AccessFlags(api.AccessTransferWriteBit | api.AccessShaderWriteBit),
-		DstAccessMask: api.AccessFlags(api.AccessHostReadBit),
-	}}
-	api.CmdPipelineBarrier(p.cmd, api.PipelineStageFlags(api.PipelineStageTransferBit|api.PipelineStageComputeShaderBit),
-		api.PipelineStageFlags(api.PipelineStageHostBit), 0, 1, hb, 0, nil, 0, nil)
-	if err := check(api.EndCommandBuffer(p.cmd), "vkEndCommandBuffer"); err != nil {
+	if err := endForHost(p.cmd); err != nil {
 		r.Abort()
 		return nil, err
 	}

@@ -278,15 +278,7 @@ func (r *Recorder) Submit() ([]Timing, error) {
 		api.EndCommandBuffer(c.cmd)
 		return nil, r.err
 	}
-	// Make transfer writes visible to the host before the fence signals.
-	hb := []api.MemoryBarrier{{
-		SType:         api.StructureTypeMemoryBarrier,
-		SrcAccessMask: api.AccessFlags(api.AccessTransferWriteBit | api.AccessShaderWriteBit),
-		DstAccessMask: api.AccessFlags(api.AccessHostReadBit),
-	}}
-	api.CmdPipelineBarrier(c.cmd, api.PipelineStageFlags(api.PipelineStageTransferBit|api.PipelineStageComputeShaderBit),
-		api.PipelineStageFlags(api.PipelineStageHostBit), 0, 1, hb, 0, nil, 0, nil)
-	if err := check(api.EndCommandBuffer(c.cmd), "vkEndCommandBuffer"); err != nil {
+	if err := endForHost(c.cmd); err != nil {
 		return nil, err
 	}
 	submit := []api.SubmitInfo{{
@@ -337,4 +329,17 @@ func (r *Recorder) finish() {
 		r.c.rec.Unlock()
 	}
 	r.c = nil
+}
+
+// endForHost makes the recording's writes visible to the host before its
+// fence signals, and ends the command buffer.
+func endForHost(cmd api.CommandBuffer) error {
+	hb := []api.MemoryBarrier{{
+		SType:         api.StructureTypeMemoryBarrier,
+		SrcAccessMask: api.AccessFlags(api.AccessTransferWriteBit | api.AccessShaderWriteBit),
+		DstAccessMask: api.AccessFlags(api.AccessHostReadBit),
+	}}
+	api.CmdPipelineBarrier(cmd, api.PipelineStageFlags(api.PipelineStageTransferBit|api.PipelineStageComputeShaderBit),
+		api.PipelineStageFlags(api.PipelineStageHostBit), 0, 1, hb, 0, nil, 0, nil)
+	return check(api.EndCommandBuffer(cmd), "vkEndCommandBuffer")
 }
