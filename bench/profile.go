@@ -62,12 +62,46 @@ func profileMILO(m *metric.MILO, ctx *vk.Context, ref, dist metric.Image) ([]ker
 	return out, nil
 }
 
-// printKernels prints the per-kernel table of every profiled Vulkan MILO row.
+// peaks are published dense peaks of devices we have measured on: float32
+// FMA and HBM bandwidth (NVIDIA's H100 and H200 datasheets).
+var peaks = []struct {
+	name       string
+	fp32, gbps float64 // GFLOP/s, GB/s
+}{
+	{"H100 80GB HBM3", 66900, 3350},
+	{"H100 PCIe", 51200, 2000},
+	{"H200", 66900, 4800},
+}
+
+func peakOf(device string) (fp32, gbps float64) {
+	for _, p := range peaks {
+		if strings.Contains(device, p.name) {
+			return p.fp32, p.gbps
+		}
+	}
+	return 0, 0
+}
+
+// printKernels prints the per-kernel table of each Vulkan variant's largest
+// profiled size.
 func printKernels(all []result) {
+	largest := map[string]result{}
+	var order []string
 	for _, r := range all {
 		if len(r.Kernels) == 0 {
 			continue
 		}
+		old, ok := largest[r.Precision]
+		if !ok {
+			order = append(order, r.Precision)
+		}
+		if !ok || r.Width*r.Height > old.Width*old.Height {
+			largest[r.Precision] = r
+		}
+	}
+	for _, v := range order {
+		r := largest[v]
+		fp32, gbps := peakOf(r.Device)
 		var total float64
 		for _, k := range r.Kernels {
 			total += k.Ms
@@ -78,9 +112,15 @@ func printKernels(all []result) {
 			g, b := "-", "-"
 			if k.GFLOPs > 0 {
 				g = fmt.Sprintf("%.1f", k.GFLOPs)
+				if fp32 > 0 {
+					g += fmt.Sprintf(" (%.0f%% of fp32 peak)", 100*k.GFLOPs/fp32)
+				}
 			}
 			if k.GBs > 0 {
 				b = fmt.Sprintf("%.1f", k.GBs)
+				if gbps > 0 {
+					b += fmt.Sprintf(" (%.0f%%)", 100*k.GBs/gbps)
+				}
 			}
 			fmt.Printf("| %s | %d | %.2f | %.0f%% | %s | %s |\n", k.Name, k.Dispatches, k.Ms, 100*k.Ms/total, g, b)
 		}

@@ -5,6 +5,7 @@
 //	vkpercept devices                 list Vulkan devices
 //	vkpercept convert IN.pth OUT.safetensors
 //	vkpercept bench [flags]           time the metrics against their peers
+//	vkpercept distort --type T --level L --seed S IN OUT.png
 package main
 
 import (
@@ -25,6 +26,7 @@ commands:
   devices   list the Vulkan devices and the one "auto" picks
   convert   convert MILO weights (.pth or safetensors) to safetensors
   bench     time MILO and IEM on every variant against the CPU backend and PyTorch
+  distort   apply one of the reproducible distortions (--list shows them)
 
 Run "vkpercept <command> -h" for a command's flags.
 `
@@ -53,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdConvert(args[1:], stdout)
 	case "bench":
 		err = bench.Main(args[1:], []string{"bench"})
+	case "distort":
+		err = cmdDistort(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -359,3 +359,32 @@ func TestIEMCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestDistortWritesDeterministicPNG(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png")
+	args := []string{"distort", "--type", "jpeg", "--level", "4", "--seed", "3", "../../examples/ref.png"}
+	for _, out := range []string{a, b} {
+		if code, _, errs := runCLI(t, append(args, out)...); code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+	}
+	da, _ := os.ReadFile(a)
+	db, _ := os.ReadFile(b)
+	if len(da) == 0 || !bytes.Equal(da, db) {
+		t.Fatal("two runs wrote different files")
+	}
+	code, out, _ := runCLI(t, "distort", "--list")
+	if code != 0 || !strings.Contains(out, "chroma_subsampling") || strings.Count(out, "\n") < 20 {
+		t.Fatalf("--list: exit %d, %q", code, out)
+	}
+	for _, bad := range [][]string{
+		{"distort", "--type", "nope", "../../examples/ref.png", a},
+		{"distort", "--type", "jpeg", "--level", "9", "../../examples/ref.png", a},
+		{"distort", "../../examples/ref.png", a},
+	} {
+		if code, _, errs := runCLI(t, bad...); code == 0 || errs == "" {
+			t.Errorf("%v: exit %d, stderr %q", bad, code, errs)
+		}
+	}
+}
