@@ -19,8 +19,8 @@ func TestAgainstReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want map[string]struct {
-		Ref                string
-		SSIM, MSSSIM, GMSD float64
+		Ref                               string
+		SSIM, MSSSIM, GMSD, NLPD, HaarPSI float64
 	}
 	if err := json.Unmarshal(raw, &want); err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func TestAgainstReference(t *testing.T) {
 			name string
 			fn   func(a, b metric.Image) (float64, error)
 			want float64
-		}{{"ssim", SSIM, w.SSIM}, {"msssim", MSSSIM, w.MSSSIM}, {"gmsd", GMSD, w.GMSD}} {
+		}{{"ssim", SSIM, w.SSIM}, {"msssim", MSSSIM, w.MSSSIM}, {"gmsd", GMSD, w.GMSD}, {"nlpd", NLPD, w.NLPD}, {"haarpsi", HaarPSI, w.HaarPSI}} {
 			got, err := m.fn(ref, d)
 			if err != nil {
 				t.Fatalf("%s %s: %v", m.name, dist, err)
@@ -66,6 +66,12 @@ func TestProperties(t *testing.T) {
 	}
 	if v, _ := GMSD(ref, ref); v != 0 {
 		t.Errorf("GMSD of an image with itself: %g", v)
+	}
+	if v, _ := NLPD(ref, ref); v != 0 {
+		t.Errorf("NLPD of an image with itself: %g", v)
+	}
+	if v, _ := HaarPSI(ref, ref); math.Abs(v-1) > 1e-9 {
+		t.Errorf("HaarPSI of an image with itself: %g", v)
 	}
 	small := metric.Image{C: 3, H: 8, W: 8, Data: make([]float32, 192)}
 	if _, err := MSSSIM(small, small); err == nil {

@@ -16,9 +16,11 @@ var teachers = map[string]struct {
 	fn    func(a, b metric.Image) (float64, error)
 	about string
 }{
-	"ssim":   {iqa.SSIM, "SSIM on luminance (1 = identical)"},
-	"msssim": {iqa.MSSSIM, "multi-scale SSIM on luminance (1 = identical)"},
-	"gmsd":   {iqa.GMSD, "gradient-magnitude similarity deviation (0 = identical)"},
+	"ssim":    {iqa.SSIM, "SSIM on luminance (1 = identical)"},
+	"msssim":  {iqa.MSSSIM, "multi-scale SSIM on luminance (1 = identical)"},
+	"gmsd":    {iqa.GMSD, "gradient-magnitude similarity deviation (0 = identical)"},
+	"nlpd":    {iqa.NLPD, "normalised Laplacian pyramid distance (0 = identical)"},
+	"haarpsi": {iqa.HaarPSI, "Haar wavelet-based perceptual similarity index (1 = identical)"},
 }
 
 // cmdTeacher scores a pair with one classic metric, with milo's conventions.

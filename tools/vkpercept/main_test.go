@@ -390,7 +390,7 @@ func TestDistortWritesDeterministicPNG(t *testing.T) {
 }
 
 func TestTeacherCommands(t *testing.T) {
-	for _, name := range []string{"ssim", "msssim", "gmsd"} {
+	for _, name := range []string{"ssim", "msssim", "gmsd", "nlpd", "haarpsi"} {
 		code, out, errs := runCLI(t, name, "--json", "../../iqa/testdata/a_ref.png", "../../iqa/testdata/a_jpeg.png")
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", name, code, errs)
