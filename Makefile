@@ -5,7 +5,7 @@ $(shell mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR))
 GO ?= go
 WEIGHTS ?= $(VKPERCEPT_MILO_WEIGHTS)
 
-.PHONY: all build quickstart example shaders shaders-check test test-validation bench fit-spectrum clean
+.PHONY: all build quickstart example shaders shaders-check test test-validation bench fit-spectrum train-milo clean
 
 all: build
 
@@ -48,6 +48,14 @@ fit-spectrum:
 	cd /tmp && apt-get download python3-skimage && dpkg -x python3-skimage_*.deb /tmp/vkpercept-skimage
 	$(GO) run ./tools/fitspectrum $(SKIMAGE_DATA)/astronaut.png $(SKIMAGE_DATA)/chelsea.png \
 		$(SKIMAGE_DATA)/coffee.png $(SKIMAGE_DATA)/rocket.jpg $(SKIMAGE_DATA)/camera.png
+
+# Our own MILO weights (work in progress, see tools/train): pictures from Debian
+# packages, distortions, teacher scores and pseudo-MOS, then training with
+# Debian's python3-torch. Resumable; TRAINFLAGS go to the training script.
+train-milo:
+	$(GO) run ./tools/train/data
+	$(GO) run ./tools/train/label
+	/usr/bin/python3 tools/train/train_milo.py $(TRAINFLAGS)
 
 clean:
 	rm -rf bin
