@@ -85,20 +85,13 @@ func TestMonotoneStrength(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, im := range []metric.Image{testImage(96, 64), crop(photo, 100, 80, 128, 96)} {
+	crop, err := photo.Crop(100, 80, 128, 96)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range []metric.Image{testImage(96, 64), crop} {
 		monotone(t, im)
 	}
-}
-
-// crop cuts w x h at (x0, y0).
-func crop(im metric.Image, x0, y0, w, h int) metric.Image {
-	out := metric.Image{C: 3, H: h, W: w, Data: make([]float32, 3*h*w)}
-	for c := 0; c < 3; c++ {
-		for y := 0; y < h; y++ {
-			copy(out.Data[(c*h+y)*w:(c*h+y+1)*w], im.Data[(c*im.H+y0+y)*im.W+x0:])
-		}
-	}
-	return out
 }
 
 func monotone(t *testing.T, im metric.Image) {

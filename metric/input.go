@@ -146,3 +146,17 @@ func checkNpySize(f *os.File, want int) error {
 	}
 	return nil
 }
+
+// Crop returns the w x h window of im at (x0, y0), which must lie inside it.
+func (im Image) Crop(x0, y0, w, h int) (Image, error) {
+	if x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0+w > im.W || y0+h > im.H {
+		return Image{}, fmt.Errorf("crop %dx%d at (%d,%d) outside a %dx%d image", w, h, x0, y0, im.W, im.H)
+	}
+	out := Image{C: im.C, H: h, W: w, Data: make([]float32, im.C*h*w)}
+	for c := 0; c < im.C; c++ {
+		for y := 0; y < h; y++ {
+			copy(out.Data[(c*h+y)*w:(c*h+y+1)*w], im.Data[(c*im.H+y0+y)*im.W+x0:])
+		}
+	}
+	return out, nil
+}

@@ -38,13 +38,7 @@ func (c *Context) Record() (*Recorder, error) {
 		p.destroyLocked()
 		return nil, err
 	}
-	all := api.PipelineStageFlags(api.PipelineStageComputeShaderBit | api.PipelineStageTransferBit)
-	mb := []api.MemoryBarrier{{
-		SType:         api.StructureTypeMemoryBarrier,
-		SrcAccessMask: api.AccessFlags(api.AccessShaderWriteBit | api.AccessTransferWriteBit),
-		DstAccessMask: api.AccessFlags(api.AccessShaderReadBit | api.AccessShaderWriteBit | api.AccessTransferReadBit | api.AccessTransferWriteBit),
-	}}
-	api.CmdPipelineBarrier(p.cmd, all, all, 0, 1, mb, 0, nil, 0, nil)
+	fullBarrier(p.cmd) // against earlier submissions sharing device buffers
 	return &Recorder{c: c, cmd: p.cmd, prog: p, written: map[uint64]bool{}, read: map[uint64]bool{}}, nil
 }
 

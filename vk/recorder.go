@@ -107,13 +107,7 @@ func (r *Recorder) hazard(in, out []*Buffer) {
 	if !need {
 		return
 	}
-	stages := api.PipelineStageFlags(api.PipelineStageComputeShaderBit | api.PipelineStageTransferBit)
-	mb := []api.MemoryBarrier{{
-		SType:         api.StructureTypeMemoryBarrier,
-		SrcAccessMask: api.AccessFlags(api.AccessShaderWriteBit | api.AccessTransferWriteBit),
-		DstAccessMask: api.AccessFlags(api.AccessShaderReadBit | api.AccessShaderWriteBit | api.AccessTransferReadBit | api.AccessTransferWriteBit),
-	}}
-	api.CmdPipelineBarrier(r.cmd, stages, stages, 0, 1, mb, 0, nil, 0, nil)
+	fullBarrier(r.cmd)
 	clear(r.written)
 	clear(r.read)
 	r.barriers++
@@ -342,4 +336,16 @@ func endForHost(cmd api.CommandBuffer) error {
 	api.CmdPipelineBarrier(cmd, api.PipelineStageFlags(api.PipelineStageTransferBit|api.PipelineStageComputeShaderBit),
 		api.PipelineStageFlags(api.PipelineStageHostBit), 0, 1, hb, 0, nil, 0, nil)
 	return check(api.EndCommandBuffer(cmd), "vkEndCommandBuffer")
+}
+
+// fullBarrier orders every earlier compute or transfer write before every
+// later compute or transfer access.
+func fullBarrier(cmd api.CommandBuffer) {
+	stages := api.PipelineStageFlags(api.PipelineStageComputeShaderBit | api.PipelineStageTransferBit)
+	mb := []api.MemoryBarrier{{
+		SType:         api.StructureTypeMemoryBarrier,
+		SrcAccessMask: api.AccessFlags(api.AccessShaderWriteBit | api.AccessTransferWriteBit),
+		DstAccessMask: api.AccessFlags(api.AccessShaderReadBit | api.AccessShaderWriteBit | api.AccessTransferReadBit | api.AccessTransferWriteBit),
+	}}
+	api.CmdPipelineBarrier(cmd, stages, stages, 0, 1, mb, 0, nil, 0, nil)
 }

@@ -37,7 +37,10 @@ func run(src, dir string) error {
 		level int
 	}{{"jpeg", 4}, {"gaussian_blur", 3}, {"white_noise", 3}, {"contrast", 4}}
 	for _, c := range crops {
-		ref := crop(full, c.x0, c.y0, c.w, c.h)
+		ref, err := full.Crop(c.x0, c.y0, c.w, c.h)
+		if err != nil {
+			return err
+		}
 		if err := write(filepath.Join(dir, c.name+"_ref.png"), ref); err != nil {
 			return err
 		}
@@ -52,16 +55,6 @@ func run(src, dir string) error {
 		}
 	}
 	return nil
-}
-
-func crop(im metric.Image, x0, y0, w, h int) metric.Image {
-	out := metric.Image{C: 3, H: h, W: w, Data: make([]float32, 3*h*w)}
-	for c := 0; c < 3; c++ {
-		for y := 0; y < h; y++ {
-			copy(out.Data[(c*h+y)*w:(c*h+y+1)*w], im.Data[(c*im.H+y0+y)*im.W+x0:])
-		}
-	}
-	return out
 }
 
 func write(path string, im metric.Image) error {

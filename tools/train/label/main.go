@@ -243,13 +243,7 @@ func randomCrop(pic metric.Image, rng *rand.Rand) metric.Image {
 	}
 	w, h := 128+16*rng.Intn(9), 128+16*rng.Intn(9)
 	w, h = min(w, im.W), min(h, im.H)
-	x0, y0 := rng.Intn(im.W-w+1), rng.Intn(im.H-h+1)
-	out := metric.Image{C: 3, H: h, W: w, Data: make([]float32, 3*h*w)}
-	for c := 0; c < 3; c++ {
-		for y := 0; y < h; y++ {
-			copy(out.Data[(c*h+y)*w:(c*h+y+1)*w], im.Data[(c*im.H+y0+y)*im.W+x0:])
-		}
-	}
+	out, _ := im.Crop(rng.Intn(im.W-w+1), rng.Intn(im.H-h+1), w, h) // inside by construction
 	return out
 }
 
