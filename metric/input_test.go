@@ -138,3 +138,21 @@ func TestWeightsRejectExtraTensor(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+func TestCrop(t *testing.T) {
+	im := Image{C: 2, H: 3, W: 4, Data: make([]float32, 24)}
+	for i := range im.Data {
+		im.Data[i] = float32(i)
+	}
+	c, err := im.Crop(1, 1, 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Channel 1, row 2, column 2 of the original is 12 + 2*4 + 2.
+	if c.W != 2 || c.H != 2 || c.Data[0] != 5 || c.Data[7] != 22 {
+		t.Fatalf("crop %+v", c)
+	}
+	if _, err := im.Crop(3, 0, 2, 1); err == nil {
+		t.Fatal("accepted a window past the right edge")
+	}
+}
