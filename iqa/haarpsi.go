@@ -109,15 +109,7 @@ func haarFilter(s int, transpose bool) [][]float64 {
 // subsample is a 2x2 mean ("same" convolution as convSame) keeping every
 // other sample from the first.
 func subsample(p plane) plane {
-	m := convSame(p, [][]float64{{0.25, 0.25}, {0.25, 0.25}})
-	out := plane{w: (p.w + 1) / 2, h: (p.h + 1) / 2}
-	out.v = make([]float64, out.w*out.h)
-	for y := 0; y < out.h; y++ {
-		for x := 0; x < out.w; x++ {
-			out.v[y*out.w+x] = m.v[2*y*p.w+2*x]
-		}
-	}
-	return out
+	return everyOther(convSame(p, [][]float64{{0.25, 0.25}, {0.25, 0.25}}))
 }
 
 // convSame is 2-D convolution with zero padding, cut to the input's size

@@ -101,3 +101,15 @@ func mul(a, b plane) plane {
 	}
 	return out
 }
+
+// everyOther keeps the samples at even rows and columns (from the first).
+func everyOther(p plane) plane {
+	out := plane{w: (p.w + 1) / 2, h: (p.h + 1) / 2}
+	out.v = make([]float64, out.w*out.h)
+	for y := 0; y < out.h; y++ {
+		for x := 0; x < out.w; x++ {
+			out.v[y*out.w+x] = p.v[2*y*p.w+2*x]
+		}
+	}
+	return out
+}

@@ -142,17 +142,7 @@ func zeroPad(i, n int) int {
 }
 
 // reduce blurs with mirrored borders and keeps every other sample from the first.
-func reduce(p plane) plane {
-	b := blur5(p, mirror)
-	out := plane{w: (p.w + 1) / 2, h: (p.h + 1) / 2}
-	out.v = make([]float64, out.w*out.h)
-	for y := 0; y < out.h; y++ {
-		for x := 0; x < out.w; x++ {
-			out.v[y*out.w+x] = b.v[2*y*p.w+2*x]
-		}
-	}
-	return out
-}
+func reduce(p plane) plane { return everyOther(blur5(p, mirror)) }
 
 // expand upsamples r to w x h: pad by one replicated sample, put 4x the
 // values on the even grid of twice the size, blur with zero borders, cut
