@@ -187,7 +187,8 @@ func (m *MILO) Evaluate(ref, dist Image, maps bool) (*Result, error) {
 }
 
 // EvaluateBatch scores pairs of one size in one pass (one submission on
-// Vulkan): refs[i] against dists[i].
+// Vulkan) — or in as few as keep each pass's inputs within the device's
+// largest storage binding: refs[i] against dists[i].
 func (m *MILO) EvaluateBatch(refs, dists []Image, maps bool) ([]*Result, error) {
 	if len(refs) == 0 || len(refs) != len(dists) {
 		return nil, fmt.Errorf("milo: %d references and %d distorted images", len(refs), len(dists))
@@ -205,8 +206,21 @@ func (m *MILO) EvaluateBatch(refs, dists []Image, maps bool) ([]*Result, error) 
 	if maps {
 		out.qmap, out.mask = make([]float32, n*h*w), make([]float32, n*h*w)
 	}
-	if _, err := m.run(refs, dists, maps, &out, false); err != nil {
-		return nil, fmt.Errorf("milo: %w", err)
+	// Pairs go in passes whose inputs fit one storage binding of the device.
+	chunk := n
+	if m.ctx != nil {
+		per := int64(4 * refs[0].C * h * w)
+		chunk = int(max(1, min(int64(n), int64(m.ctx.Info().Limits.MaxStorageBufferRange)/per)))
+	}
+	for i := 0; i < n; i += chunk {
+		j := min(n, i+chunk)
+		part := outputs{scalars: out.scalars[3*i : 3*j]}
+		if maps {
+			part.qmap, part.mask = out.qmap[i*h*w:j*h*w], out.mask[i*h*w:j*h*w]
+		}
+		if _, err := m.run(refs[i:j], dists[i:j], maps, &part, false); err != nil {
+			return nil, fmt.Errorf("milo: %w", err)
+		}
 	}
 	res := make([]*Result, n)
 	for i := range res {
@@ -272,7 +286,11 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 	if budget > 0 && m.ctx != nil {
 		budget = max(budget-int64(m.weightBytes), 1)
 	}
-	p, err := newPlan(n, c, h, w, maps, half, budget)
+	var maxBinding int64
+	if m.ctx != nil {
+		maxBinding = int64(m.ctx.Info().Limits.MaxStorageBufferRange)
+	}
+	p, err := newPlan(n, c, h, w, maps, half, budget, maxBinding)
 	if err != nil {
 		return nil, err
 	}

@@ -85,8 +85,10 @@ type plan struct {
 	parts      int         // tail partial pairs per image
 }
 
-// newPlan fits the pass into budget bytes (0: no limit, one band per level).
-func newPlan(n, c, h, w int, maps, half bool, budget int64) (plan, error) {
+// newPlan fits the pass into budget bytes (0: no limit, one band per level)
+// and keeps every band buffer within maxBinding bytes, the device's largest
+// storage-buffer binding (0: no limit).
+func newPlan(n, c, h, w int, maps, half bool, budget, maxBinding int64) (plan, error) {
 	if h < MinSize || w < MinSize {
 		return plan{}, fmt.Errorf("image is %dx%d; MILO needs at least %dx%d", w, h, MinSize, MinSize)
 	}
@@ -96,9 +98,18 @@ func newPlan(n, c, h, w int, maps, half bool, budget int64) (plan, error) {
 	for l := top - 1; l >= 0; l-- {
 		p.hs[l], p.ws[l] = kernels.AvgPool2{}.OutSize(p.hs[l+1], p.ws[l+1])
 	}
+	// The widest band buffer holds 64 channels.
+	limit := int64(1 << 40)
+	if maxBinding > 0 {
+		bytes := int64(4 * 64 * n)
+		if half {
+			bytes /= 2
+		}
+		limit = max(maxBinding/bytes, int64(w)*(minBand+2*halo))
+	}
 	if budget <= 0 {
 		p.resident = true
-		p.setBands(1 << 40)
+		p.setBands(limit)
 		return p, nil
 	}
 	// Prefer the inputs on the device; read them in place from host-visible
@@ -108,7 +119,7 @@ func newPlan(n, c, h, w int, maps, half bool, budget int64) (plan, error) {
 		free := budget - p.fixedBytes()
 		rows := free / int64(4*bandChannels(maps, half)*n*w)
 		if rows-2*halo >= minBand*4 || !resident {
-			p.setBands(max(rows, minBand+2*halo) * int64(w))
+			p.setBands(min(max(rows, minBand+2*halo)*int64(w), limit))
 			break
 		}
 	}

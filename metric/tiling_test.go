@@ -68,7 +68,7 @@ func TestTiledEqualsUntiled(t *testing.T) {
 // plan: a pass on its own context allocates no more device-local memory than
 // the plan says beyond the weights (what NewMILO left allocated).
 func TestBudgetBoundsDeviceMemory(t *testing.T) {
-	p, err := newPlan(1, 3, 2160, 3840, false, false, DefaultBudget)
+	p, err := newPlan(1, 3, 2160, 3840, false, false, DefaultBudget, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,5 +138,24 @@ func TestBatchEqualsSingles(t *testing.T) {
 	}
 	if _, err := m.EvaluateBatch(refs, append(dists[:2:2], randomImage(3, h, w+1, 1)), false); err == nil {
 		t.Fatal("accepted a batch with two sizes")
+	}
+}
+
+// Band buffers stay within the device's largest storage binding even when
+// the budget would allow more (strict drivers refuse larger bindings).
+func TestBandsFitTheBindingLimit(t *testing.T) {
+	const limit = 128 << 20
+	for _, half := range []bool{false, true} {
+		p, err := newPlan(4, 3, 2160, 3840, false, half, 0, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bytes := int64(4 * 64 * p.bandCap)
+		if half {
+			bytes /= 2
+		}
+		if bytes > limit || p.band[Levels-1] >= 2160 {
+			t.Fatalf("half %v: 64-channel band buffer of %d bytes, bands %v", half, bytes, p.band)
+		}
 	}
 }
