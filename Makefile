@@ -56,6 +56,7 @@ train-milo:
 	$(GO) run ./tools/train/data
 	$(GO) run ./tools/train/label
 	/usr/bin/python3 tools/train/train_milo.py $(TRAINFLAGS)
+	$(GO) run ./tools/train/eval
 
 clean:
 	rm -rf bin

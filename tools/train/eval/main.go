@@ -1,0 +1,247 @@
+// Command eval measures trained MILO weights on the validation pairs of
+// tools/train/label: Spearman rank correlation of their MOS with the authors'
+// weights' MOS (overall and per distortion type), each teacher's correlation
+// with the pseudo-MOS and with the authors' MILO, and ours with each
+// teacher. It prints a markdown table and writes it as JSON beside the weights.
+// The authors' weights are only read here, never used to make labels.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/vkpercept/vkpercept/metric"
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+type pair struct {
+	RefOff  int64              `json:"ref_off"`
+	DistOff int64              `json:"dist_off"`
+	Width   int                `json:"w"`
+	Height  int                `json:"h"`
+	Type    string             `json:"type"`
+	Scores  map[string]float64 `json:"scores"`
+	PMOS    float64            `json:"pmos"`
+}
+
+// teachers and whether higher scores mean better quality (for the sign).
+var teachers = []struct {
+	name   string
+	higher bool
+}{{"msssim", true}, {"gmsd", false}, {"nlpd", false}, {"haarpsi", true}}
+
+func main() {
+	work := flag.String("work", ".train", "work directory of tools/train/label")
+	ours := flag.String("weights", "metric/defaultweights/milo.safetensors", "the trained weights")
+	authors := flag.String("authors", "../shared/milo/weights/MILO.pth", "the authors' MILO.pth (evaluation only)")
+	limit := flag.Int("limit", 0, "evaluate only the first N pairs (0: all)")
+	out := flag.String("json", "", "write the figures here (default: beside the weights, .eval.json)")
+	flag.Parse()
+	if *out == "" {
+		*out = strings.TrimSuffix(*ours, filepath.Ext(*ours)) + ".eval.json"
+	}
+	if err := run(*work, *ours, *authors, *limit, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "eval:", err)
+		os.Exit(1)
+	}
+}
+
+func run(work, oursPath, authorsPath string, limit int, out string) error {
+	pairs, err := readPairs(filepath.Join(work, "val.jsonl"), limit)
+	if err != nil {
+		return err
+	}
+	pix, err := os.ReadFile(filepath.Join(work, "val.u8"))
+	if err != nil {
+		return err
+	}
+	ctx, err := vk.Open(vk.Options{Device: -1})
+	if err != nil {
+		ctx = nil // the CPU backend gives the same scores, slower
+	}
+	if ctx != nil {
+		defer ctx.Close()
+	}
+	score := func(path string) ([]float64, error) {
+		w, err := metric.LoadWeights(path)
+		if err != nil {
+			return nil, err
+		}
+		m, err := metric.NewMILO(w, ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer m.Close()
+		mos := make([]float64, len(pairs))
+		for i, p := range pairs {
+			r, err := m.Evaluate(image(pix, p.RefOff, p.Width, p.Height), image(pix, p.DistOff, p.Width, p.Height), false)
+			if err != nil {
+				return nil, err
+			}
+			mos[i] = r.MOS
+		}
+		return mos, nil
+	}
+	ourMOS, err := score(oursPath)
+	if err != nil {
+		return err
+	}
+	authMOS, err := score(authorsPath)
+	if err != nil {
+		return err
+	}
+	res := map[string]any{"pairs": len(pairs), "weights": oursPath}
+	res["ours_vs_authors"] = spearman(ourMOS, authMOS)
+	res["ours_vs_pseudo_mos"] = spearman(ourMOS, col(pairs, func(p pair) float64 { return p.PMOS }))
+	perType := map[string]float64{}
+	byType := map[string][]int{}
+	for i, p := range pairs {
+		byType[p.Type] = append(byType[p.Type], i)
+	}
+	for t, idx := range byType {
+		perType[t] = spearman(pick(ourMOS, idx), pick(authMOS, idx))
+	}
+	res["ours_vs_authors_per_type"] = perType
+	tt := map[string]map[string]float64{}
+	for _, t := range teachers {
+		v := col(pairs, func(p pair) float64 {
+			if t.higher {
+				return p.Scores[t.name]
+			}
+			return -p.Scores[t.name]
+		})
+		tt[t.name] = map[string]float64{
+			"vs_pseudo_mos": spearman(v, col(pairs, func(p pair) float64 { return p.PMOS })),
+			"vs_authors":    spearman(v, authMOS),
+			"vs_ours":       spearman(v, ourMOS),
+		}
+	}
+	res["teachers"] = tt
+	data, _ := json.MarshalIndent(res, "", " ")
+	if err := os.WriteFile(out, data, 0o644); err != nil {
+		return err
+	}
+	printTable(res, perType, tt)
+	return nil
+}
+
+func printTable(res map[string]any, perType map[string]float64, tt map[string]map[string]float64) {
+	fmt.Printf("%d validation pairs. Spearman of our MILO's MOS with the authors' weights: %.3f (with the pseudo-MOS: %.3f)\n\n",
+		res["pairs"], res["ours_vs_authors"], res["ours_vs_pseudo_mos"])
+	fmt.Println("| teacher | vs pseudo-MOS | vs authors' MILO | vs our MILO |\n|---|---:|---:|---:|")
+	for _, t := range teachers {
+		r := tt[t.name]
+		fmt.Printf("| %s | %.3f | %.3f | %.3f |\n", t.name, r["vs_pseudo_mos"], r["vs_authors"], r["vs_ours"])
+	}
+	fmt.Println("\n| distortion | ours vs authors |\n|---|---:|")
+	var types []string
+	for t := range perType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	for _, t := range types {
+		fmt.Printf("| %s | %.3f |\n", t, perType[t])
+	}
+}
+
+func readPairs(path string, limit int) ([]pair, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w (run go run ./tools/train/label first)", err)
+	}
+	defer f.Close()
+	var out []pair
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var p pair
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			return nil, err
+		}
+		if p.Type == "" {
+			continue // identical pairs carry no ranking information
+		}
+		out = append(out, p)
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	return out, sc.Err()
+}
+
+// image reads an interleaved 8-bit crop into a planar float image.
+func image(pix []byte, off int64, w, h int) metric.Image {
+	n := w * h
+	im := metric.Image{C: 3, H: h, W: w, Data: make([]float32, 3*n)}
+	for i := 0; i < n; i++ {
+		for c := 0; c < 3; c++ {
+			im.Data[c*n+i] = float32(pix[off+int64(3*i+c)]) / 255
+		}
+	}
+	return im
+}
+
+func col(ps []pair, f func(pair) float64) []float64 {
+	out := make([]float64, len(ps))
+	for i, p := range ps {
+		out[i] = f(p)
+	}
+	return out
+}
+
+func pick(v []float64, idx []int) []float64 {
+	out := make([]float64, len(idx))
+	for i, j := range idx {
+		out[i] = v[j]
+	}
+	return out
+}
+
+// spearman is the Pearson correlation of mid-ranks.
+func spearman(a, b []float64) float64 {
+	ra, rb := ranks(a), ranks(b)
+	var ma, mb float64
+	for i := range ra {
+		ma += ra[i]
+		mb += rb[i]
+	}
+	ma /= float64(len(ra))
+	mb /= float64(len(rb))
+	var sab, saa, sbb float64
+	for i := range ra {
+		sab += (ra[i] - ma) * (rb[i] - mb)
+		saa += (ra[i] - ma) * (ra[i] - ma)
+		sbb += (rb[i] - mb) * (rb[i] - mb)
+	}
+	if saa == 0 || sbb == 0 {
+		return math.NaN()
+	}
+	return sab / math.Sqrt(saa*sbb)
+}
+
+func ranks(v []float64) []float64 {
+	idx := make([]int, len(v))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(i, j int) bool { return v[idx[i]] < v[idx[j]] })
+	r := make([]float64, len(v))
+	for i := 0; i < len(idx); {
+		j := i
+		for j+1 < len(idx) && v[idx[j+1]] == v[idx[i]] {
+			j++
+		}
+		for k := i; k <= j; k++ {
+			r[idx[k]] = float64(i+j) / 2
+		}
+		i = j + 1
+	}
+	return r
+}

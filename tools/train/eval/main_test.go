@@ -1,0 +1,24 @@
+package main
+
+import (
+	"math"
+	"testing"
+)
+
+func TestSpearman(t *testing.T) {
+	a := []float64{1, 2, 3, 4, 5}
+	if r := spearman(a, []float64{10, 20, 30, 40, 50}); math.Abs(r-1) > 1e-12 {
+		t.Errorf("monotone increasing: %g", r)
+	}
+	if r := spearman(a, []float64{5, 4, 3, 2, 1}); math.Abs(r+1) > 1e-12 {
+		t.Errorf("monotone decreasing: %g", r)
+	}
+	// Ties take mid-ranks: ranks of b are 0.5, 0.5, 2, 3, 4.
+	got := spearman(a, []float64{1, 1, 2, 3, 4})
+	if math.Abs(got-0.9746794344808963) > 1e-12 {
+		t.Errorf("with a tie: %.16g", got)
+	}
+	if r := spearman(a, []float64{7, 7, 7, 7, 7}); !math.IsNaN(r) {
+		t.Errorf("constant input: %g, want NaN", r)
+	}
+}
