@@ -6,21 +6,7 @@ import (
 	"github.com/vkpercept/vkpercept/vk"
 )
 
-// Mean averages each of Rows rows of Len values: a two-pass tree reduction on
-// the device, a pairwise sum in the reference.
-type Mean struct{ Rows, Len int }
-
-// Ref writes the Rows means into out.
-func (op Mean) Ref(out, in []float32) error {
-	if len(in) < op.Rows*op.Len || len(out) < op.Rows {
-		return fmt.Errorf("mean: buffers too small for %d rows of %d", op.Rows, op.Len)
-	}
-	for r := 0; r < op.Rows; r++ {
-		out[r] = float32(pairwise(in[r*op.Len:(r+1)*op.Len]) / float64(op.Len))
-	}
-	return nil
-}
-
+// pairwise sums in float64 halving recursively: the references' summation.
 func pairwise(v []float32) float64 {
 	if len(v) <= 64 {
 		var s float64
@@ -35,14 +21,6 @@ func pairwise(v []float32) float64 {
 
 // reduceGroups bounds the first pass's workgroups per row.
 const reduceGroups = 256
-
-// PartialLen is the scratch floats Record needs.
-func (op Mean) PartialLen() int { return op.Rows * reduceGroups }
-
-// Record writes the Rows means into out, using partial (PartialLen floats) as scratch.
-func (op Mean) Record(g GPU, r *vk.Recorder, out, in, partial *vk.Buffer) error {
-	return recordRowReduce(g, r, out, in, partial, op.Rows, op.Len, 1/float32(op.Len), "mean")
-}
 
 // RowSum sums each of Rows rows of Len values (pairwise in the reference).
 type RowSum struct{ Rows, Len int }
@@ -63,12 +41,12 @@ func (op RowSum) PartialLen() int { return op.Rows * reduceGroups }
 
 // Record writes the Rows sums into out, using partial as scratch.
 func (op RowSum) Record(g GPU, r *vk.Recorder, out, in, partial *vk.Buffer) error {
-	return recordRowReduce(g, r, out, in, partial, op.Rows, op.Len, 1, "rowsum")
+	return recordRowReduce(g, r, out, in, partial, op.Rows, op.Len, "rowsum")
 }
 
 // recordRowReduce is the two-pass tree: up to reduceGroups partial sums per
-// row, then one workgroup per row sums those and applies scale.
-func recordRowReduce(g GPU, r *vk.Recorder, out, in, partial *vk.Buffer, rows, length int, scale float32, label string) error {
+// row, then one workgroup per row sums those.
+func recordRowReduce(g GPU, r *vk.Recorder, out, in, partial *vk.Buffer, rows, length int, label string) error {
 	k, err := g.kernel("reduce_sum_f32")
 	if err != nil {
 		return err
@@ -83,7 +61,7 @@ func recordRowReduce(g GPU, r *vk.Recorder, out, in, partial *vk.Buffer, rows, l
 	}
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k, Groups: [3]uint32{1, uint32(rows), 1},
-		Push: []uint32{uint32(n), uint32(rows), f32bits(scale)},
+		Push: []uint32{uint32(n), uint32(rows), f32bits(1)},
 		Out:  []*vk.Buffer{out}, In: []*vk.Buffer{partial}, Label: label + " pass 2",
 	})
 }
