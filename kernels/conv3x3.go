@@ -213,13 +213,6 @@ func (op Conv3x3) UploadWeights(g GPU, r *vk.Recorder, weights, bias []float32) 
 // Record records the convolution with weights from UploadWeights (one
 // dispatch per chunk); unused sources and res may be nil.
 func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buffer, res *vk.Buffer, cw ConvWeights, geo ConvGeom) error {
-	// Sizes in elements: a 16-bit buffer holds two per float.
-	elems := func(b *vk.Buffer, half bool) int {
-		if half {
-			return 2 * floats(b)
-		}
-		return floats(b)
-	}
 	sizes := [3]int{}
 	for i := range srcs {
 		sizes[i] = elems(srcs[i], op.SrcHalf)

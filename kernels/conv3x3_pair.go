@@ -125,12 +125,6 @@ func (op Conv3x3Pair) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.
 	if pw.x == nil {
 		return fmt.Errorf("conv3x3 pair: no weights uploaded")
 	}
-	elems := func(b *vk.Buffer, half bool) int {
-		if half {
-			return 2 * floats(b)
-		}
-		return floats(b)
-	}
 	// The output and residual are Y's; the sources are X's, with one more row of halo.
 	xg, _, _ := op.midGeom(geo)
 	sizes := [3]int{}

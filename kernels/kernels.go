@@ -99,6 +99,14 @@ func ParallelFor(n int, body func(i int)) {
 	wg.Wait()
 }
 
+// elems is a buffer's size in elements: a 16-bit buffer holds two per float.
+func elems(b *vk.Buffer, half bool) int {
+	if half {
+		return 2 * floats(b)
+	}
+	return floats(b)
+}
+
 // floats is a buffer's requested size in floats (0 for nil).
 func floats(b *vk.Buffer) int {
 	if b == nil {

@@ -150,11 +150,15 @@ func runPass[T any](be backend[T], p *plan, bs *buffers[T], w *Weights, ref, dis
 						outs[j], g.Out = bs.masks[l], kernels.Dense(1, H, W)
 					}
 				}
+				var res T // only the last layer adds the upsampled mask
+				if j == last {
+					res = bs.u
+				}
 				var err error
 				if j > i {
-					err = be.pair(kernels.Conv3x3Pair{X: ops[i], Y: ops[j]}, i, outs[j], srcs, bs.u, g)
+					err = be.pair(kernels.Conv3x3Pair{X: ops[i], Y: ops[j]}, i, outs[j], srcs, res, g)
 				} else {
-					err = be.conv(ops[i], i, outs[i], srcs, bs.u, g)
+					err = be.conv(ops[i], i, outs[i], srcs, res, g)
 				}
 				if err != nil {
 					return err

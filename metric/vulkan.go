@@ -84,14 +84,6 @@ func (e *vkBackend) upsample(dst, src *vk.Buffer, g kernels.UpGeom) error {
 }
 
 func (e *vkBackend) conv(op kernels.Conv3x3, layer int, out *vk.Buffer, srcs [3]*vk.Buffer, res *vk.Buffer, g kernels.ConvGeom) error {
-	if !op.Residual {
-		res = nil
-	}
-	for i, c := range op.In {
-		if c == 0 {
-			srcs[i] = nil
-		}
-	}
 	return op.Record(e.g, e.r, out, srcs, res, e.convW[layer], g)
 }
 
@@ -108,13 +100,5 @@ func (e *vkBackend) read(src *vk.Buffer, off int, dst []float32) error {
 }
 
 func (e *vkBackend) pair(op kernels.Conv3x3Pair, layer int, out *vk.Buffer, srcs [3]*vk.Buffer, res *vk.Buffer, g kernels.ConvGeom) error {
-	if !op.Y.Residual {
-		res = nil
-	}
-	for i, c := range op.X.In {
-		if c == 0 {
-			srcs[i] = nil
-		}
-	}
 	return op.Record(e.g, e.r, out, srcs, res, e.pairW[layer], g)
 }
