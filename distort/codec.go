@@ -2,7 +2,6 @@ package distort
 
 import (
 	"bytes"
-	"image"
 	"image/color"
 	"image/jpeg"
 	"math"
@@ -49,13 +48,8 @@ func init() {
 func jpegRoundTrip(im *metric.Image, quality int) error {
 	h, w := im.H, im.W
 	p := planes(im)
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	to8 := func(v float32) uint8 { return uint8(math.Round(float64(min(max(v, 0), 1)) * 255)) }
-	for i := range p[0] {
-		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = to8(p[0][i]), to8(p[1][i]), to8(p[2][i]), 255
-	}
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+	if err := jpeg.Encode(&buf, im.NRGBA(), &jpeg.Options{Quality: quality}); err != nil {
 		return err
 	}
 	dec, err := jpeg.Decode(&buf)

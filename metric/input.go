@@ -64,6 +64,20 @@ func FromImage(img image.Image) Image {
 	return out
 }
 
+// NRGBA converts an RGB image in [0,1] back to 8 bits (clamped, rounded to
+// nearest), opaque: the inverse of FromImage for writing and re-encoding.
+func (im Image) NRGBA() *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, im.W, im.H))
+	n := im.W * im.H
+	for i := 0; i < n; i++ {
+		for c := 0; c < 3; c++ {
+			img.Pix[4*i+c] = uint8(math.Round(float64(min(max(im.Data[c*n+i], 0), 1)) * 255))
+		}
+		img.Pix[4*i+3] = 255
+	}
+	return img
+}
+
 // u8 is v/255 rounded once, as PyTorch's ToTensor computes it.
 func u8(v uint8) float32 { return float32(v) / 255 }
 

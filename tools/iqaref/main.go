@@ -7,7 +7,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -58,14 +57,7 @@ func run(src, dir string) error {
 }
 
 func write(path string, im metric.Image) error {
-	img := image.NewNRGBA(image.Rect(0, 0, im.W, im.H))
-	n := im.W * im.H
-	for i := 0; i < n; i++ {
-		for c := 0; c < 3; c++ {
-			img.Pix[4*i+c] = uint8(min(max(im.Data[c*n+i], 0), 1)*255 + 0.5)
-		}
-		img.Pix[4*i+3] = 255
-	}
+	img := im.NRGBA()
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		return err

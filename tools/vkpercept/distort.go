@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"image"
 	"io"
 	"strings"
 
@@ -49,12 +48,7 @@ func cmdDistort(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	img := image.NewNRGBA(image.Rect(0, 0, out.W, out.H))
-	n := out.W * out.H
-	for i := 0; i < n; i++ {
-		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = clampByte(out.Data[i]), clampByte(out.Data[n+i]), clampByte(out.Data[2*n+i]), 255
-	}
-	data, err := encodePNG(img)
+	data, err := encodePNG(out.NRGBA())
 	if err != nil {
 		return err
 	}
