@@ -97,10 +97,7 @@ func (p *Program) Submit() error {
 	if p.pending {
 		return fmt.Errorf("vulkan: program submitted twice without Wait")
 	}
-	p.c.qmu.Lock()
-	res := submitOne(p.c.queue, p.cmd, p.fence)
-	p.c.qmu.Unlock()
-	if err := check(res, "vkQueueSubmit"); err != nil {
+	if err := p.c.submit(p.cmd, p.fence); err != nil {
 		return err
 	}
 	p.pending = true
@@ -116,9 +113,7 @@ func (p *Program) Wait() error {
 	if err := check(waitReset(p.c.device, p.fence), "vkWaitForFences"); err != nil {
 		return err
 	}
-	for _, rd := range p.reads {
-		copy(rd.dst, unsafe.Slice((*float32)(rd.src.mapped), len(rd.dst)))
-	}
+	completeReads(p.reads)
 	return nil
 }
 

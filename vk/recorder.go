@@ -275,30 +275,16 @@ func (r *Recorder) Submit() ([]Timing, error) {
 	if err := endForHost(c.cmd); err != nil {
 		return nil, err
 	}
-	submit := []api.SubmitInfo{{
-		SType:              api.StructureTypeSubmitInfo,
-		CommandBufferCount: 1,
-		PCommandBuffers:    []api.CommandBuffer{c.cmd},
-	}}
-	c.qmu.Lock()
-	res := api.QueueSubmit(c.queue, 1, submit, c.fence)
-	c.qmu.Unlock()
-	if err := check(res, "vkQueueSubmit"); err != nil {
+	if err := c.submit(c.cmd, c.fence); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	c.stats.Submits++
 	c.mu.Unlock()
-	fences := []api.Fence{c.fence}
-	if err := check(api.WaitForFences(c.device, 1, fences, api.True, ^uint64(0)), "vkWaitForFences"); err != nil {
+	if err := check(waitReset(c.device, c.fence), "vkWaitForFences"); err != nil {
 		return nil, err
 	}
-	if err := check(api.ResetFences(c.device, 1, fences), "vkResetFences"); err != nil {
-		return nil, err
-	}
-	for _, rd := range r.reads {
-		copy(rd.dst, unsafe.Slice((*float32)(rd.src.mapped), len(rd.dst)))
-	}
+	completeReads(r.reads)
 	if !r.profile || len(r.marks) == 0 {
 		return nil, nil
 	}
@@ -348,4 +334,19 @@ func fullBarrier(cmd api.CommandBuffer) {
 		DstAccessMask: api.AccessFlags(api.AccessShaderReadBit | api.AccessShaderWriteBit | api.AccessTransferReadBit | api.AccessTransferWriteBit),
 	}}
 	api.CmdPipelineBarrier(cmd, stages, stages, 0, 1, mb, 0, nil, 0, nil)
+}
+
+// submit queues one command buffer with its fence (queue access is serialised).
+func (c *Context) submit(cmd api.CommandBuffer, fence api.Fence) error {
+	c.qmu.Lock()
+	res := submitOne(c.queue, cmd, fence)
+	c.qmu.Unlock()
+	return check(res, "vkQueueSubmit")
+}
+
+// completeReads copies finished read-backs from staging to their destinations.
+func completeReads(reads []pendingRead) {
+	for _, rd := range reads {
+		copy(rd.dst, unsafe.Slice((*float32)(rd.src.mapped), len(rd.dst)))
+	}
 }
