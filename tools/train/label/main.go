@@ -247,18 +247,12 @@ func randomCrop(pic metric.Image, rng *rand.Rand) metric.Image {
 	return out
 }
 
+// half is MILO's own 2x2 average pooling (kernels.AvgPool2) of the picture.
 func half(im metric.Image) metric.Image {
-	h, w := im.H/2, im.W/2
-	out := metric.Image{C: 3, H: h, W: w, Data: make([]float32, 3*h*w)}
-	for c := 0; c < 3; c++ {
-		src := im.Data[c*im.H*im.W:]
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				s := 2*y*im.W + 2*x
-				out.Data[(c*h+y)*w+x] = (src[s] + src[s+1] + src[s+im.W] + src[s+im.W+1]) / 4
-			}
-		}
-	}
+	op := kernels.AvgPool2{}
+	h, w := op.OutSize(im.H, im.W)
+	out := metric.Image{C: im.C, H: h, W: w, Data: make([]float32, im.C*h*w)}
+	_ = op.Ref(out.Data, im.Data, op.DenseGeom(1, im.C, im.H, im.W)) // sizes match by construction
 	return out
 }
 
