@@ -1,5 +1,6 @@
 // Package iqa holds classic full-reference image-quality metrics that model
-// contrast masking and structure: SSIM, MS-SSIM, GMSD, NLPD and HaarPSI. They are the
+// contrast masking and structure: SSIM, MS-SSIM, GMSD, NLPD and HaarPSI, and
+// the CIEDE2000 colour difference. They are the
 // teachers whose pooled, rescaled scores become the pseudo-MOS that MILO is
 // trained on, and commands of their own. All run on the CPU in float64.
 package iqa

@@ -87,8 +87,8 @@ class Split:
 
     def batch(self, idx):
         ps = [self.pairs[i] for i in idx]
-        ref = torch.stack([self.image(p["ref_off"], p["h"], p["w"]) for p in ps])
-        dist = torch.stack([self.image(p["dist_off"], p["h"], p["w"]) for p in ps])
+        ref = torch.stack([self.image(p["ref_off"], p["h"], p["w"]) for p in ps]).contiguous(memory_format=torch.channels_last)
+        dist = torch.stack([self.image(p["dist_off"], p["h"], p["w"]) for p in ps]).contiguous(memory_format=torch.channels_last)
         return ref, dist, torch.tensor([p["pmos"] for p in ps], dtype=torch.float32)
 
 
@@ -138,8 +138,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default=".train")
     ap.add_argument("--out", default="metric/defaultweights/milo.safetensors")
-    ap.add_argument("--steps", type=int, default=6000)
-    ap.add_argument("--minutes", type=float, default=95, help="stop early when the wall-time budget is spent")
+    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--minutes", type=float, default=90, help="stop early when the wall-time budget is spent (a guard: the step count decides)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1)
@@ -151,7 +151,8 @@ def main():
     torch.set_num_threads(os.cpu_count() or 1)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     train, val = Split(a.work, "train"), Split(a.work, "val")
-    model = MILO().to(dev)
+    # channels_last: oneDNN's convolutions are about 2x faster on the CPU in this layout.
+    model = MILO().to(dev, memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, a.steps) / a.steps)))
     rng = np.random.default_rng(a.seed)

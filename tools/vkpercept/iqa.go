@@ -21,6 +21,7 @@ var teachers = map[string]struct {
 	"gmsd":    {iqa.GMSD, "gradient-magnitude similarity deviation (0 = identical)"},
 	"nlpd":    {iqa.NLPD, "normalised Laplacian pyramid distance (0 = identical)"},
 	"haarpsi": {iqa.HaarPSI, "Haar wavelet-based perceptual similarity index (1 = identical)"},
+	"deltae":  {iqa.DeltaE2000, "mean CIEDE2000 colour difference in CIELAB (0 = identical)"},
 }
 
 // cmdTeacher scores a pair with one classic metric, with milo's conventions.

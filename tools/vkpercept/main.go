@@ -6,7 +6,7 @@
 //	vkpercept convert IN.pth OUT.safetensors
 //	vkpercept bench [flags]           time the metrics against their peers
 //	vkpercept distort --type T --level L --seed S IN OUT.png
-//	vkpercept ssim|msssim|gmsd|nlpd|haarpsi [--json] REF DIST
+//	vkpercept ssim|msssim|gmsd|nlpd|haarpsi|deltae [--json] REF DIST
 package main
 
 import (
@@ -28,7 +28,7 @@ commands:
   convert   convert MILO weights (.pth or safetensors) to safetensors
   bench     time MILO and IEM on every variant against the CPU backend and PyTorch
   distort   apply one of the reproducible distortions (--list shows them)
-  ssim, msssim, gmsd, nlpd, haarpsi
+  ssim, msssim, gmsd, nlpd, haarpsi, deltae
             classic full-reference metrics (the training teachers), CPU
 
 Run "vkpercept <command> -h" for a command's flags.
@@ -60,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = bench.Main(args[1:], []string{"bench"})
 	case "distort":
 		err = cmdDistort(args[1:], stdout, stderr)
-	case "ssim", "msssim", "gmsd", "nlpd", "haarpsi":
+	case "ssim", "msssim", "gmsd", "nlpd", "haarpsi", "deltae":
 		err = cmdTeacher(args[0], args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)

@@ -35,7 +35,7 @@ type pair struct {
 var teachers = []struct {
 	name   string
 	higher bool
-}{{"msssim", true}, {"gmsd", false}, {"nlpd", false}, {"haarpsi", true}}
+}{{"msssim", true}, {"gmsd", false}, {"nlpd", false}, {"haarpsi", true}, {"deltae", false}}
 
 func main() {
 	work := flag.String("work", ".train", "work directory of tools/train/label")

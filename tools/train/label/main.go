@@ -42,6 +42,7 @@ var Teachers = []Teacher{
 	{"gmsd", iqa.GMSD, false},
 	{"nlpd", iqa.NLPD, false},
 	{"haarpsi", iqa.HaarPSI, true},
+	{"deltae", iqa.DeltaE2000, false},
 }
 
 // Pair is one labelled pair.
