@@ -117,6 +117,9 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error)) ([]re
 			if info.Features.Storage16Bit {
 				precs = append(precs, "fp16", "fp16+fused")
 			}
+			if info.Features.Storage16Bit && info.Features.ShaderFloat16 {
+				precs = append(precs, "fp16-math")
+			}
 		}
 		ctx.Close()
 	}

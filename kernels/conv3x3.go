@@ -18,15 +18,26 @@ type Conv3x3 struct {
 	// (16-bit storage buffers); the arithmetic stays fp32. The residual and
 	// the weights are always fp32.
 	SrcHalf, OutHalf bool
+	// MathHalf computes each input channel's nine taps in binary16 (the
+	// device needs shaderFloat16) and sums the channels in fp32. Registered
+	// for the storage combinations MILO's fp16 pass uses: f32->f16, f16->f16
+	// and f16->f32. The reference multiplies the binary16-rounded inputs and
+	// weights exactly; the device's binary16 rounding of the nine-tap sums is
+	// what a test's tolerance must allow.
+	MathHalf bool
 }
 
-// Shader is the registry variant for the storage types.
+// Shader is the registry variant for the storage types and arithmetic.
 func (op Conv3x3) Shader() string {
 	t := map[bool]string{false: "f32", true: "f16"}
+	name := "conv3x3_" + t[op.SrcHalf] + "_" + t[op.OutHalf]
 	if op.SrcHalf == op.OutHalf {
-		return "conv3x3_" + t[op.SrcHalf]
+		name = "conv3x3_" + t[op.SrcHalf]
 	}
-	return "conv3x3_" + t[op.SrcHalf] + "_" + t[op.OutHalf]
+	if op.MathHalf {
+		name += "_h"
+	}
+	return name
 }
 
 // ConvGeom says which output rows a convolution computes and where its
@@ -89,6 +100,10 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 	if op.OutHalf {
 		store = RoundHalf
 	}
+	operand := func(v float32) float64 { return float64(v) }
+	if op.MathHalf {
+		operand = func(v float32) float64 { return float64(RoundHalf(v)) }
+	}
 	rows, w := g.Y1-g.Y0, g.W
 	// One task per (image, output channel, row): the row accumulator stays in cache.
 	ParallelFor(g.N*op.Out*rows, func(t int) {
@@ -98,6 +113,10 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 		acc := make([]float64, w)
 		for x := range acc {
 			acc[x] = float64(bias[oc])
+		}
+		var row []float32
+		if op.MathHalf {
+			row = make([]float32, w)
 		}
 		icBase := 0
 		for s := 0; s < 3; s++ {
@@ -109,7 +128,14 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 						continue
 					}
 					i := g.Src[s].At(b, ic, yy, w)
-					convRow(acc, srcs[s][i:i+w], float64(wk[ky*3]), float64(wk[ky*3+1]), float64(wk[ky*3+2]))
+					src := srcs[s][i : i+w]
+					if op.MathHalf {
+						for x, v := range src {
+							row[x] = RoundHalf(v)
+						}
+						src = row
+					}
+					convRow(acc, src, operand(wk[ky*3]), operand(wk[ky*3+1]), operand(wk[ky*3+2]))
 				}
 			}
 			icBase += op.In[s]
@@ -222,6 +248,9 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 	}
 	if len(cw.chunks) == 0 {
 		return fmt.Errorf("conv3x3: no weights uploaded")
+	}
+	if op.MathHalf && !g.Ctx.Info().Features.ShaderFloat16 {
+		return fmt.Errorf("conv3x3: binary16 arithmetic needs shaderFloat16, which %s lacks", g.Ctx.Info().Name)
 	}
 	ocb := op.ocBlock()
 	k, err := g.kernel(op.Shader(), uint32(ocb), convPX, uint32(cw.vecs))

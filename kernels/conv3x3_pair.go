@@ -17,6 +17,9 @@ func (op Conv3x3Pair) valid() error {
 	if op.X.Act != ActReLU || op.X.Residual || op.Y.In != [3]int{op.X.Out, 0, 0} {
 		return fmt.Errorf("conv3x3 pair: X must be a ReLU layer without residual feeding all of Y, got %+v then %+v", op.X, op.Y)
 	}
+	if op.X.MathHalf || op.Y.MathHalf {
+		return fmt.Errorf("conv3x3 pair: the fused pair computes in fp32 only")
+	}
 	return nil
 }
 

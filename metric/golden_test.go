@@ -78,9 +78,9 @@ func TestMILOGolden(t *testing.T) {
 	weights := map[string]*Weights{}
 	// vulkan-tiled runs in row bands under a 1 MB budget at the fp32
 	// tolerance, vulkan-fused the fused chain, also in bands; the fp16 ones
-	// store activations in binary16 and must stay within 1e-3 of the golden
-	// scalars.
-	for _, backend := range []string{"vulkan", "vulkan-tiled", "vulkan-fused", "vulkan-fp16", "vulkan-fused-fp16", "cpu"} {
+	// store activations in binary16 (fp16-math also computes in it) and must
+	// stay within 1e-3 of the golden scalars.
+	for _, backend := range []string{"vulkan", "vulkan-tiled", "vulkan-fused", "vulkan-fp16", "vulkan-fused-fp16", "vulkan-fp16-math", "cpu"} {
 		for _, c := range cases {
 			t.Run(backend+"/"+c.Name, func(t *testing.T) {
 				w := weights[c.Inputs.Weights]
@@ -109,8 +109,10 @@ func TestMILOGolden(t *testing.T) {
 					m.Precision = FP16
 				case "vulkan-fused-fp16":
 					m.Precision, m.Fused = FP16, true
+				case "vulkan-fp16-math":
+					m.Precision = FP16Math
 				}
-				fp16 := strings.HasSuffix(backend, "fp16")
+				fp16 := strings.Contains(backend, "fp16")
 				ref, dist := loadCase(t, dir, c)
 				if ref.H != c.Height || ref.W != c.Width || ref.C != c.Channels {
 					t.Fatalf("input is %dx%dx%d, case says %dx%dx%d", ref.C, ref.H, ref.W, c.Channels, c.Height, c.Width)

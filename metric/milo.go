@@ -267,17 +267,20 @@ func (m *MILO) passFor(n, c, h, w int, maps bool) (*pass, error) {
 
 // newPass plans and allocates a pass that the caller owns.
 func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
-	half := false
+	half, mathHalf := false, false
 	switch m.Precision {
 	case FP32:
-	case FP16:
+	case FP16, FP16Math:
 		if m.ctx == nil {
-			return nil, fmt.Errorf("fp16 needs the Vulkan backend")
+			return nil, fmt.Errorf("%s needs the Vulkan backend", m.Precision)
 		}
 		if !m.ctx.Info().Features.Storage16Bit {
-			return nil, fmt.Errorf("fp16 needs 16-bit storage buffers, which %s lacks", m.ctx.Info().Name)
+			return nil, fmt.Errorf("%s needs 16-bit storage buffers, which %s lacks", m.Precision, m.ctx.Info().Name)
 		}
-		half = true
+		if m.Precision == FP16Math && !m.ctx.Info().Features.ShaderFloat16 {
+			return nil, fmt.Errorf("fp16-math needs shaderFloat16 (binary16 arithmetic), which %s lacks", m.ctx.Info().Name)
+		}
+		half, mathHalf = true, m.Precision == FP16Math
 	default:
 		return nil, fmt.Errorf("unknown precision %q", m.Precision)
 	}
@@ -294,7 +297,7 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.fused = m.Fused
+	p.fused, p.mathHalf = m.Fused, mathHalf
 	ps := &pass{p: p, budget: m.Budget, prec: m.Precision}
 	if m.ctx == nil {
 		ps.cpu, err = allocBuffers[[]float32](cpuBackend{w: m.w}, &ps.p)

@@ -128,7 +128,7 @@ func runPass[T any](be backend[T], p *plan, bs *buffers[T], w *Weights, ref, dis
 			outs := [5]T{bs.a, bs.b, bs.a, bs.b, bs.m}
 			var ops [5]kernels.Conv3x3
 			for i, oc := range maskOuts {
-				ops[i] = kernels.Conv3x3{In: inC, Out: oc, Act: kernels.ActReLU, SrcHalf: p.half && i > 0, OutHalf: p.half && i < len(maskOuts)-1}
+				ops[i] = kernels.Conv3x3{In: inC, Out: oc, Act: kernels.ActReLU, SrcHalf: p.half && i > 0, OutHalf: p.half && i < len(maskOuts)-1, MathHalf: p.mathHalf}
 				inC = [3]int{oc, 0, 0}
 			}
 			last := len(maskOuts) - 1
@@ -156,7 +156,9 @@ func runPass[T any](be backend[T], p *plan, bs *buffers[T], w *Weights, ref, dis
 				}
 				var err error
 				if j > i {
-					err = be.pair(kernels.Conv3x3Pair{X: ops[i], Y: ops[j]}, i, outs[j], srcs, res, g)
+					x, y := ops[i], ops[j]
+					x.MathHalf, y.MathHalf = false, false // pairs compute in fp32
+					err = be.pair(kernels.Conv3x3Pair{X: x, Y: y}, i, outs[j], srcs, res, g)
 				} else {
 					err = be.conv(ops[i], i, outs[i], srcs, res, g)
 				}

@@ -50,22 +50,28 @@ const (
 	// FP16 stores the 32- and 64-channel activations as binary16 (half the
 	// memory traffic), computing in float32; scores move by about 1e-4.
 	FP16 Precision = "fp16"
+	// FP16Math stores as FP16 does and also computes the convolutions in
+	// binary16 (each input channel's nine taps; channels summed in float32),
+	// on devices with shaderFloat16. The fused pairs keep float32 arithmetic.
+	FP16Math Precision = "fp16-math"
 )
 
-// ParsePrecision accepts fp32, fp16 and auto (the best ctx supports).
+// ParsePrecision accepts fp32, fp16, fp16-math and auto (the best ctx supports).
 func ParsePrecision(s string, ctx *vk.Context) (Precision, error) {
 	switch s {
 	case "fp32", "":
 		return FP32, nil
 	case "fp16":
 		return FP16, nil
+	case "fp16-math":
+		return FP16Math, nil
 	case "auto":
 		if ctx != nil && ctx.Info().Features.Storage16Bit {
 			return FP16, nil
 		}
 		return FP32, nil
 	}
-	return "", fmt.Errorf("unknown precision %q (fp32, fp16 or auto)", s)
+	return "", fmt.Errorf("unknown precision %q (fp32, fp16, fp16-math or auto)", s)
 }
 
 // plan is the static schedule of one MILO pass for n pairs of c x h x w: the
@@ -77,6 +83,7 @@ type plan struct {
 	n, c, h, w int
 	maps       bool
 	half       bool // fp16 activations
+	mathHalf   bool // the single-layer convolutions compute in binary16
 	fused      bool // mask layers 1+2 and 4+5 as fused pairs
 	hs, ws     [Levels]int
 	band       [Levels]int // output rows per band

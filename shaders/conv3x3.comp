@@ -10,8 +10,16 @@
 // by OCB output channels: each weight load serves PX pixels and each input
 // load serves up to 3*OCB multiply-adds.
 // Variants (kernels.Conv3x3.Shader): SRC_F16 reads the sources from 16-bit
-// storage, DST_F16 writes the output to it; arithmetic stays fp32 either way.
+// storage, DST_F16 writes the output to it. MATH_F16 multiplies and sums each
+// input channel's nine taps in binary16 (shaderFloat16; twice the rate of fp32
+// on most GPUs) and accumulates the channels in fp32, where the long sums are.
 #extension GL_EXT_shader_16bit_storage : enable
+#ifdef MATH_F16
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#define MATH_T float16_t
+#else
+#define MATH_T float
+#endif
 #include "common.glsl"
 #include "view.glsl"
 
@@ -57,34 +65,46 @@ layout(push_constant) uniform P {
 
 float acc[PX][OCB];
 
-float load(uint src, uint idx) {
-    if (src == 0u) return float(a[idx]);
-    if (src == 1u) return float(b[idx]);
-    return float(m[idx]);
+MATH_T load(uint src, uint idx) {
+    if (src == 0u) return MATH_T(a[idx]);
+    if (src == 1u) return MATH_T(b[idx]);
+    return MATH_T(m[idx]);
 }
 
 void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, uint oc0, uint cinTotal) {
     uint wstride = cinTotal * 9u;
     for (uint ic = 0; ic < cin; ic++) {
+#ifdef MATH_F16
+        float16_t part[PX][OCB];
+        [[unroll]] for (uint q = 0; q < PX; q++)
+            [[unroll]] for (uint j = 0; j < OCB; j++) part[q][j] = float16_t(0.0);
+#define SUM part
+#else
+#define SUM acc
+#endif
         [[unroll]] for (int ky = 0; ky < 3; ky++) {
             int yy = y + ky - 1;
             if (yy < 0 || yy >= int(p.H)) continue;
             uint row = at(v, n, ic, uint(yy), p.W);
-            float vals[PX + 2];
+            MATH_T vals[PX + 2];
             [[unroll]] for (int i = 0; i < int(PX) + 2; i++) {
                 int xx = x0 + i - 1;
-                vals[i] = (xx >= 0 && xx < int(p.W)) ? load(src, row + uint(xx)) : 0.0;
+                vals[i] = (xx >= 0 && xx < int(p.W)) ? load(src, row + uint(xx)) : MATH_T(0.0);
             }
             uint wi = (oc0 * cinTotal + icBase + ic) * 9u + uint(ky * 3);
             [[unroll]] for (uint j = 0; j < OCB; j++) {
                 if (oc0 + j >= p.cout) break;
                 uint wj = wi + j * wstride;
-                float w0 = WT(wj), w1 = WT(wj + 1u), w2 = WT(wj + 2u);
+                MATH_T w0 = MATH_T(WT(wj)), w1 = MATH_T(WT(wj + 1u)), w2 = MATH_T(WT(wj + 2u));
                 [[unroll]] for (uint q = 0; q < PX; q++) {
-                    acc[q][j] += vals[q] * w0 + vals[q + 1] * w1 + vals[q + 2] * w2;
+                    SUM[q][j] += vals[q] * w0 + vals[q + 1] * w1 + vals[q + 2] * w2;
                 }
             }
         }
+#ifdef MATH_F16
+        [[unroll]] for (uint q = 0; q < PX; q++)
+            [[unroll]] for (uint j = 0; j < OCB; j++) acc[q][j] += float(part[q][j]);
+#endif
     }
 }
 

@@ -102,12 +102,26 @@ func (c *Context) init() error {
 		}
 		ref, allocs := f16.PassRef()
 		dinfo.PNext = unsafe.Pointer(ref)
-		res = api.CreateDevice(c.phys.handle, dinfo, nil, &dev)
+		if c.phys.info.Features.ShaderFloat16 {
+			// The fp16-arithmetic variants compute in binary16 too.
+			chain := float16Chain(unsafe.Pointer(ref))
+			dinfo.PNext = chain
+			dinfo.EnabledExtensionCount = 1
+			dinfo.PpEnabledExtensionNames = []string{cstr(extFloat16)}
+			res = api.CreateDevice(c.phys.handle, dinfo, nil, &dev)
+			freeChain(chain)
+			dinfo.PNext, dinfo.EnabledExtensionCount, dinfo.PpEnabledExtensionNames = unsafe.Pointer(ref), 0, nil
+		}
+		if res != api.Success {
+			c.phys.info.Features.ShaderFloat16 = false
+			res = api.CreateDevice(c.phys.handle, dinfo, nil, &dev)
+		}
 		runtime.KeepAlive(allocs)
 		dinfo.PNext = nil
 	}
 	if res != api.Success {
 		c.phys.info.Features.Storage16Bit = false
+		c.phys.info.Features.ShaderFloat16 = false
 		if err := check(api.CreateDevice(c.phys.handle, dinfo, nil, &dev), "vkCreateDevice"); err != nil {
 			return err
 		}

@@ -31,6 +31,7 @@ type Features struct {
 	ShaderInt16       bool `json:"shader_int16"`
 	Storage16Bit      bool `json:"ext_16bit_storage"`       // VK_KHR_16bit_storage
 	Float16Int8       bool `json:"ext_shader_float16_int8"` // VK_KHR_shader_float16_int8
+	ShaderFloat16     bool `json:"shader_float16"`          // its shaderFloat16: binary16 arithmetic
 	CooperativeMatrix bool `json:"ext_cooperative_matrix"`  // VK_KHR_ or VK_NV_cooperative_matrix
 	PushDescriptor    bool `json:"ext_push_descriptor"`     // VK_KHR_push_descriptor
 }
@@ -53,8 +54,9 @@ func queryFeatures(h api.PhysicalDevice) Features {
 		switch api.ToString(props[i].ExtensionName[:]) {
 		case "VK_KHR_16bit_storage":
 			out.Storage16Bit = true
-		case "VK_KHR_shader_float16_int8":
+		case extFloat16:
 			out.Float16Int8 = true
+			out.ShaderFloat16 = hasShaderFloat16(h)
 		case "VK_KHR_cooperative_matrix", "VK_NV_cooperative_matrix":
 			out.CooperativeMatrix = true
 		case "VK_KHR_push_descriptor":

@@ -37,11 +37,12 @@ import (
 // The per-frame calls of a Program go straight to the loader's entry points:
 // vulkan-go converts every argument struct into freshly allocated C memory,
 // which would make each frame allocate. These take handles only.
-var fast struct{ submit, wait, reset unsafe.Pointer }
+var fast struct{ submit, wait, reset, features2 unsafe.Pointer }
 
 // loadFast resolves the entry points from the loader handle (layers still apply).
 func loadFast(sym func(string) unsafe.Pointer) {
 	fast.submit, fast.wait, fast.reset = sym("vkQueueSubmit"), sym("vkWaitForFences"), sym("vkResetFences")
+	fast.features2 = sym("vkGetPhysicalDeviceFeatures2") // Vulkan 1.1 core
 }
 
 func handle[T any](h T) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&h)) }
