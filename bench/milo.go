@@ -216,11 +216,12 @@ func child(spawnSelf func(...string) (result, error), backend, prec string, w, h
 	return r
 }
 
-// torchRows runs the PyTorch peer: fp32 eager, and on CUDA also TF32 and
-// bf16 autocast (the table compares against the fastest).
+// torchRows runs the PyTorch peer: fp32 eager in both memory layouts, and
+// on CUDA also TF32 and bf16 autocast (the table compares against the fastest).
 func torchRows(cfg miloConfig, refPath, distPath string, w, h, batch, rep int) []result {
 	var rows []result
-	peers := [][]string{{}}
+	// Both memory layouts: channels_last is PyTorch's fast path on the CPU.
+	peers := [][]string{{}, {"--channels-last"}}
 	for len(peers) > 0 {
 		extra := peers[0]
 		peers = peers[1:]

@@ -21,8 +21,12 @@ from PIL import Image
 LEVELS = 4
 
 
+MEMORY_FORMAT = torch.contiguous_format
+
+
 def conv_stack(p, x, prefix="mask_finder_1.netBasic"):
     # 3x3 convolutions 7 -> 32 -> 64 -> 32 -> 16 -> 1 with ReLU between, sigmoid last.
+    x = x.contiguous(memory_format=MEMORY_FORMAT)
     for i in range(5):
         x = F.conv2d(x, p[f"{prefix}.{2*i}.weight"], p[f"{prefix}.{2*i}.bias"], padding=1)
         x = torch.relu(x) if i < 4 else torch.sigmoid(x)
@@ -71,7 +75,11 @@ def main():
     ap.add_argument("--tf32", action="store_true", help="let CUDA convolutions use TF32 (PyTorch's default on Ampere and later)")
     ap.add_argument("--bf16", action="store_true", help="run under CUDA bf16 autocast")
     ap.add_argument("--batch", type=int, default=1, help="evaluate this many copies of the pair at once")
+    ap.add_argument("--channels-last", action="store_true", help="NHWC activations (oneDNN on the CPU: about 2x faster there)")
     a = ap.parse_args()
+    global MEMORY_FORMAT
+    if a.channels_last:
+        MEMORY_FORMAT = torch.channels_last
     dev = a.device
     if dev == "auto":
         dev = "cuda" if torch.cuda.is_available() else "cpu"
@@ -81,6 +89,7 @@ def main():
     torch.backends.cudnn.allow_tf32 = a.tf32
     torch.backends.cuda.matmul.allow_tf32 = a.tf32
     prec = "TF32" if a.tf32 else ("bf16 autocast" if a.bf16 else "fp32")
+    layout = ", channels_last" if a.channels_last else ""
     torch.set_num_threads(os.cpu_count() or 1)
     p = {k: v.to(dev) for k, v in torch.load(a.weights, map_location="cpu").items()}
     ref, dist = load(a.ref).to(dev), load(a.dist).to(dev)
@@ -101,7 +110,7 @@ def main():
     print(json.dumps({
         "ms": statistics.median(times), "score": score, "loss": loss, "mos": mos,
         "threads": torch.get_num_threads(), "torch": torch.__version__, "cuda": dev == "cuda",
-        "device": f"{torch.cuda.get_device_name()} (PyTorch CUDA {prec})" if dev == "cuda" else f"PyTorch CPU, {torch.get_num_threads()} threads",
+        "device": f"{torch.cuda.get_device_name()} (PyTorch CUDA {prec}{layout})" if dev == "cuda" else f"PyTorch CPU, {torch.get_num_threads()} threads{layout}",
         "device_peak_bytes": torch.cuda.max_memory_allocated() if dev == "cuda" else 0,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }))
