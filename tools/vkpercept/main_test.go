@@ -163,7 +163,7 @@ func TestMiloBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"milo", a, a}, 1, "no MILO weights"},
+		{[]string{"milo", "--latent", a, a}, 1, "no built-in weights for latents"},
 		{[]string{"milo", "--weights", good, a, filepath.Join(dir, "missing.png")}, 1, "no such file"},
 		{[]string{"milo", "--weights", good, a, garbage}, 1, "cannot decode"},
 		{[]string{"milo", "--weights", good, a, other}, 1, "size mismatch"},
@@ -405,5 +405,30 @@ func TestTeacherCommands(t *testing.T) {
 		if code, _, errs := runCLI(t, name, "../../iqa/testdata/a_ref.png", "../../iqa/testdata/b_ref.png"); code != 1 || !strings.Contains(errs, "size mismatch") {
 			t.Errorf("%s on a size mismatch: exit %d, %q", name, code, errs)
 		}
+	}
+}
+
+// With no --weights and no environment variable the built-in weights score
+// the example: the report names them, and the distorted pair rates below an
+// identical one.
+func TestMiloBuiltinWeights(t *testing.T) {
+	t.Setenv(weightsEnv, "")
+	mos := func(dist string) float64 {
+		code, out, errs := runCLI(t, "milo", "--backend", "vulkan", "--json", "../../examples/ref.png", dist)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var rep struct {
+			MOS     float64
+			Weights string
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Weights != "built-in" {
+			t.Fatalf("report %q (%v)", out, err)
+		}
+		return rep.MOS
+	}
+	same, dist := mos("../../examples/ref.png"), mos("../../examples/dist.png")
+	if same < 3.5 || dist >= same-0.5 || dist < 0 {
+		t.Errorf("built-in MOS: identical pair %.3f, example pair %.3f", same, dist)
 	}
 }

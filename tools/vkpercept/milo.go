@@ -32,7 +32,7 @@ type miloReport struct {
 func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("milo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	weights := fs.String("weights", "", "MILO checkpoint (.pth or .safetensors); default $"+weightsEnv)
+	weights := fs.String("weights", "", "MILO checkpoint (.pth or .safetensors); default $"+weightsEnv+", else the built-in weights (RGB)")
 	latent := fs.Bool("latent", false, "REF and DIST are C x H x W float32 .npy VAE latents (MILO_latent weights)")
 	backend := fs.String("backend", "auto", "auto, vulkan or cpu")
 	device := fs.Int("device", -1, "Vulkan device index (see vkpercept devices); default automatic")
@@ -40,7 +40,7 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	mapOut := fs.String("map", "", "write the quality map as a magma PNG")
 	maskOut := fs.String("mask", "", "write the mask as a 16-bit grayscale PNG (value/4)")
 	mapNpy := fs.String("map-npy", "", "write the quality map as an H x W float32 .npy")
-	precision := fs.String("precision", "fp32", "Vulkan activation storage: fp32, fp16 or auto (fp16 where the device has 16-bit storage)")
+	precision := fs.String("precision", "fp32", "Vulkan precision: fp32, fp16 (binary16 activations), fp16-math (binary16 activations and arithmetic) or auto (fp16 where the device has 16-bit storage)")
 	fused := fs.Bool("fused", false, "run the mask network as the fused short chain (Vulkan)")
 	budget := fs.Int("budget-mb", metric.DefaultBudget>>20, "device memory a pass plans for, in MiB; larger images run in row bands (0: no limit)")
 	fs.Usage = func() {
@@ -58,10 +58,16 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	if wpath == "" {
 		wpath = os.Getenv(weightsEnv)
 	}
-	if wpath == "" {
-		return fmt.Errorf("no MILO weights: pass --weights FILE or set %s. The authors publish MILO.pth and MILO_latent.pth (Apache-2.0) in the first author's GitHub repository ugurcogalan06/MILO, folder weights/", weightsEnv)
+	var w *metric.Weights
+	switch {
+	case wpath == "" && *latent:
+		return fmt.Errorf("no built-in weights for latents: pass --weights MILO_latent.pth (the authors', Apache-2.0, GitHub ugurcogalan06/MILO, folder weights/) or set %s", weightsEnv)
+	case wpath == "":
+		wpath = metric.DefaultWeightsName
+		w, err = metric.DefaultWeights()
+	default:
+		w, err = metric.LoadWeights(wpath)
 	}
-	w, err := metric.LoadWeights(wpath)
 	if err != nil {
 		return err
 	}
