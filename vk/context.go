@@ -102,9 +102,12 @@ func (c *Context) init() error {
 		}
 		ref, allocs := f16.PassRef()
 		dinfo.PNext = unsafe.Pointer(ref)
+		chain := unsafe.Pointer(nil)
 		if c.phys.info.Features.ShaderFloat16 {
+			chain = float16Chain(unsafe.Pointer(ref)) // nil if out of memory
+		}
+		if chain != nil {
 			// The fp16-arithmetic variants compute in binary16 too.
-			chain := float16Chain(unsafe.Pointer(ref))
 			dinfo.PNext = chain
 			dinfo.EnabledExtensionCount = 1
 			dinfo.PpEnabledExtensionNames = []string{cstr(extFloat16)}
