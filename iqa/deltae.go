@@ -14,8 +14,8 @@ import (
 // member: the other teachers read luminance (HaarPSI chroma only weakly), so
 // without it saturation and hue changes would barely lower the pseudo-MOS.
 func DeltaE2000(ref, dist metric.Image) (float64, error) {
-	if ref.C != dist.C || ref.H != dist.H || ref.W != dist.W {
-		return 0, fmt.Errorf("size mismatch: ref is %dx%d, dist is %dx%d", ref.W, ref.H, dist.W, dist.H)
+	if err := sameSize(ref, dist); err != nil {
+		return 0, err
 	}
 	n := ref.H * ref.W
 	if ref.C != 3 || len(ref.Data) != 3*n || len(dist.Data) != 3*n || n == 0 {

@@ -13,8 +13,8 @@ import (
 // two finest compared, the coarsest as weights) and 2x2 means for I and Q,
 // C = 30, alpha = 4.2. 1 for identical images, lower is worse.
 func HaarPSI(ref, dist metric.Image) (float64, error) {
-	if ref.C != dist.C || ref.H != dist.H || ref.W != dist.W {
-		return 0, fmt.Errorf("size mismatch: ref is %dx%d, dist is %dx%d", ref.W, ref.H, dist.W, dist.H)
+	if err := sameSize(ref, dist); err != nil {
+		return 0, err
 	}
 	a, err := yiq(ref)
 	if err != nil {

@@ -30,9 +30,17 @@ func luma(im metric.Image) (plane, error) {
 	return p, nil
 }
 
-func pair(ref, dist metric.Image) (plane, plane, error) {
+// sameSize is every metric's first check.
+func sameSize(ref, dist metric.Image) error {
 	if ref.C != dist.C || ref.H != dist.H || ref.W != dist.W {
-		return plane{}, plane{}, fmt.Errorf("size mismatch: ref is %dx%d, dist is %dx%d", ref.W, ref.H, dist.W, dist.H)
+		return fmt.Errorf("size mismatch: ref is %dx%d, dist is %dx%d", ref.W, ref.H, dist.W, dist.H)
+	}
+	return nil
+}
+
+func pair(ref, dist metric.Image) (plane, plane, error) {
+	if err := sameSize(ref, dist); err != nil {
+		return plane{}, plane{}, err
 	}
 	a, err := luma(ref)
 	if err != nil {

@@ -8,30 +8,16 @@ import (
 	"time"
 
 	"github.com/vkpercept/vkpercept/iqa"
-	"github.com/vkpercept/vkpercept/metric"
 )
 
-// teachers are the classic metrics with a subcommand each.
-var teachers = map[string]struct {
-	fn    func(a, b metric.Image) (float64, error)
-	about string
-}{
-	"ssim":    {iqa.SSIM, "SSIM on luminance (1 = identical)"},
-	"msssim":  {iqa.MSSSIM, "multi-scale SSIM on luminance (1 = identical)"},
-	"gmsd":    {iqa.GMSD, "gradient-magnitude similarity deviation (0 = identical)"},
-	"nlpd":    {iqa.NLPD, "normalised Laplacian pyramid distance (0 = identical)"},
-	"haarpsi": {iqa.HaarPSI, "Haar wavelet-based perceptual similarity index (1 = identical)"},
-	"deltae":  {iqa.DeltaE2000, "mean CIEDE2000 colour difference in CIELAB (0 = identical)"},
-}
-
 // cmdTeacher scores a pair with one classic metric, with milo's conventions.
-func cmdTeacher(name string, args []string, stdout, stderr io.Writer) error {
-	t := teachers[name]
+func cmdTeacher(t iqa.Metric, args []string, stdout, stderr io.Writer) error {
+	name := t.Name
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: vkpercept %s [--json] REF DIST\n%s.\n", name, t.about)
+		fmt.Fprintf(stderr, "usage: vkpercept %s [--json] REF DIST\n%s.\n", name, t.About)
 		fs.PrintDefaults()
 	}
 	pos, err := parse(fs, args, 2, "REF DIST")
@@ -43,7 +29,7 @@ func cmdTeacher(name string, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	start := time.Now()
-	v, err := t.fn(ref, dist)
+	v, err := t.Fn(ref, dist)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 
 	"github.com/vkpercept/vkpercept/bench"
+	"github.com/vkpercept/vkpercept/iqa"
 )
 
 const usage = `usage: vkpercept <command> [flags] [args]
@@ -60,14 +61,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = bench.Main(args[1:], []string{"bench"})
 	case "distort":
 		err = cmdDistort(args[1:], stdout, stderr)
-	case "ssim", "msssim", "gmsd", "nlpd", "haarpsi", "deltae":
-		err = cmdTeacher(args[0], args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "vkpercept: unknown command %q\n%s", args[0], usage)
-		return 2
+		t, ok := iqa.Lookup(args[0])
+		if !ok {
+			fmt.Fprintf(stderr, "vkpercept: unknown command %q\n%s", args[0], usage)
+			return 2
+		}
+		err = cmdTeacher(t, args[1:], stdout, stderr)
 	}
 	switch {
 	case err == nil:

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/vkpercept/vkpercept/iqa"
 	"github.com/vkpercept/vkpercept/metric"
 	"github.com/vkpercept/vkpercept/vk"
 )
@@ -30,12 +31,6 @@ type pair struct {
 	Scores  map[string]float64 `json:"scores"`
 	PMOS    float64            `json:"pmos"`
 }
-
-// teachers and whether higher scores mean better quality (for the sign).
-var teachers = []struct {
-	name   string
-	higher bool
-}{{"msssim", true}, {"gmsd", false}, {"nlpd", false}, {"haarpsi", true}, {"deltae", false}}
 
 func main() {
 	work := flag.String("work", ".train", "work directory of tools/train/label")
@@ -55,6 +50,10 @@ func main() {
 
 func run(work, oursPath, authorsPath string, limit int, out string) error {
 	pairs, err := readPairs(filepath.Join(work, "val.jsonl"), limit)
+	if err != nil {
+		return err
+	}
+	teachers, err := teachersOf(pairs)
 	if err != nil {
 		return err
 	}
@@ -112,12 +111,12 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 	tt := map[string]map[string]float64{}
 	for _, t := range teachers {
 		v := col(pairs, func(p pair) float64 {
-			if t.higher {
-				return p.Scores[t.name]
+			if t.Higher {
+				return p.Scores[t.Name]
 			}
-			return -p.Scores[t.name]
+			return -p.Scores[t.Name]
 		})
-		tt[t.name] = map[string]float64{
+		tt[t.Name] = map[string]float64{
 			"vs_pseudo_mos": spearman(v, col(pairs, func(p pair) float64 { return p.PMOS })),
 			"vs_authors":    spearman(v, authMOS),
 			"vs_ours":       spearman(v, ourMOS),
@@ -128,17 +127,35 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 	if err := os.WriteFile(out, data, 0o644); err != nil {
 		return err
 	}
-	printTable(res, perType, tt)
+	printTable(res, teachers, perType, tt)
 	return nil
 }
 
-func printTable(res map[string]any, perType map[string]float64, tt map[string]map[string]float64) {
+// teachersOf are the metrics that scored the labels (the keys of their
+// scores), in package iqa's order, with their directions.
+func teachersOf(pairs []pair) ([]iqa.Metric, error) {
+	if len(pairs) == 0 {
+		return nil, fmt.Errorf("no distorted validation pairs")
+	}
+	var out []iqa.Metric
+	for _, m := range iqa.Metrics {
+		if _, ok := pairs[0].Scores[m.Name]; ok {
+			out = append(out, m)
+		}
+	}
+	if len(out) != len(pairs[0].Scores) {
+		return nil, fmt.Errorf("labels were scored by %d teachers, %d of them metrics of package iqa", len(pairs[0].Scores), len(out))
+	}
+	return out, nil
+}
+
+func printTable(res map[string]any, teachers []iqa.Metric, perType map[string]float64, tt map[string]map[string]float64) {
 	fmt.Printf("%d validation pairs. Spearman of our MILO's MOS with the authors' weights: %.3f (with the pseudo-MOS: %.3f)\n\n",
 		res["pairs"], res["ours_vs_authors"], res["ours_vs_pseudo_mos"])
 	fmt.Println("| teacher | vs pseudo-MOS | vs authors' MILO | vs our MILO |\n|---|---:|---:|---:|")
 	for _, t := range teachers {
-		r := tt[t.name]
-		fmt.Printf("| %s | %.3f | %.3f | %.3f |\n", t.name, r["vs_pseudo_mos"], r["vs_authors"], r["vs_ours"])
+		r := tt[t.Name]
+		fmt.Printf("| %s | %.3f | %.3f | %.3f |\n", t.Name, r["vs_pseudo_mos"], r["vs_authors"], r["vs_ours"])
 	}
 	fmt.Println("\n| distortion | ours vs authors |\n|---|---:|")
 	var types []string

@@ -29,21 +29,17 @@ import (
 	"github.com/vkpercept/vkpercept/metric"
 )
 
-// Teacher is a metric and whether larger scores mean better quality.
-type Teacher struct {
-	Name   string
-	Fn     func(a, b metric.Image) (float64, error)
-	Higher bool
-}
-
-// Teachers are the ensemble behind the pseudo-MOS.
-var Teachers = []Teacher{
-	{"msssim", iqa.MSSSIM, true},
-	{"gmsd", iqa.GMSD, false},
-	{"nlpd", iqa.NLPD, false},
-	{"haarpsi", iqa.HaarPSI, true},
-	{"deltae", iqa.DeltaE2000, false},
-}
+// Teachers are the ensemble behind the pseudo-MOS, named explicitly so that
+// a new metric in package iqa does not change the labels. tools/train/eval
+// reads the names back from the labels.
+var Teachers = func() []iqa.Metric {
+	var ts []iqa.Metric
+	for _, name := range []string{"msssim", "gmsd", "nlpd", "haarpsi", "deltae"} {
+		m, _ := iqa.Lookup(name) // all defined there
+		ts = append(ts, m)
+	}
+	return ts
+}()
 
 // Pair is one labelled pair.
 type Pair struct {
@@ -80,6 +76,11 @@ type source struct {
 }
 
 func run(work string, trainCrops, trainDists, valCrops int, seed int64) error {
+	for _, t := range Teachers {
+		if t.Fn == nil {
+			return fmt.Errorf("teacher %q is not a metric of package iqa", t.Name)
+		}
+	}
 	raw, err := os.ReadFile(filepath.Join(work, "manifest.json"))
 	if err != nil {
 		return fmt.Errorf("%w (run go run ./tools/train/data first)", err)
