@@ -100,9 +100,13 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 	if op.OutHalf {
 		store = RoundHalf
 	}
-	operand := func(v float32) float64 { return float64(v) }
 	if op.MathHalf {
-		operand = func(v float32) float64 { return float64(RoundHalf(v)) }
+		// The device multiplies binary16 weights; the inputs are rounded per row below.
+		half := make([]float32, len(weights))
+		for i, v := range weights {
+			half[i] = RoundHalf(v)
+		}
+		weights = half
 	}
 	rows, w := g.Y1-g.Y0, g.W
 	// One task per (image, output channel, row): the row accumulator stays in cache.
@@ -135,7 +139,7 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 						}
 						src = row
 					}
-					convRow(acc, src, operand(wk[ky*3]), operand(wk[ky*3+1]), operand(wk[ky*3+2]))
+					convRow(acc, src, float64(wk[ky*3]), float64(wk[ky*3+1]), float64(wk[ky*3+2]))
 				}
 			}
 			icBase += op.In[s]

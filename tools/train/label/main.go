@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"math"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -152,12 +151,10 @@ func build(work, split string, srcs []source, trainCrops, trainDists, valCrops i
 	var off int64
 	put := func(im metric.Image) int64 {
 		at := off
-		n := im.H * im.W
-		buf := make([]byte, 3*n)
-		for i := 0; i < n; i++ {
-			for c := 0; c < 3; c++ {
-				buf[3*i+c] = uint8(math.Round(float64(min(max(im.Data[c*n+i], 0), 1)) * 255))
-			}
+		pix := im.NRGBA().Pix
+		buf := make([]byte, 0, 3*im.H*im.W)
+		for i := 0; i < len(pix); i += 4 {
+			buf = append(buf, pix[i:i+3]...) // RGB, alpha dropped
 		}
 		w.Write(buf)
 		off += int64(len(buf))
@@ -258,13 +255,8 @@ func half(im metric.Image) metric.Image {
 	return out
 }
 
-func quantise(im metric.Image) metric.Image {
-	out := metric.Image{C: im.C, H: im.H, W: im.W, Data: make([]float32, len(im.Data))}
-	for i, v := range im.Data {
-		out.Data[i] = float32(math.Round(float64(min(max(v, 0), 1))*255)) / 255
-	}
-	return out
-}
+// quantise rounds to 8 bits and back, as a PNG of the crop would hold it.
+func quantise(im metric.Image) metric.Image { return metric.FromImage(im.NRGBA()) }
 
 func writeJSONL(path string, pairs []Pair) error {
 	f, err := os.Create(path)
