@@ -98,7 +98,8 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 	}
 	res := map[string]any{"pairs": len(pairs), "weights": oursPath}
 	res["ours_vs_authors"] = spearman(ourMOS, authMOS)
-	res["ours_vs_pseudo_mos"] = spearman(ourMOS, col(pairs, func(p pair) float64 { return p.PMOS }))
+	pmos := col(pairs, func(p pair) float64 { return p.PMOS })
+	res["ours_vs_pseudo_mos"] = spearman(ourMOS, pmos)
 	perType := map[string]float64{}
 	byType := map[string][]int{}
 	for i, p := range pairs {
@@ -117,12 +118,20 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 			return -p.Scores[t.Name]
 		})
 		tt[t.Name] = map[string]float64{
-			"vs_pseudo_mos": spearman(v, col(pairs, func(p pair) float64 { return p.PMOS })),
+			"vs_pseudo_mos": spearman(v, pmos),
 			"vs_authors":    spearman(v, authMOS),
 			"vs_ours":       spearman(v, ourMOS),
 		}
 	}
 	res["teachers"] = tt
+	// Plain mean |ref-dist|: what the network reduces to when its mask is
+	// constant, so the baseline that says whether the mask learnt anything.
+	l1 := make([]float64, len(pairs))
+	for i, p := range pairs {
+		l1[i] = -meanAbsDiff(pix, p)
+	}
+	res["l1"] = map[string]float64{"vs_pseudo_mos": spearman(l1, pmos), "vs_authors": spearman(l1, authMOS), "vs_ours": spearman(l1, ourMOS)}
+	res["pseudo_mos_vs_authors"] = spearman(pmos, authMOS)
 	data, _ := json.MarshalIndent(res, "", " ")
 	if err := os.WriteFile(out, data, 0o644); err != nil {
 		return err
@@ -157,6 +166,9 @@ func printTable(res map[string]any, teachers []iqa.Metric, perType map[string]fl
 		r := tt[t.Name]
 		fmt.Printf("| %s | %.3f | %.3f | %.3f |\n", t.Name, r["vs_pseudo_mos"], r["vs_authors"], r["vs_ours"])
 	}
+	fmt.Printf("| pseudo-MOS (the ensemble) | 1 | %.3f | %.3f |\n", res["pseudo_mos_vs_authors"], res["ours_vs_pseudo_mos"])
+	l1 := res["l1"].(map[string]float64)
+	fmt.Printf("| mean abs difference (baseline) | %.3f | %.3f | %.3f |\n", l1["vs_pseudo_mos"], l1["vs_authors"], l1["vs_ours"])
 	fmt.Println("\n| distortion | ours vs authors |\n|---|---:|")
 	var types []string
 	for t := range perType {
@@ -191,6 +203,20 @@ func readPairs(path string, limit int) ([]pair, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// meanAbsDiff is mean |ref-dist| of a pair's 8-bit crops, in [0,1] units.
+func meanAbsDiff(pix []byte, p pair) float64 {
+	n := int64(3 * p.Width * p.Height)
+	var sum int64
+	for i := int64(0); i < n; i++ {
+		d := int64(pix[p.RefOff+i]) - int64(pix[p.DistOff+i])
+		if d < 0 {
+			d = -d
+		}
+		sum += d
+	}
+	return float64(sum) / float64(n) / 255
 }
 
 // image reads an interleaved 8-bit crop into a planar float image.

@@ -22,3 +22,13 @@ func TestSpearman(t *testing.T) {
 		t.Errorf("constant input: %g, want NaN", r)
 	}
 }
+
+func TestMeanAbsDiff(t *testing.T) {
+	// A 2x1 crop (6 bytes) at offset 0 and its distortion at offset 6.
+	pix := []byte{0, 255, 10, 20, 30, 40, 255, 255, 0, 20, 33, 37}
+	p := pair{RefOff: 0, DistOff: 6, Width: 2, Height: 1}
+	want := float64(255+0+10+0+3+3) / 6 / 255
+	if got := meanAbsDiff(pix, p); math.Abs(got-want) > 1e-15 {
+		t.Errorf("meanAbsDiff = %g, want %g", got, want)
+	}
+}
