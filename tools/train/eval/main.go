@@ -109,6 +109,10 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 		perType[t] = spearman(pick(ourMOS, idx), pick(authMOS, idx))
 	}
 	res["ours_vs_authors_per_type"] = perType
+	// agreement is one table row: a score's Spearman with the three references.
+	agreement := func(v []float64) map[string]float64 {
+		return map[string]float64{"vs_pseudo_mos": spearman(v, pmos), "vs_authors": spearman(v, authMOS), "vs_ours": spearman(v, ourMOS)}
+	}
 	tt := map[string]map[string]float64{}
 	for _, t := range teachers {
 		v := col(pairs, func(p pair) float64 {
@@ -117,11 +121,7 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 			}
 			return -p.Scores[t.Name]
 		})
-		tt[t.Name] = map[string]float64{
-			"vs_pseudo_mos": spearman(v, pmos),
-			"vs_authors":    spearman(v, authMOS),
-			"vs_ours":       spearman(v, ourMOS),
-		}
+		tt[t.Name] = agreement(v)
 	}
 	res["teachers"] = tt
 	// Plain mean |ref-dist|: what the network reduces to when its mask is
@@ -130,7 +130,7 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 	for i, p := range pairs {
 		l1[i] = -meanAbsDiff(pix, p)
 	}
-	res["l1"] = map[string]float64{"vs_pseudo_mos": spearman(l1, pmos), "vs_authors": spearman(l1, authMOS), "vs_ours": spearman(l1, ourMOS)}
+	res["l1"] = agreement(l1)
 	res["pseudo_mos_vs_authors"] = spearman(pmos, authMOS)
 	data, _ := json.MarshalIndent(res, "", " ")
 	if err := os.WriteFile(out, data, 0o644); err != nil {
@@ -162,13 +162,14 @@ func printTable(res map[string]any, teachers []iqa.Metric, perType map[string]fl
 	fmt.Printf("%d validation pairs. Spearman of our MILO's MOS with the authors' weights: %.3f (with the pseudo-MOS: %.3f)\n\n",
 		res["pairs"], res["ours_vs_authors"], res["ours_vs_pseudo_mos"])
 	fmt.Println("| teacher | vs pseudo-MOS | vs authors' MILO | vs our MILO |\n|---|---:|---:|---:|")
-	for _, t := range teachers {
-		r := tt[t.Name]
-		fmt.Printf("| %s | %.3f | %.3f | %.3f |\n", t.Name, r["vs_pseudo_mos"], r["vs_authors"], r["vs_ours"])
+	row := func(name string, r map[string]float64) {
+		fmt.Printf("| %s | %.3f | %.3f | %.3f |\n", name, r["vs_pseudo_mos"], r["vs_authors"], r["vs_ours"])
 	}
-	fmt.Printf("| pseudo-MOS (the ensemble) | 1 | %.3f | %.3f |\n", res["pseudo_mos_vs_authors"], res["ours_vs_pseudo_mos"])
-	l1 := res["l1"].(map[string]float64)
-	fmt.Printf("| mean abs difference (baseline) | %.3f | %.3f | %.3f |\n", l1["vs_pseudo_mos"], l1["vs_authors"], l1["vs_ours"])
+	for _, t := range teachers {
+		row(t.Name, tt[t.Name])
+	}
+	row("pseudo-MOS (the ensemble)", map[string]float64{"vs_pseudo_mos": 1, "vs_authors": res["pseudo_mos_vs_authors"].(float64), "vs_ours": res["ours_vs_pseudo_mos"].(float64)})
+	row("mean abs difference (baseline)", res["l1"].(map[string]float64))
 	fmt.Println("\n| distortion | ours vs authors |\n|---|---:|")
 	var types []string
 	for t := range perType {
