@@ -5,10 +5,22 @@ python3-torch on the CPU (a GPU is used when torch sees one).
 The network is MILO as vkpercept runs it: a 4-level average-pool pyramid of
 ref and dist; from coarse to fine one shared 3x3 conv net 7->32->64->32->16->1
 (ReLU, sigmoid) reads [ref, dist, 2x-upsampled mask] and adds its output to the
-upsampled mask; loss = mean(mask*|ref-dist|); the scaler (1x1 convs 1->32->32->1,
-LeakyReLU 0.2, sigmoid) gives MOS = 5 (1 - S(loss)), which is fitted to the
-pseudo-MOS by mean squared error. Tensor names are the authors', so the
-exported safetensors load wherever MILO.pth does.
+upsampled mask; score = mean(mask*|ref-dist|); the scaler (1x1 convs
+1->32->32->1, LeakyReLU 0.2, sigmoid) gives MOS = 5 (1 - S(score)). Tensor
+names are the authors', so the exported safetensors load wherever MILO.pth does.
+
+Two stages, because fitting MOS by MSE end to end collapses the mask: the
+cheapest way to widen the scaler's input range is to push every mask logit up
+until the mask is 4 everywhere, the sigmoids stop passing gradient, and the
+network is plain mean |ref-dist| (what the first shipped weights were).
+1. The mask net learns to rank: loss = 1 + Pearson(log score, pseudo-MOS) over
+   each batch of distorted pairs. A uniform mask gain only shifts log score, so
+   it earns nothing and the mask has no reason to saturate. The first conv is
+   trained as reading [ref, DIFF_GAIN*(dist-ref), mask] and exported folded back
+   to [ref, dist, mask] (the same function): the distortion is small beside the
+   picture, and without the gain Adam barely moves the weights that see it.
+2. The scaler is fitted by MSE to the pseudo-MOS on the frozen mask's scores of
+   every training pair (identical pairs included).
 
 Resumable: a checkpoint (model, optimiser, step, RNG) is written every
 --ckpt-every steps and picked up on restart. Seeds are fixed. The log and the
@@ -29,7 +41,8 @@ import torch.nn.functional as F
 LEVELS = 4
 MASK = "mask_finder_1.netBasic"
 SCALER = "scaler_network.model"
-RECIPE = "pseudo-MOS MSE, default init"  # a checkpoint of another recipe is not resumed
+RECIPE = "rank by log-score correlation, He init, diff gain 10; scaler by MSE"  # other recipes' checkpoints are refused
+DIFF_GAIN = 10.0
 
 
 def keep_freed_memory():
@@ -53,6 +66,13 @@ class MILO(nn.Module):
         self.mask = nn.ModuleList(nn.Conv2d(chans[i], chans[i + 1], 3, padding=1) for i in range(5))
         sc = [1, 32, 32, 1]
         self.scaler = nn.ModuleList(nn.Conv2d(sc[i], sc[i + 1], 1) for i in range(3))
+        for conv in self.mask:
+            # He init: PyTorch's default shrinks the signal about 3x a layer,
+            # so the five layers would start as a constant.
+            nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+            nn.init.zeros_(conv.bias)
+        self.channels = channels
+        self.diff_gain = DIFF_GAIN  # 0: read [ref, dist, mask] as exported
 
     def S(self, v):
         for i, conv in enumerate(self.scaler):
@@ -61,6 +81,13 @@ class MILO(nn.Module):
         return v
 
     def forward(self, ref, dist):
+        return self.mos(self.score(ref, dist))
+
+    def mos(self, score):
+        return 5 * (1 - self.S(score.reshape(-1, 1, 1, 1)).reshape(-1))
+
+    def score(self, ref, dist):
+        """mean(mask*|ref-dist|) per pair: what the scaler reads."""
         refs, dists = [ref], [dist]
         for _ in range(LEVELS - 1):
             refs.insert(0, F.avg_pool2d(refs[0], 2, 2))
@@ -71,15 +98,14 @@ class MILO(nn.Module):
         for r, d in zip(refs, dists):
             up = F.interpolate(mask, scale_factor=2, mode="bilinear", align_corners=True)
             up = F.pad(up, (0, r.shape[3] - up.shape[3], 0, r.shape[2] - up.shape[2]), mode="replicate")
-            x = torch.cat([r, d, up], 1)
+            x = torch.cat([r, self.diff_gain * (d - r) if self.diff_gain else d, up], 1)  # folded back in named_tensors
             for i, conv in enumerate(self.mask):
                 x = conv(x)
                 if i == 4:
                     self.logits.append(x.detach())
                 x = torch.relu(x) if i < 4 else torch.sigmoid(x)
             mask = x + up
-        loss = (mask * (ref - dist).abs()).mean(dim=(1, 2, 3))
-        return 5 * (1 - self.S(loss.reshape(-1, 1, 1, 1)).reshape(-1))
+        return (mask * (ref - dist).abs()).mean(dim=(1, 2, 3))
 
     def saturated(self):
         """Share of the last pass's mask logits beyond +-6, where the sigmoid's
@@ -91,6 +117,14 @@ class MILO(nn.Module):
         out = {}
         for i, conv in enumerate(self.mask):
             out[f"{MASK}.{2 * i}.weight"], out[f"{MASK}.{2 * i}.bias"] = conv.weight, conv.bias
+        # U_r r + U_d g (d - r) = (U_r - g U_d) r + g U_d d: the exported first
+        # conv reads [ref, dist, mask] as vkpercept does.
+        w = self.mask[0].weight.detach().clone()
+        c, g = self.channels, self.diff_gain
+        if g:
+            w[:, :c] -= g * w[:, c : 2 * c]
+            w[:, c : 2 * c] *= g
+        out[f"{MASK}.0.weight"] = w
         for i, conv in enumerate(self.scaler):
             out[f"{SCALER}.{2 * i}.weight"], out[f"{SCALER}.{2 * i}.bias"] = conv.weight, conv.bias
         return out
@@ -122,22 +156,71 @@ def spearman(a, b):
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def evaluate(model, split, dev, limit=None):
-    """MOS predictions for the split's pairs (the first limit of them, by size bucket)."""
+def scores(model, split, dev, every=1):
+    """The network's score (mean(mask*|ref-dist|)) for every every-th pair of the
+    split; NaN elsewhere. A stride, not a prefix: each crop lists its
+    distortion types in order, so a prefix would hold a few types only."""
     model.eval()
-    preds = np.zeros(len(split.pairs))
-    done = np.zeros(len(split.pairs), dtype=bool)
+    out = np.full(len(split.pairs), np.nan)
     with torch.no_grad():
         for idx in split.by_size.values():
-            if limit is not None:
-                idx = idx[: max(1, limit * len(idx) // len(split.pairs))]
+            idx = idx[::every]
             for k in range(0, len(idx), 16):
                 part = idx[k : k + 16]
                 ref, dist, _ = split.batch(part)
-                preds[part] = model(ref.to(dev), dist.to(dev)).cpu().numpy()
-                done[part] = True
+                out[part] = model.score(ref.to(dev), dist.to(dev)).cpu().numpy()
     model.train()
-    return preds, done
+    return out
+
+
+def pearson(a, b):
+    a, b = a - a.mean(), b - b.mean()
+    return (a * b).sum() / (a.norm() * b.norm() + 1e-12)
+
+
+def fit_scaler(model, v, y, dev, steps=3000):
+    """Fits the scaler by MSE to the pseudo-MOS on fixed scores (full batch,
+    deterministic): the mask net is not touched."""
+    v = torch.tensor(v, dtype=torch.float32, device=dev)
+    y = torch.tensor(y, dtype=torch.float32, device=dev)
+    opt = torch.optim.Adam(model.scaler.parameters(), lr=1e-2)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, steps) / steps)))
+    for _ in range(steps):
+        loss = F.mse_loss(model.mos(v), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+    check_monotone(model, float(v.max()), dev)
+    return float(loss.item())
+
+
+def check_monotone(model, vmax, dev):
+    """A metric must not rate a larger masked difference better: refuses a
+    scaler whose MOS rises anywhere on the scores seen (and half again beyond)."""
+    with torch.no_grad():
+        grid = model.mos(torch.linspace(0, 1.5 * vmax, 2000, device=dev))
+    rise = float((grid[1:] - grid[:-1]).max())
+    if rise > 1e-6:
+        raise SystemExit(f"train_milo: the fitted scaler is not monotone (MOS rises by {rise:.2e}); weights not written")
+
+
+def check_export(model, split, dev):
+    """The exported tensors, read as vkpercept reads them, give the trained
+    network's MOS on a validation batch."""
+    plain = MILO(model.channels).to(dev, memory_format=torch.channels_last)
+    plain.diff_gain = 0
+    with torch.no_grad():
+        for conv, i in zip(plain.mask, range(5)):
+            conv.weight.copy_(model.named_tensors()[f"{MASK}.{2 * i}.weight"])
+            conv.bias.copy_(model.mask[i].bias)
+        plain.scaler.load_state_dict(model.scaler.state_dict())
+        ref, dist, _ = split.batch(next(iter(split.by_size.values()))[:8])
+        want, got = model(ref.to(dev), dist.to(dev)), plain(ref.to(dev), dist.to(dev))
+    err = float((want - got).abs().max())
+    if err > 1e-3:
+        raise SystemExit(f"train_milo: the folded export differs from the trained network by {err} MOS")
+    return err
 
 
 def write_safetensors(path, tensors, meta):
@@ -163,13 +246,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default=".train")
     ap.add_argument("--out", default="metric/defaultweights/milo.safetensors")
-    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--minutes", type=float, default=90, help="stop early when the wall-time budget is spent (a guard: the step count decides)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ckpt-every", type=int, default=200)
-    ap.add_argument("--val-every", type=int, default=1000)
+    ap.add_argument("--val-every", type=int, default=500)
     a = ap.parse_args()
 
     keep_freed_memory()
@@ -179,7 +262,7 @@ def main():
     train, val = Split(a.work, "train"), Split(a.work, "val")
     # channels_last: oneDNN's convolutions are about 2x faster on the CPU in this layout.
     model = MILO().to(dev, memory_format=torch.channels_last)
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    opt = torch.optim.Adam(model.mask.parameters(), lr=a.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, a.steps) / a.steps)))
     rng = np.random.default_rng(a.seed)
     step, ckpt = 0, os.path.join(a.work, "ckpt.pt")
@@ -200,16 +283,21 @@ def main():
         print(f"resumed at step {step}", flush=True)
     elif os.path.exists(log_path):
         os.remove(log_path)
-    sizes = list(train.by_size)
-    weights = np.array([len(train.by_size[s]) for s in sizes], dtype=np.float64)
+    # Stage 1 ranks distorted pairs; an identical pair has score 0 whatever the mask.
+    distorted = {}
+    for i, q in enumerate(train.pairs):
+        if q["type"]:
+            distorted.setdefault((q["h"], q["w"]), []).append(i)
+    sizes = list(distorted)
+    weights = np.array([len(distorted[s]) for s in sizes], dtype=np.float64)
     weights /= weights.sum()
     start, run_loss, run_sat = time.time(), [], []
     while step < a.steps and (time.time() - start) / 60 < a.minutes:
         size = sizes[rng.choice(len(sizes), p=weights)]
-        idx = rng.choice(train.by_size[size], size=min(a.batch, len(train.by_size[size])), replace=False)
+        idx = rng.choice(distorted[size], size=min(a.batch, len(distorted[size])), replace=False)
         ref, dist, target = train.batch(list(idx))
-        pred = model(ref.to(dev), dist.to(dev))
-        loss = F.mse_loss(pred, target.to(dev))
+        v = model.score(ref.to(dev), dist.to(dev))
+        loss = 1 + pearson(torch.log(v + 1e-5), target.to(dev))  # a higher score is a lower MOS
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -222,20 +310,26 @@ def main():
                         "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "config": config}, ckpt + ".tmp")
             os.replace(ckpt + ".tmp", ckpt)
         if step % 50 == 0 or step % a.val_every == 0:
-            rec = {"step": step, "train_mse": float(np.mean(run_loss)), "mask_saturated": float(np.mean(run_sat)),
+            rec = {"step": step, "train_loss": float(np.mean(run_loss)), "mask_saturated": float(np.mean(run_sat)),
                    "lr": sched.get_last_lr()[0], "minutes": (time.time() - start) / 60}
             run_loss, run_sat = [], []
             if step % a.val_every == 0:
-                p, done = evaluate(model, val, dev, limit=600)
+                v = scores(model, val, dev, every=5)
+                done = ~np.isnan(v)
                 y = np.array([q["pmos"] for q in val.pairs])
-                rec["val_spearman_pmos"] = spearman(p[done], y[done])
+                rec["val_spearman_pmos"] = spearman(-v[done], y[done])
             print(json.dumps(rec), flush=True)
             with open(log_path, "a") as f:
                 f.write(json.dumps(rec) + "\n")
-    p, done = evaluate(model, val, dev)
+    t = time.time()
+    train_mse = fit_scaler(model, scores(model, train, dev), [q["pmos"] for q in train.pairs], dev)
+    with torch.no_grad():
+        p = model.mos(torch.tensor(scores(model, val, dev), dtype=torch.float32, device=dev)).cpu().numpy()
     y = np.array([q["pmos"] for q in val.pairs])
-    summary = {"steps": step, "val_pairs": int(done.sum()), "val_spearman_pmos": spearman(p, y),
-               "val_rmse_pmos": float(np.sqrt(np.mean((p - y) ** 2))), "seed": a.seed, "torch": torch.__version__}
+    summary = {"steps": step, "scaler_train_mse": train_mse, "scaler_minutes": (time.time() - t) / 60,
+               "val_pairs": len(p), "val_spearman_pmos": spearman(p, y),
+               "val_rmse_pmos": float(np.sqrt(np.mean((p - y) ** 2))), "export_max_error": check_export(model, val, dev),
+               "seed": a.seed, "torch": torch.__version__}
     write_safetensors(a.out, model.named_tensors(), {"format": "vkpercept-milo", "channels": "3",
                                                      "trained": "pseudo-MOS, tools/train", "steps": str(step)})
     with open(os.path.splitext(a.out)[0] + ".val.json", "w") as f:
