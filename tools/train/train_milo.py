@@ -119,12 +119,12 @@ class MILO(nn.Module):
             out[f"{MASK}.{2 * i}.weight"], out[f"{MASK}.{2 * i}.bias"] = conv.weight, conv.bias
         # U_r r + U_d g (d - r) = (U_r - g U_d) r + g U_d d: the exported first
         # conv reads [ref, dist, mask] as vkpercept does.
-        w = self.mask[0].weight.detach().clone()
         c, g = self.channels, self.diff_gain
         if g:
+            w = self.mask[0].weight.detach().clone()
             w[:, :c] -= g * w[:, c : 2 * c]
             w[:, c : 2 * c] *= g
-        out[f"{MASK}.0.weight"] = w
+            out[f"{MASK}.0.weight"] = w
         for i, conv in enumerate(self.scaler):
             out[f"{SCALER}.{2 * i}.weight"], out[f"{SCALER}.{2 * i}.bias"] = conv.weight, conv.bias
         return out
@@ -210,11 +210,10 @@ def check_export(model, split, dev):
     network's MOS on a validation batch."""
     plain = MILO(model.channels).to(dev, memory_format=torch.channels_last)
     plain.diff_gain = 0
+    exported = model.named_tensors()
     with torch.no_grad():
-        for conv, i in zip(plain.mask, range(5)):
-            conv.weight.copy_(model.named_tensors()[f"{MASK}.{2 * i}.weight"])
-            conv.bias.copy_(model.mask[i].bias)
-        plain.scaler.load_state_dict(model.scaler.state_dict())
+        for name, t in plain.named_tensors().items():
+            t.copy_(exported[name])
         ref, dist, _ = split.batch(next(iter(split.by_size.values()))[:8])
         want, got = model(ref.to(dev), dist.to(dev)), plain(ref.to(dev), dist.to(dev))
     err = float((want - got).abs().max())
@@ -291,6 +290,7 @@ def main():
     sizes = list(distorted)
     weights = np.array([len(distorted[s]) for s in sizes], dtype=np.float64)
     weights /= weights.sum()
+    val_pmos = np.array([q["pmos"] for q in val.pairs])
     start, run_loss, run_sat = time.time(), [], []
     while step < a.steps and (time.time() - start) / 60 < a.minutes:
         size = sizes[rng.choice(len(sizes), p=weights)]
@@ -316,8 +316,7 @@ def main():
             if step % a.val_every == 0:
                 v = scores(model, val, dev, every=5)
                 done = ~np.isnan(v)
-                y = np.array([q["pmos"] for q in val.pairs])
-                rec["val_spearman_pmos"] = spearman(-v[done], y[done])
+                rec["val_spearman_pmos"] = spearman(-v[done], val_pmos[done])
             print(json.dumps(rec), flush=True)
             with open(log_path, "a") as f:
                 f.write(json.dumps(rec) + "\n")
@@ -325,7 +324,7 @@ def main():
     train_mse = fit_scaler(model, scores(model, train, dev), [q["pmos"] for q in train.pairs], dev)
     with torch.no_grad():
         p = model.mos(torch.tensor(scores(model, val, dev), dtype=torch.float32, device=dev)).cpu().numpy()
-    y = np.array([q["pmos"] for q in val.pairs])
+    y = val_pmos
     summary = {"steps": step, "scaler_train_mse": train_mse, "scaler_minutes": (time.time() - t) / 60,
                "val_pairs": len(p), "val_spearman_pmos": spearman(p, y),
                "val_rmse_pmos": float(np.sqrt(np.mean((p - y) ** 2))), "export_max_error": check_export(model, val, dev),
