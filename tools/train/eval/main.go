@@ -100,15 +100,20 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 	res["ours_vs_authors"] = spearman(ourMOS, authMOS)
 	pmos := col(pairs, func(p pair) float64 { return p.PMOS })
 	res["ours_vs_pseudo_mos"] = spearman(ourMOS, pmos)
-	perType := map[string]float64{}
 	byType := map[string][]int{}
 	for i, p := range pairs {
 		byType[p.Type] = append(byType[p.Type], i)
 	}
-	for t, idx := range byType {
-		perType[t] = spearman(pick(ourMOS, idx), pick(authMOS, idx))
+	// Per type, the three references against each other: where ours trails
+	// the authors', these say whether the labels or the fit to them is short.
+	perType := map[string]map[string]float64{
+		"ours_vs_authors":       withinTypes(ourMOS, authMOS, byType),
+		"pseudo_mos_vs_authors": withinTypes(pmos, authMOS, byType),
+		"ours_vs_pseudo_mos":    withinTypes(ourMOS, pmos, byType),
 	}
-	res["ours_vs_authors_per_type"] = perType
+	for k, v := range perType {
+		res[k+"_per_type"] = v
+	}
 	// agreement is one table row: a score's Spearman with the three references.
 	agreement := func(v []float64) map[string]float64 {
 		return map[string]float64{"vs_pseudo_mos": spearman(v, pmos), "vs_authors": spearman(v, authMOS), "vs_ours": spearman(v, ourMOS)}
@@ -158,7 +163,16 @@ func teachersOf(pairs []pair) ([]iqa.Metric, error) {
 	return out, nil
 }
 
-func printTable(res map[string]any, teachers []iqa.Metric, perType map[string]float64, tt map[string]map[string]float64) {
+// withinTypes is the Spearman of a and b within each distortion type.
+func withinTypes(a, b []float64, byType map[string][]int) map[string]float64 {
+	out := map[string]float64{}
+	for t, idx := range byType {
+		out[t] = spearman(pick(a, idx), pick(b, idx))
+	}
+	return out
+}
+
+func printTable(res map[string]any, teachers []iqa.Metric, perType map[string]map[string]float64, tt map[string]map[string]float64) {
 	fmt.Printf("%d validation pairs. Spearman of our MILO's MOS with the authors' weights: %.3f (with the pseudo-MOS: %.3f)\n\n",
 		res["pairs"], res["ours_vs_authors"], res["ours_vs_pseudo_mos"])
 	fmt.Println("| teacher | vs pseudo-MOS | vs authors' MILO | vs our MILO |\n|---|---:|---:|---:|")
@@ -170,14 +184,14 @@ func printTable(res map[string]any, teachers []iqa.Metric, perType map[string]fl
 	}
 	row("pseudo-MOS (the ensemble)", map[string]float64{"vs_pseudo_mos": 1, "vs_authors": res["pseudo_mos_vs_authors"].(float64), "vs_ours": res["ours_vs_pseudo_mos"].(float64)})
 	row("mean abs difference (baseline)", res["l1"].(map[string]float64))
-	fmt.Println("\n| distortion | ours vs authors |\n|---|---:|")
+	fmt.Println("\n| distortion | ours vs authors | pseudo-MOS vs authors | ours vs pseudo-MOS |\n|---|---:|---:|---:|")
 	var types []string
-	for t := range perType {
+	for t := range perType["ours_vs_authors"] {
 		types = append(types, t)
 	}
 	sort.Strings(types)
 	for _, t := range types {
-		fmt.Printf("| %s | %.3f |\n", t, perType[t])
+		fmt.Printf("| %s | %.3f | %.3f | %.3f |\n", t, perType["ours_vs_authors"][t], perType["pseudo_mos_vs_authors"][t], perType["ours_vs_pseudo_mos"][t])
 	}
 }
 

@@ -32,3 +32,18 @@ func TestMeanAbsDiff(t *testing.T) {
 		t.Errorf("meanAbsDiff = %g, want %g", got, want)
 	}
 }
+
+func TestWithinTypes(t *testing.T) {
+	// Overall a and b agree (type y sits above type x in both), but within
+	// each type they rank in opposite directions: only withinTypes sees it.
+	a := []float64{1, 2, 3, 10, 11, 12}
+	b := []float64{3, 2, 1, 12, 11, 10}
+	byType := map[string][]int{"x": {0, 1, 2}, "y": {3, 4, 5}}
+	if r := spearman(a, b); r < 0.5 {
+		t.Fatalf("overall %g, want a positive agreement", r)
+	}
+	got := withinTypes(a, b, byType)
+	if len(got) != 2 || math.Abs(got["x"]+1) > 1e-12 || math.Abs(got["y"]+1) > 1e-12 {
+		t.Errorf("withinTypes = %v, want -1 for both types", got)
+	}
+}
