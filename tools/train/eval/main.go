@@ -92,9 +92,20 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 	if err != nil {
 		return err
 	}
-	authMOS, err := score(authorsPath)
+	jsonl, err := os.ReadFile(filepath.Join(work, "val.jsonl"))
 	if err != nil {
 		return err
+	}
+	key, err := cacheKey(authorsPath, jsonl, pix, len(pairs))
+	if err != nil {
+		return err
+	}
+	authMOS, cached, err := cachedMOS(filepath.Join(work, "authors_mos.json"), key, len(pairs), func() ([]float64, error) { return score(authorsPath) })
+	if err != nil {
+		return err
+	}
+	if cached {
+		fmt.Fprintln(os.Stderr, "eval: the authors' MOS from", filepath.Join(work, "authors_mos.json"))
 	}
 	res := map[string]any{"pairs": len(pairs), "weights": oursPath}
 	res["ours_vs_authors"] = spearman(ourMOS, authMOS)
