@@ -271,5 +271,7 @@ func writeDoc(path string, all []Entry) error {
 	for _, e := range all {
 		fmt.Fprintf(&b, "| %s | %s | %s | %dx%d | %s | %s |\n", e.Package, e.Version, e.File, e.Width, e.Height, e.License, e.Split)
 	}
+	b.WriteString("\nThe built-in MILO weights (`metric/defaultweights/milo.safetensors`) are learned from crops of\n")
+	b.WriteString("these pictures; the pictures themselves are neither in the repository nor in the weights.\n")
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
