@@ -27,6 +27,8 @@ type pair struct {
 	DistOff int64              `json:"dist_off"`
 	Width   int                `json:"w"`
 	Height  int                `json:"h"`
+	Source  string             `json:"source"`
+	Crop    int                `json:"crop"`
 	Type    string             `json:"type"`
 	Scores  map[string]float64 `json:"scores"`
 	PMOS    float64            `json:"pmos"`
@@ -122,9 +124,27 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 		"pseudo_mos_vs_authors": withinTypes(pmos, authMOS, byType),
 		"ours_vs_pseudo_mos":    withinTypes(ourMOS, pmos, byType),
 	}
+	// Plain mean |ref-dist|: what the network reduces to when its mask is
+	// constant, so the baseline that says whether the mask learnt anything
+	// (overall and within each type).
+	l1 := make([]float64, len(pairs))
+	for i, p := range pairs {
+		l1[i] = -meanAbsDiff(pix, p)
+	}
+	perType["l1_vs_authors"] = withinTypes(l1, authMOS, byType)
 	for k, v := range perType {
 		res[k+"_per_type"] = v
 	}
+	crops := make([]string, len(pairs))
+	for i, p := range pairs {
+		crops[i] = fmt.Sprintf("%s#%d", p.Source, p.Crop)
+	}
+	ci := map[string][2]float64{}
+	for t, idx := range byType {
+		lo, hi := clusterInterval(ourMOS, authMOS, idx, crops, 0.9, 1000, 1)
+		ci[t] = [2]float64{lo, hi}
+	}
+	res["ours_vs_authors_per_type_interval90"] = ci
 	// agreement is one table row: a score's Spearman with the three references.
 	agreement := func(v []float64) map[string]float64 {
 		return map[string]float64{"vs_pseudo_mos": spearman(v, pmos), "vs_authors": spearman(v, authMOS), "vs_ours": spearman(v, ourMOS)}
@@ -140,19 +160,13 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 		tt[t.Name] = agreement(v)
 	}
 	res["teachers"] = tt
-	// Plain mean |ref-dist|: what the network reduces to when its mask is
-	// constant, so the baseline that says whether the mask learnt anything.
-	l1 := make([]float64, len(pairs))
-	for i, p := range pairs {
-		l1[i] = -meanAbsDiff(pix, p)
-	}
 	res["l1"] = agreement(l1)
 	res["pseudo_mos_vs_authors"] = spearman(pmos, authMOS)
 	data, _ := json.MarshalIndent(res, "", " ")
 	if err := os.WriteFile(out, data, 0o644); err != nil {
 		return err
 	}
-	printTable(res, teachers, perType, tt)
+	printTable(res, teachers, perType, ci, tt)
 	return nil
 }
 
@@ -183,7 +197,7 @@ func withinTypes(a, b []float64, byType map[string][]int) map[string]float64 {
 	return out
 }
 
-func printTable(res map[string]any, teachers []iqa.Metric, perType map[string]map[string]float64, tt map[string]map[string]float64) {
+func printTable(res map[string]any, teachers []iqa.Metric, perType map[string]map[string]float64, ci map[string][2]float64, tt map[string]map[string]float64) {
 	fmt.Printf("%d validation pairs. Spearman of our MILO's MOS with the authors' weights: %.3f (with the pseudo-MOS: %.3f)\n\n",
 		res["pairs"], res["ours_vs_authors"], res["ours_vs_pseudo_mos"])
 	fmt.Println("| teacher | vs pseudo-MOS | vs authors' MILO | vs our MILO |\n|---|---:|---:|---:|")
@@ -195,14 +209,15 @@ func printTable(res map[string]any, teachers []iqa.Metric, perType map[string]ma
 	}
 	row("pseudo-MOS (the ensemble)", map[string]float64{"vs_pseudo_mos": 1, "vs_authors": res["pseudo_mos_vs_authors"].(float64), "vs_ours": res["ours_vs_pseudo_mos"].(float64)})
 	row("mean abs difference (baseline)", res["l1"].(map[string]float64))
-	fmt.Println("\n| distortion | ours vs authors | pseudo-MOS vs authors | ours vs pseudo-MOS |\n|---|---:|---:|---:|")
+	fmt.Println("\n| distortion | ours vs authors | 90% interval | pseudo-MOS vs authors | ours vs pseudo-MOS | mean abs difference vs authors |\n|---|---:|---:|---:|---:|---:|")
 	var types []string
 	for t := range perType["ours_vs_authors"] {
 		types = append(types, t)
 	}
 	sort.Strings(types)
 	for _, t := range types {
-		fmt.Printf("| %s | %.3f | %.3f | %.3f |\n", t, perType["ours_vs_authors"][t], perType["pseudo_mos_vs_authors"][t], perType["ours_vs_pseudo_mos"][t])
+		fmt.Printf("| %s | %.3f | %.3f–%.3f | %.3f | %.3f | %.3f |\n", t, perType["ours_vs_authors"][t], ci[t][0], ci[t][1],
+			perType["pseudo_mos_vs_authors"][t], perType["ours_vs_pseudo_mos"][t], perType["l1_vs_authors"][t])
 	}
 }
 

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"math"
+	"math/rand"
 	"testing"
 )
 
@@ -45,5 +47,36 @@ func TestWithinTypes(t *testing.T) {
 	got := withinTypes(a, b, byType)
 	if len(got) != 2 || math.Abs(got["x"]+1) > 1e-12 || math.Abs(got["y"]+1) > 1e-12 {
 		t.Errorf("withinTypes = %v, want -1 for both types", got)
+	}
+}
+
+func TestClusterInterval(t *testing.T) {
+	// Ten clusters of three pairs: b follows a with noise, so the interval
+	// must hold the full-sample figure, lie in [-1, 1] and have some width;
+	// the same seed gives the same interval.
+	rng := rand.New(rand.NewSource(3))
+	var a, b []float64
+	var cluster []string
+	var idx []int
+	for c := 0; c < 10; c++ {
+		for k := 0; k < 3; k++ {
+			x := rng.Float64()
+			idx = append(idx, len(a))
+			a = append(a, x)
+			b = append(b, x+0.3*rng.NormFloat64())
+			cluster = append(cluster, fmt.Sprint("crop", c))
+		}
+	}
+	r := spearman(a, b)
+	lo, hi := clusterInterval(a, b, idx, cluster, 0.9, 500, 1)
+	if !(lo <= r && r <= hi) || lo < -1 || hi > 1 || hi-lo < 0.05 {
+		t.Errorf("interval [%g, %g] around %g", lo, hi, r)
+	}
+	if lo2, hi2 := clusterInterval(a, b, idx, cluster, 0.9, 500, 1); lo2 != lo || hi2 != hi {
+		t.Errorf("same seed, other interval: [%g, %g] vs [%g, %g]", lo2, hi2, lo, hi)
+	}
+	// Perfect agreement has no spread.
+	if lo, hi := clusterInterval(a, a, idx, cluster, 0.9, 200, 1); lo != 1 || hi != 1 {
+		t.Errorf("a with itself: [%g, %g]", lo, hi)
 	}
 }
