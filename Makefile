@@ -5,7 +5,7 @@ $(shell mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR))
 GO ?= go
 WEIGHTS ?= $(VKPERCEPT_MILO_WEIGHTS)
 
-.PHONY: all build quickstart example shaders shaders-check test test-validation bench fit-spectrum train-milo clean
+.PHONY: all build quickstart example shaders shaders-check test test-validation bench fit-spectrum train-milo eval-milo clean
 
 all: build
 
@@ -50,13 +50,17 @@ fit-spectrum:
 		$(SKIMAGE_DATA)/coffee.png $(SKIMAGE_DATA)/rocket.jpg $(SKIMAGE_DATA)/camera.png
 
 # Our own MILO weights, the built-in default (see tools/train): pictures from
-# Debian packages, distortions, teacher scores and pseudo-MOS, training with
-# Debian's python3-torch, and the evaluation against the authors' weights.
-# Under 2 hours on 2 cores; resumable; TRAINFLAGS go to the training script.
+# Debian packages, distortions, teacher scores and pseudo-MOS, and training
+# with Debian's python3-torch. About 75 minutes on 2 cores; resumable;
+# TRAINFLAGS go to the training script.
 train-milo:
 	$(GO) run ./tools/train/data
 	$(GO) run ./tools/train/label
 	/usr/bin/python3 tools/train/train_milo.py $(TRAINFLAGS)
+
+# The trained weights against the authors' (../shared/milo/weights/MILO.pth) and
+# the teachers on the validation pairs: about 30 minutes, 15 on a rerun.
+eval-milo:
 	$(GO) run ./tools/train/eval
 
 clean:

@@ -90,10 +90,6 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 		}
 		return mos, nil
 	}
-	ourMOS, err := score(oursPath)
-	if err != nil {
-		return err
-	}
 	jsonl, err := os.ReadFile(filepath.Join(work, "val.jsonl"))
 	if err != nil {
 		return err
@@ -108,6 +104,10 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 	}
 	if cached {
 		fmt.Fprintln(os.Stderr, "eval: the authors' MOS from", filepath.Join(work, "authors_mos.json"))
+	}
+	ourMOS, err := score(oursPath)
+	if err != nil {
+		return err
 	}
 	res := map[string]any{"pairs": len(pairs), "weights": oursPath}
 	res["ours_vs_authors"] = spearman(ourMOS, authMOS)
