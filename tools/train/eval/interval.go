@@ -8,8 +8,8 @@ import (
 // clusterInterval is a percentile bootstrap interval (level, e.g. 0.9) of the
 // Spearman of a and b over the pairs idx, resampling whole clusters (pairs
 // cut from one crop share its content, so they are not independent draws).
-// With 150 pairs a type, a within-type figure moves by a few hundredths from
-// sampling alone: the interval says how far a 0.88 is from a 0.90. Seeded,
+// With 150 pairs (30 crops) a type, a within-type figure moves by 0.05 to 0.1
+// with the choice of crops alone: the interval says how far a 0.88 is from a 0.90. Seeded,
 // so the figures are reproducible.
 func clusterInterval(a, b []float64, idx []int, cluster []string, level float64, draws int, seed int64) (lo, hi float64) {
 	groups := map[string][]int{}
@@ -34,7 +34,8 @@ func clusterInterval(a, b []float64, idx []int, cluster []string, level float64,
 		}
 	}
 	if len(stats) == 0 {
-		return spearman(pick(a, idx), pick(b, idx)), spearman(pick(a, idx), pick(b, idx))
+		r := spearman(pick(a, idx), pick(b, idx))
+		return r, r
 	}
 	sort.Float64s(stats)
 	q := func(p float64) float64 { return stats[min(len(stats)-1, int(p*float64(len(stats))))] }

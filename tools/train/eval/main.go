@@ -8,6 +8,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -51,7 +52,12 @@ func main() {
 }
 
 func run(work, oursPath, authorsPath string, limit int, out string) error {
-	pairs, err := readPairs(filepath.Join(work, "val.jsonl"), limit)
+	// Read once: parsed here, and hashed with the pixels for the authors' cache.
+	jsonl, err := os.ReadFile(filepath.Join(work, "val.jsonl"))
+	if err != nil {
+		return fmt.Errorf("%w (run go run ./tools/train/label first)", err)
+	}
+	pairs, err := readPairs(jsonl, limit)
 	if err != nil {
 		return err
 	}
@@ -90,20 +96,17 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 		}
 		return mos, nil
 	}
-	jsonl, err := os.ReadFile(filepath.Join(work, "val.jsonl"))
-	if err != nil {
-		return err
-	}
 	key, err := cacheKey(authorsPath, jsonl, pix, len(pairs))
 	if err != nil {
 		return err
 	}
-	authMOS, cached, err := cachedMOS(filepath.Join(work, "authors_mos.json"), key, len(pairs), func() ([]float64, error) { return score(authorsPath) })
+	cache := filepath.Join(work, "authors_mos.json")
+	authMOS, cached, err := cachedMOS(cache, key, len(pairs), func() ([]float64, error) { return score(authorsPath) })
 	if err != nil {
 		return err
 	}
 	if cached {
-		fmt.Fprintln(os.Stderr, "eval: the authors' MOS from", filepath.Join(work, "authors_mos.json"))
+		fmt.Fprintln(os.Stderr, "eval: the authors' MOS from", cache)
 	}
 	ourMOS, err := score(oursPath)
 	if err != nil {
@@ -221,14 +224,9 @@ func printTable(res map[string]any, teachers []iqa.Metric, perType map[string]ma
 	}
 }
 
-func readPairs(path string, limit int) ([]pair, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w (run go run ./tools/train/label first)", err)
-	}
-	defer f.Close()
+func readPairs(jsonl []byte, limit int) ([]pair, error) {
 	var out []pair
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(jsonl))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		var p pair
