@@ -51,7 +51,7 @@ fit-spectrum:
 
 # Our own MILO weights, the built-in default (see tools/train): pictures from
 # Debian packages, distortions, teacher scores and pseudo-MOS, and training
-# with Debian's python3-torch. About 50 minutes on 2 cores; resumable;
+# with Debian's python3-torch. About 80 minutes on 2 cores; resumable;
 # TRAINFLAGS go to the training script.
 train-milo:
 	$(GO) run ./tools/train/data
