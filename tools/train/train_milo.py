@@ -201,7 +201,10 @@ def fit_scaler(model, v, y, dev, steps=3000, every=500):
     quantiles of the distorted pairs' scores (each unit LeakyReLU(u - q)), and
     folds the scale back into that layer: the exported scaler reads raw scores.
     Of the states every `every` steps it keeps the best monotone one, so a late
-    wiggle cannot cost the whole fit."""
+    wiggle cannot cost the whole fit. Where no state is monotone (a weakly
+    trained mask, little data), it fits again with every weight kept
+    non-negative: LeakyReLU rises, so such a scaler is monotone by
+    construction, at some cost in fit (it cannot bend the curve as freely)."""
     s = float(np.max(v))
     u = torch.tensor(np.asarray(v) / s, dtype=torch.float32, device=dev)
     y = torch.tensor(y, dtype=torch.float32, device=dev)
@@ -210,6 +213,24 @@ def fit_scaler(model, v, y, dev, steps=3000, every=500):
     with torch.no_grad():
         first.weight.fill_(1.0)
         first.bias.copy_(torch.tensor(-knots, dtype=torch.float32))
+    start = {n: t.detach().clone() for n, t in model.scaler.state_dict().items()}
+    best, best_loss = scaler_steps(model, u, y, dev, steps, every, nonneg=False)
+    if best is None:
+        print("train_milo: no state of the scaler fit was monotone; fitting again with non-negative weights", flush=True)
+        model.scaler.load_state_dict(start)
+        best, best_loss = scaler_steps(model, u, y, dev, steps, every, nonneg=True)
+    if best is None:
+        raise SystemExit("train_milo: no state of the scaler fit was monotone; weights not written")
+    model.scaler.load_state_dict(best)
+    with torch.no_grad():
+        first.weight /= s
+    check_monotone(model, s, dev)
+    return best_loss
+
+
+def scaler_steps(model, u, y, dev, steps, every, nonneg):
+    """Adam on the scaler from its current state; returns the best monotone
+    state of those every `every` steps and its MSE (None if none was)."""
     opt = torch.optim.Adam(model.scaler.parameters(), lr=1e-2)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.5 * (1 + np.cos(np.pi * min(k, steps) / steps)))
     best, best_loss = None, float("inf")
@@ -219,18 +240,16 @@ def fit_scaler(model, v, y, dev, steps=3000, every=500):
         loss.backward()
         opt.step()
         sched.step()
+        if nonneg:
+            with torch.no_grad():
+                for conv in model.scaler:
+                    conv.weight.clamp_(min=0)
         if k % every == 0 or k == steps:
             with torch.no_grad():
                 now = float(F.mse_loss(model.mos(u), y))
             if now < best_loss and monotone_rise(model, 1.0, dev) <= 1e-6:
                 best, best_loss = {n: t.detach().clone() for n, t in model.scaler.state_dict().items()}, now
-    if best is None:
-        raise SystemExit("train_milo: no state of the scaler fit was monotone; weights not written")
-    model.scaler.load_state_dict(best)
-    with torch.no_grad():
-        first.weight /= s
-    check_monotone(model, s, dev)
-    return best_loss
+    return best, best_loss
 
 
 def monotone_rise(model, vmax, dev):
@@ -295,13 +314,14 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="CPU threads (the figures may change with it)")
     ap.add_argument("--ckpt-every", type=int, default=200)
     ap.add_argument("--val-every", type=int, default=500)
     a = ap.parse_args()
 
     keep_freed_memory()
     torch.manual_seed(a.seed)
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(a.threads)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     train, val = Split(a.work, "train"), Split(a.work, "val")
     # channels_last: oneDNN's convolutions are about 2x faster on the CPU in this layout.
