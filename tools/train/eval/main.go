@@ -20,6 +20,7 @@ import (
 
 	"github.com/vkpercept/vkpercept/iqa"
 	"github.com/vkpercept/vkpercept/metric"
+	"github.com/vkpercept/vkpercept/tools/train/trainset"
 	"github.com/vkpercept/vkpercept/vk"
 )
 
@@ -88,7 +89,7 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 		defer m.Close()
 		mos := make([]float64, len(pairs))
 		for i, p := range pairs {
-			r, err := m.Evaluate(image(pix, p.RefOff, p.Width, p.Height), image(pix, p.DistOff, p.Width, p.Height), false)
+			r, err := m.Evaluate(trainset.Image(pix, p.RefOff, p.Width, p.Height), trainset.Image(pix, p.DistOff, p.Width, p.Height), false)
 			if err != nil {
 				return nil, err
 			}
@@ -256,18 +257,6 @@ func meanAbsDiff(pix []byte, p pair) float64 {
 		sum += d
 	}
 	return float64(sum) / float64(n) / 255
-}
-
-// image reads an interleaved 8-bit crop into a planar float image.
-func image(pix []byte, off int64, w, h int) metric.Image {
-	n := w * h
-	im := metric.Image{C: 3, H: h, W: w, Data: make([]float32, 3*n)}
-	for i := 0; i < n; i++ {
-		for c := 0; c < 3; c++ {
-			im.Data[c*n+i] = float32(pix[off+int64(3*i+c)]) / 255
-		}
-	}
-	return im
 }
 
 func col(ps []pair, f func(pair) float64) []float64 {

@@ -90,12 +90,8 @@ func synthWork(t *testing.T) string {
 
 func readPairs(t *testing.T, path string) []Pair {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []Pair
-	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(string(readFile(t, path))), "\n") {
 		var p Pair
 		if err := json.Unmarshal([]byte(line), &p); err != nil {
 			t.Fatal(err)
@@ -115,21 +111,13 @@ func TestLabels(t *testing.T) {
 	}
 	snapshot := map[string][]byte{}
 	for _, f := range []string{"train.jsonl", "train.u8", "val.jsonl", "val.u8"} {
-		b, err := os.ReadFile(filepath.Join(work, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		snapshot[f] = b
+		snapshot[f] = readFile(t, filepath.Join(work, f))
 	}
 	if err := run(work, 6, 12, 1, 1); err != nil {
 		t.Fatal(err)
 	}
 	for f, want := range snapshot {
-		got, err := os.ReadFile(filepath.Join(work, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
+		if !bytes.Equal(readFile(t, filepath.Join(work, f)), want) {
 			t.Errorf("%s differs between two runs with the same seed", f)
 		}
 	}

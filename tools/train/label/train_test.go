@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vkpercept/vkpercept/metric"
+	"github.com/vkpercept/vkpercept/tools/train/trainset"
 )
 
 // python is the interpreter make train-milo runs: Debian's, where
@@ -156,19 +157,10 @@ func checkExport(t *testing.T, work, weights, summary string) {
 		t.Fatal(err)
 	}
 	pix := readFile(t, filepath.Join(work, "val.u8"))
-	image := func(off int64, h, w int) metric.Image {
-		im := metric.Image{C: 3, H: h, W: w, Data: make([]float32, 3*h*w)}
-		for i := range h * w {
-			for c := range 3 {
-				im.Data[c*h*w+i] = float32(pix[off+int64(3*i+c)]) / 255
-			}
-		}
-		return im
-	}
 	pairs := readPairs(t, filepath.Join(work, "val.jsonl"))
 	var sq float64
 	for _, p := range pairs {
-		r, err := m.Evaluate(image(p.RefOff, p.H, p.W), image(p.DistOff, p.H, p.W), false)
+		r, err := m.Evaluate(trainset.Image(pix, p.RefOff, p.W, p.H), trainset.Image(pix, p.DistOff, p.W, p.H), false)
 		if err != nil {
 			t.Fatal(err)
 		}
