@@ -102,6 +102,10 @@ func run(work, oursPath, authorsPath string, limit int, out string) error {
 		return err
 	}
 	cache := filepath.Join(work, "authors_mos.json")
+	if limit > 0 {
+		// A quick partial run must not evict the full run's cache (15 minutes of scoring).
+		cache = filepath.Join(work, fmt.Sprintf("authors_mos.first%d.json", limit))
+	}
 	authMOS, cached, err := cachedMOS(cache, key, len(pairs), func() ([]float64, error) { return score(authorsPath) })
 	if err != nil {
 		return err
