@@ -21,6 +21,9 @@ import (
 // 4-level pyramid).
 const picW, picH = 80, 64
 
+// splitFiles are what run writes into the work directory.
+var splitFiles = []string{"train.jsonl", "train.u8", "val.jsonl", "val.u8"}
+
 // synthPicture paints a picture with what masking is about: smooth
 // gradients (where banding and contrast show), hard edges and a noisy
 // texture (where they hide).
@@ -110,7 +113,7 @@ func TestLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	snapshot := map[string][]byte{}
-	for _, f := range []string{"train.jsonl", "train.u8", "val.jsonl", "val.u8"} {
+	for _, f := range splitFiles {
 		snapshot[f] = readFile(t, filepath.Join(work, f))
 	}
 	if err := run(work, 6, 12, 1, 1); err != nil {

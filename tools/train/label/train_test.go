@@ -91,7 +91,7 @@ func TestTrainResume(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(d, "out"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range []string{"train.jsonl", "train.u8", "val.jsonl", "val.u8"} {
+		for _, f := range splitFiles {
 			if err := os.Symlink(filepath.Join(work, f), filepath.Join(d, f)); err != nil {
 				t.Fatal(err)
 			}
