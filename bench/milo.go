@@ -120,6 +120,9 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error)) ([]re
 			if info.Features.Storage16Bit && info.Features.ShaderFloat16 {
 				precs = append(precs, "fp16-math")
 			}
+			if info.Features.MatrixTiles {
+				precs = append(precs, "fp16-mma") // tensor cores
+			}
 		}
 		ctx.Close()
 	}

@@ -60,7 +60,7 @@ func Main(args, self []string) error {
 	metrics := fs.String("metrics", "milo,iem", "which metrics to time")
 	sizes := fs.String("sizes", "256x256,512x384,1920x1080,3840x2160", "MILO: comma-separated WxH list")
 	batches := fs.String("batches", "1,4,16", "MILO: batch sizes")
-	precisions := fs.String("precisions", "all", "MILO Vulkan variants: all the device supports, or a list of fp32, fp16, fp16-math, fp32+fused, fp16+fused")
+	precisions := fs.String("precisions", "all", "MILO Vulkan variants: all the device supports, or a list of fp32, fp16, fp16-math, fp16-mma, fp16-mma-emu, fp32+fused, fp16+fused")
 	backends := fs.String("backends", "vulkan,cpu,pytorch", "MILO: which backends to time")
 	maxCPU := fs.Int("cpu-max-pixels", 2_100_000, "on CPU devices (lavapipe, the Go and PyTorch CPU backends) skip configurations of more pixels per batch than this; 0: no limit")
 	iemSizes := fs.String("iem-sizes", "256x256,512x512", "IEM: comma-separated WxH list")

@@ -25,11 +25,17 @@ type Conv3x3 struct {
 	// weights exactly; the device's binary16 rounding of the nine-tap sums is
 	// what a test's tolerance must allow.
 	MathHalf bool
+	// MMA computes the layer as an implicit GEMM on 16x16x16 binary16 matrix
+	// tiles (conv3x3_mma.comp): binary16 inputs and weights, fp32 sums.
+	MMA MMA
 }
 
 // Shader is the registry variant for the storage types and arithmetic.
 func (op Conv3x3) Shader() string {
 	t := map[bool]string{false: "f32", true: "f16"}
+	if op.MMA != MMAOff {
+		return op.mmaShader()
+	}
 	name := "conv3x3_" + t[op.SrcHalf] + "_" + t[op.OutHalf]
 	if op.SrcHalf == op.OutHalf {
 		name = "conv3x3_" + t[op.SrcHalf]
@@ -100,7 +106,8 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 	if op.OutHalf {
 		store = RoundHalf
 	}
-	if op.MathHalf {
+	roundIn := op.MathHalf || op.MMA != MMAOff
+	if roundIn {
 		// The device multiplies binary16 weights; the inputs are rounded per row below.
 		half := make([]float32, len(weights))
 		for i, v := range weights {
@@ -119,7 +126,7 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 			acc[x] = float64(bias[oc])
 		}
 		var row []float32
-		if op.MathHalf {
+		if roundIn {
 			row = make([]float32, w)
 		}
 		icBase := 0
@@ -133,7 +140,7 @@ func (op Conv3x3) Ref(out []float32, srcs [3][]float32, res, weights, bias []flo
 					}
 					i := g.Src[s].At(b, ic, yy, w)
 					src := srcs[s][i : i+w]
-					if op.MathHalf {
+					if roundIn {
 						for x, v := range src {
 							row[x] = RoundHalf(v)
 						}
@@ -191,6 +198,7 @@ func (op Conv3x3) ocBlock() int {
 type ConvWeights struct {
 	chunks []convChunk
 	vecs   int // the shader's uniform block size in vec4s
+	mma    mmaWeights
 }
 
 type convChunk struct {
@@ -204,6 +212,7 @@ func (cw *ConvWeights) Free() {
 		c.buf.Free()
 	}
 	cw.chunks = nil
+	cw.mma.free()
 }
 
 // UploadWeights records the upload of weights (OIHW) and bias for op, in
@@ -237,6 +246,14 @@ func (op Conv3x3) UploadWeights(g GPU, r *vk.Recorder, weights, bias []float32) 
 			return ConvWeights{}, err
 		}
 	}
+	if g.Ctx.Info().Features.Storage16Bit {
+		// The packed binary16 copy for the MMA variants (a few KB a layer).
+		var err error
+		if cw.mma, err = op.uploadMMA(g, r, weights, bias); err != nil {
+			cw.Free()
+			return ConvWeights{}, err
+		}
+	}
 	return cw, nil
 }
 
@@ -252,6 +269,9 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 	}
 	if len(cw.chunks) == 0 {
 		return fmt.Errorf("conv3x3: no weights uploaded")
+	}
+	if op.MMA != MMAOff {
+		return op.recordMMA(g, r, out, srcs, res, cw.mma, geo)
 	}
 	if op.MathHalf && !g.Ctx.Info().Features.ShaderFloat16 {
 		return fmt.Errorf("conv3x3: binary16 arithmetic needs shaderFloat16, which %s lacks", g.Ctx.Info().Name)

@@ -267,10 +267,10 @@ func (m *MILO) passFor(n, c, h, w int, maps bool) (*pass, error) {
 
 // newPass plans and allocates a pass that the caller owns.
 func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
-	half, mathHalf := false, false
+	half, mathHalf, mma := false, false, kernels.MMAOff
 	switch m.Precision {
 	case FP32:
-	case FP16, FP16Math:
+	case FP16, FP16Math, FP16MMA, FP16MMAEmulated:
 		if m.ctx == nil {
 			return nil, fmt.Errorf("%s needs the Vulkan backend", m.Precision)
 		}
@@ -280,7 +280,16 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 		if m.Precision == FP16Math && !m.ctx.Info().Features.ShaderFloat16 {
 			return nil, fmt.Errorf("fp16-math needs shaderFloat16 (binary16 arithmetic), which %s lacks", m.ctx.Info().Name)
 		}
+		if m.Precision == FP16MMA && !m.ctx.Info().Features.MatrixTiles {
+			return nil, fmt.Errorf("fp16-mma needs 16x16x16 binary16 cooperative-matrix tiles (VK_NV_cooperative_matrix, 32-wide subgroups), which %s lacks", m.ctx.Info().Name)
+		}
 		half, mathHalf = true, m.Precision == FP16Math
+		switch m.Precision {
+		case FP16MMA:
+			mma = kernels.MMANative
+		case FP16MMAEmulated:
+			mma = kernels.MMAEmulated
+		}
 	default:
 		return nil, fmt.Errorf("unknown precision %q", m.Precision)
 	}
@@ -297,7 +306,7 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.fused, p.mathHalf = m.Fused, mathHalf
+	p.fused, p.mathHalf, p.mma = m.Fused, mathHalf, mma
 	ps := &pass{p: p, budget: m.Budget, prec: m.Precision}
 	if m.ctx == nil {
 		ps.cpu, err = allocBuffers[[]float32](cpuBackend{w: m.w}, &ps.p)

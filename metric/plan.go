@@ -52,11 +52,22 @@ const (
 	FP16 Precision = "fp16"
 	// FP16Math stores as FP16 does and also computes the convolutions in
 	// binary16 (each input channel's nine taps; channels summed in float32),
-	// on devices with shaderFloat16. The fused pairs keep float32 arithmetic.
+	// on devices with shaderFloat16. The first layer and the fused pairs keep
+	// float32 arithmetic.
 	FP16Math Precision = "fp16-math"
+	// FP16MMA stores as FP16 does and runs the single-layer convolutions as
+	// implicit GEMMs on 16x16x16 binary16 tiles with fp32 sums (tensor cores,
+	// VK_NV_cooperative_matrix; vk.Features.MatrixTiles). The first layer
+	// and the fused pairs keep float32 arithmetic.
+	FP16MMA Precision = "fp16-mma"
+	// FP16MMAEmulated is FP16MMA with the tile products done by scalar
+	// arithmetic, on any device with 16-bit storage: slow, it exists to test
+	// everything the native tiles share (packing, staging, bands) anywhere.
+	FP16MMAEmulated Precision = "fp16-mma-emu"
 )
 
-// ParsePrecision accepts fp32, fp16, fp16-math and auto (the best ctx supports).
+// ParsePrecision accepts fp32, fp16, fp16-math, fp16-mma, fp16-mma-emu and
+// auto (fp16 where ctx has 16-bit storage).
 func ParsePrecision(s string, ctx *vk.Context) (Precision, error) {
 	switch s {
 	case "fp32", "":
@@ -65,13 +76,17 @@ func ParsePrecision(s string, ctx *vk.Context) (Precision, error) {
 		return FP16, nil
 	case "fp16-math":
 		return FP16Math, nil
+	case "fp16-mma":
+		return FP16MMA, nil
+	case "fp16-mma-emu":
+		return FP16MMAEmulated, nil
 	case "auto":
 		if ctx != nil && ctx.Info().Features.Storage16Bit {
 			return FP16, nil
 		}
 		return FP32, nil
 	}
-	return "", fmt.Errorf("unknown precision %q (fp32, fp16, fp16-math or auto)", s)
+	return "", fmt.Errorf("unknown precision %q (fp32, fp16, fp16-math, fp16-mma, fp16-mma-emu or auto)", s)
 }
 
 // plan is the static schedule of one MILO pass for n pairs of c x h x w: the
@@ -82,9 +97,10 @@ func ParsePrecision(s string, ctx *vk.Context) (Precision, error) {
 type plan struct {
 	n, c, h, w int
 	maps       bool
-	half       bool // fp16 activations
-	mathHalf   bool // the single-layer convolutions compute in binary16
-	fused      bool // mask layers 1+2 and 4+5 as fused pairs
+	half       bool        // fp16 activations
+	mathHalf   bool        // the single-layer convolutions compute in binary16
+	mma        kernels.MMA // the single-layer convolutions run on matrix tiles
+	fused      bool        // mask layers 1+2 and 4+5 as fused pairs
 	hs, ws     [Levels]int
 	band       [Levels]int // output rows per band
 	bandCap    int         // floats per channel of each band buffer

@@ -80,6 +80,14 @@ func Open(opt Options) (*Context, error) {
 	return c, nil
 }
 
+// optFeature is an optional device extension: its feature chain link and
+// what to turn off when the device cannot be created with it.
+type optFeature struct {
+	ext   string
+	chain func(unsafe.Pointer) unsafe.Pointer
+	off   func()
+}
+
 func (c *Context) init() error {
 	qinfo := api.DeviceQueueCreateInfo{
 		SType:            api.StructureTypeDeviceQueueCreateInfo,
@@ -102,29 +110,51 @@ func (c *Context) init() error {
 		}
 		ref, allocs := f16.PassRef()
 		dinfo.PNext = unsafe.Pointer(ref)
-		chain := unsafe.Pointer(nil)
-		if c.phys.info.Features.ShaderFloat16 {
-			chain = float16Chain(unsafe.Pointer(ref)) // nil if out of memory
-		}
-		if chain != nil {
+		// Optional features in order of preference; on failure the last is
+		// dropped and the device created again.
+		f := &c.phys.info.Features
+		var opts []optFeature
+		if f.ShaderFloat16 {
 			// The fp16-arithmetic variants compute in binary16 too.
-			dinfo.PNext = chain
-			dinfo.EnabledExtensionCount = 1
-			dinfo.PpEnabledExtensionNames = []string{cstr(extFloat16)}
-			res = api.CreateDevice(c.phys.handle, dinfo, nil, &dev)
-			freeChain(chain)
-			dinfo.PNext, dinfo.EnabledExtensionCount, dinfo.PpEnabledExtensionNames = unsafe.Pointer(ref), 0, nil
+			opts = append(opts, optFeature{extFloat16, float16Chain, func() { f.ShaderFloat16 = false }})
 		}
-		if res != api.Success {
-			c.phys.info.Features.ShaderFloat16 = false
-			res = api.CreateDevice(c.phys.handle, dinfo, nil, &dev)
+		if f.MatrixTiles && f.ShaderFloat16 {
+			// The MMA kernels' tiles (their shader declares binary16 types).
+			opts = append(opts, optFeature{extCoopNV, coopChain, func() { f.MatrixTiles = false }})
+		} else {
+			f.MatrixTiles = false
 		}
+		for ; ; opts = opts[:len(opts)-1] {
+			next, exts, ok := unsafe.Pointer(ref), []string{}, true
+			var chains []unsafe.Pointer
+			for _, o := range opts {
+				if next = o.chain(next); next == nil {
+					ok = false // out of memory
+					break
+				}
+				chains = append(chains, next)
+				exts = append(exts, cstr(o.ext))
+			}
+			if ok {
+				dinfo.PNext, dinfo.EnabledExtensionCount, dinfo.PpEnabledExtensionNames = next, uint32(len(exts)), exts
+				res = api.CreateDevice(c.phys.handle, dinfo, nil, &dev)
+			}
+			for _, p := range chains {
+				freeChain(p)
+			}
+			if res == api.Success || len(opts) == 0 {
+				break
+			}
+			opts[len(opts)-1].off()
+		}
+		dinfo.PNext, dinfo.EnabledExtensionCount, dinfo.PpEnabledExtensionNames = unsafe.Pointer(ref), 0, nil
 		runtime.KeepAlive(allocs)
 		dinfo.PNext = nil
 	}
 	if res != api.Success {
 		c.phys.info.Features.Storage16Bit = false
 		c.phys.info.Features.ShaderFloat16 = false
+		c.phys.info.Features.MatrixTiles = false
 		if err := check(api.CreateDevice(c.phys.handle, dinfo, nil, &dev), "vkCreateDevice"); err != nil {
 			return err
 		}

@@ -33,10 +33,14 @@ type Features struct {
 	Float16Int8       bool `json:"ext_shader_float16_int8"` // VK_KHR_shader_float16_int8
 	ShaderFloat16     bool `json:"shader_float16"`          // its shaderFloat16: binary16 arithmetic
 	CooperativeMatrix bool `json:"ext_cooperative_matrix"`  // VK_KHR_ or VK_NV_cooperative_matrix
-	PushDescriptor    bool `json:"ext_push_descriptor"`     // VK_KHR_push_descriptor
+	// MatrixTiles: VK_NV_cooperative_matrix with 16x16x16 binary16 tiles
+	// summed in fp32 at subgroup scope, 32-wide subgroups and shaderFloat16,
+	// enabled on the device (what kernels.MMANative needs).
+	MatrixTiles    bool `json:"matrix_tiles_f16"`
+	PushDescriptor bool `json:"ext_push_descriptor"` // VK_KHR_push_descriptor
 }
 
-func queryFeatures(h api.PhysicalDevice) Features {
+func queryFeatures(in api.Instance, h api.PhysicalDevice) Features {
 	var f api.PhysicalDeviceFeatures
 	api.GetPhysicalDeviceFeatures(h, &f)
 	f.Deref()
@@ -57,8 +61,11 @@ func queryFeatures(h api.PhysicalDevice) Features {
 		case extFloat16:
 			out.Float16Int8 = true
 			out.ShaderFloat16 = hasShaderFloat16(h)
-		case "VK_KHR_cooperative_matrix", "VK_NV_cooperative_matrix":
+		case "VK_KHR_cooperative_matrix":
 			out.CooperativeMatrix = true
+		case extCoopNV:
+			out.CooperativeMatrix = true
+			out.MatrixTiles = hasMatrixTiles(in, h)
 		case "VK_KHR_push_descriptor":
 			out.PushDescriptor = true
 		}
@@ -135,7 +142,7 @@ func enumerate(in *instance) ([]physical, error) {
 		api.GetPhysicalDeviceQueueFamilyProperties(h, &qn, nil)
 		qs := make([]api.QueueFamilyProperties, qn)
 		api.GetPhysicalDeviceQueueFamilyProperties(h, &qn, qs)
-		info.Features = queryFeatures(h)
+		info.Features = queryFeatures(in.handle, h)
 		phys := physical{handle: h, info: info}
 		best := -1
 		for qi := range qs {

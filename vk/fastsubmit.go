@@ -37,12 +37,14 @@ import (
 // The per-frame calls of a Program go straight to the loader's entry points:
 // vulkan-go converts every argument struct into freshly allocated C memory,
 // which would make each frame allocate. These take handles only.
-var fast struct{ submit, wait, reset, features2 unsafe.Pointer }
+var fast struct{ submit, wait, reset, features2, props2, gipa unsafe.Pointer }
 
 // loadFast resolves the entry points from the loader handle (layers still apply).
 func loadFast(sym func(string) unsafe.Pointer) {
 	fast.submit, fast.wait, fast.reset = sym("vkQueueSubmit"), sym("vkWaitForFences"), sym("vkResetFences")
 	fast.features2 = sym("vkGetPhysicalDeviceFeatures2") // Vulkan 1.1 core
+	fast.props2 = sym("vkGetPhysicalDeviceProperties2")
+	fast.gipa = sym("vkGetInstanceProcAddr")
 }
 
 func handle[T any](h T) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&h)) }

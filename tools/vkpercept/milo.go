@@ -40,7 +40,7 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	mapOut := fs.String("map", "", "write the quality map as a magma PNG")
 	maskOut := fs.String("mask", "", "write the mask as a 16-bit grayscale PNG (value/4)")
 	mapNpy := fs.String("map-npy", "", "write the quality map as an H x W float32 .npy")
-	precision := fs.String("precision", "fp32", "Vulkan precision: fp32, fp16 (binary16 activations), fp16-math (binary16 activations and arithmetic) or auto (fp16 where the device has 16-bit storage)")
+	precision := fs.String("precision", "fp32", "Vulkan precision: fp32, fp16 (binary16 activations), fp16-math (binary16 activations and arithmetic), fp16-mma (binary16 activations, convolutions on cooperative-matrix tiles: tensor cores), fp16-mma-emu (the same tiles emulated, for testing) or auto (fp16 where the device has 16-bit storage)")
 	fused := fs.Bool("fused", false, "run the mask network as the fused short chain (Vulkan)")
 	budget := fs.Int("budget-mb", metric.DefaultBudget>>20, "device memory a pass plans for, in MiB; larger images run in row bands (0: no limit)")
 	fs.Usage = func() {

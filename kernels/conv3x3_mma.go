@@ -1,0 +1,146 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+// MMA selects how a Conv3x3 runs on matrix tiles.
+type MMA int
+
+const (
+	// MMAOff is the direct convolution (conv3x3.comp).
+	MMAOff MMA = iota
+	// MMAEmulated runs the tiled GEMM with scalar arithmetic: any device with
+	// 16-bit storage. It is how the tiling, packing and epilogue that the
+	// native variant shares are tested where no tensor cores exist.
+	MMAEmulated
+	// MMANative multiplies the tiles with VK_NV_cooperative_matrix; the
+	// device must report vk.Features.MatrixTiles.
+	MMANative
+)
+
+// mmaTile is the GEMM tile edge; mmaPixels the pixels of one workgroup.
+const mmaTile, mmaPixels = 16, 64
+
+func (op Conv3x3) mmaShader() string {
+	t := map[bool]string{false: "f32", true: "f16"}
+	name := "conv3x3_mma_" + t[op.SrcHalf] + "_" + t[op.OutHalf]
+	if op.SrcHalf == op.OutHalf {
+		name = "conv3x3_mma_" + t[op.SrcHalf]
+	}
+	if op.MMA == MMANative {
+		name += "_nv"
+	}
+	return name
+}
+
+// mmaDims are the GEMM's k (cin*9) and output channels, padded to tiles.
+func (op Conv3x3) mmaDims() (kp, coutp int) {
+	up := func(v int) int { return (v + mmaTile - 1) / mmaTile * mmaTile }
+	return up(op.Cin() * 9), up(op.Out)
+}
+
+// PackMMA lays OIHW weights out as the binary16 matrix B[k][oc] the MMA
+// shader reads, k = ic*9 + ky*3 + kx, zero in the padding.
+func (op Conv3x3) PackMMA(weights []float32) []float32 {
+	kp, coutp := op.mmaDims()
+	k := op.Cin() * 9
+	b := make([]float32, kp*coutp)
+	for oc := 0; oc < op.Out; oc++ {
+		for i := 0; i < k; i++ {
+			b[i*coutp+oc] = weights[oc*k+i]
+		}
+	}
+	return PackHalf(b)
+}
+
+// mmaWeights are a layer's packed binary16 weights and its fp32 biases.
+type mmaWeights struct{ w, b *vk.Buffer }
+
+func (m *mmaWeights) free() {
+	if m.w != nil {
+		m.w.Free()
+		m.b.Free()
+	}
+	*m = mmaWeights{}
+}
+
+func (op Conv3x3) uploadMMA(g GPU, r *vk.Recorder, weights, bias []float32) (mmaWeights, error) {
+	packed := op.PackMMA(weights)
+	wb, err := g.Ctx.NewBuffer(uint64(4 * len(packed)))
+	if err != nil {
+		return mmaWeights{}, err
+	}
+	bb, err := g.Ctx.NewBuffer(uint64(4 * len(bias)))
+	if err != nil {
+		wb.Free()
+		return mmaWeights{}, err
+	}
+	m := mmaWeights{w: wb, b: bb}
+	if err := r.Upload(wb, packed); err != nil {
+		m.free()
+		return mmaWeights{}, err
+	}
+	if err := r.Upload(bb, bias); err != nil {
+		m.free()
+		return mmaWeights{}, err
+	}
+	return m, nil
+}
+
+func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buffer, res *vk.Buffer, mw mmaWeights, geo ConvGeom) error {
+	f := g.Ctx.Info().Features
+	switch {
+	case mw.w == nil:
+		return fmt.Errorf("conv3x3 mma: no packed weights (%s lacks 16-bit storage)", g.Ctx.Info().Name)
+	case op.MathHalf:
+		return fmt.Errorf("conv3x3 mma: MathHalf is the direct kernel's; the tiles already take binary16")
+	case op.MMA == MMANative && !f.MatrixTiles:
+		return fmt.Errorf("conv3x3 mma: %s offers no 16x16x16 binary16 cooperative-matrix tiles", g.Ctx.Info().Name)
+	}
+	kp, coutp := op.mmaDims()
+	if coutp > 4*mmaTile {
+		return fmt.Errorf("conv3x3 mma: %d output channels; the shader holds at most %d", op.Out, 4*mmaTile)
+	}
+	k, err := g.kernel(op.Shader(), uint32(coutp))
+	if err != nil {
+		return err
+	}
+	useRes := uint32(0)
+	if op.Residual {
+		useRes = 1
+	}
+	in := []*vk.Buffer{mw.w, mw.b, srcs[0], srcs[1], srcs[2], res}
+	for i := range in {
+		if in[i] == nil {
+			in[i] = srcs[0]
+		}
+	}
+	rows := geo.Y1 - geo.Y0
+	push := []uint32{uint32(geo.W), uint32(geo.H), uint32(geo.N), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
+		uint32(op.Out), uint32(kp), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
+	for _, v := range []View{geo.Src[0], geo.Src[1], geo.Src[2], geo.Out, geo.Res} {
+		push = append(push, v.push()...)
+	}
+	px := float64(geo.N * rows * geo.W)
+	inF, outF := float64(op.Cin())*px*(float64(rows+2)/float64(rows)), float64(op.Out)*px
+	if op.SrcHalf {
+		inF /= 2
+	}
+	if op.OutHalf {
+		outF /= 2
+	}
+	return r.Dispatch(vk.Dispatch{
+		Kernel: k,
+		Groups: [3]uint32{groups(geo.W, mmaPixels), uint32(rows), uint32(geo.N)},
+		Push:   push,
+		Out:    []*vk.Buffer{out},
+		In:     in,
+		Label:  fmt.Sprintf("conv3x3 mma %d->%d", op.Cin(), op.Out),
+		// Useful work, not the padded tiles'.
+		Flops: 2 * 9 * float64(op.Cin()*op.Out) * px,
+		Bytes: 4*(inF+outF+float64(op.Out)) + 2*float64(kp*coutp),
+	})
+}

@@ -1,0 +1,134 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+// The MMA convolution against the reference with binary16 inputs and
+// weights, on odd shapes: k and channel padding (7 -> 32, 16 -> 1), widths
+// that end mid-workgroup, several k chunks (64 -> 32), every storage pair,
+// residuals and row bands. The emulated tiles run everywhere; the native
+// ones where the device has them (it then runs the same cases).
+func TestConv3x3MMAMatchesReference(t *testing.T) {
+	if !gpu.Ctx.Info().Features.Storage16Bit {
+		t.Fatal("lavapipe and every target device offer 16-bit storage; this one does not")
+	}
+	cases := []struct {
+		n, h, w, y0, y1 int
+		op              Conv3x3
+	}{
+		{1, 1, 1, 0, 1, Conv3x3{In: [3]int{3, 0, 0}, Out: 7}},
+		{1, 5, 70, 0, 5, Conv3x3{In: [3]int{3, 3, 1}, Out: 32, Act: ActReLU, OutHalf: true}},
+		{2, 9, 17, 0, 9, Conv3x3{In: [3]int{32, 0, 0}, Out: 64, Act: ActReLU, SrcHalf: true, OutHalf: true}},
+		{1, 11, 131, 3, 8, Conv3x3{In: [3]int{64, 0, 0}, Out: 32, Act: ActReLU, SrcHalf: true, OutHalf: true}},
+		{2, 7, 65, 0, 7, Conv3x3{In: [3]int{16, 0, 0}, Out: 1, Act: ActSigmoid, Residual: true, SrcHalf: true}},
+		{1, 6, 9, 1, 6, Conv3x3{In: [3]int{4, 4, 1}, Out: 3, Act: ActSigmoid, Residual: true}},
+	}
+	kinds := []MMA{MMAEmulated}
+	if gpu.Ctx.Info().Features.MatrixTiles {
+		kinds = append(kinds, MMANative)
+	}
+	for _, kind := range kinds {
+		for _, tc := range cases {
+			op := tc.op
+			op.MMA = kind
+			t.Run(fmt.Sprintf("%s_%v_%dx%dx%d_rows%d-%d", op.Shader(), op.In, tc.n, tc.h, tc.w, tc.y0, tc.y1), func(t *testing.T) {
+				rng := rand.New(rand.NewSource(3))
+				plane := tc.h * tc.w
+				g := op.DenseGeom(tc.n, tc.h, tc.w)
+				g.Y0, g.Y1 = tc.y0, tc.y1
+				var srcs [3][]float32
+				var bufs [3]*vk.Buffer
+				want := make([]float32, tc.n*op.Out*plane)
+				weights := randVec(rng, op.WeightLen(), -0.3, 0.3)
+				bias := randVec(rng, op.Out, -0.2, 0.2)
+				res := randVec(rng, len(want), 0, 1)
+				for i, c := range op.In {
+					srcs[i] = randVec(rng, tc.n*c*plane, -1, 1)
+					if op.SrcHalf {
+						for j := range srcs[i] {
+							srcs[i][j] = RoundHalf(srcs[i][j])
+						}
+					}
+				}
+				if err := op.Ref(want, srcs, res, weights, bias, g); err != nil {
+					t.Fatal(err)
+				}
+				outFloats := len(want)
+				if op.OutHalf {
+					outFloats = (len(want) + 1) / 2
+				}
+				raw := runOne(t, outFloats, func(r *vk.Recorder) (*vk.Buffer, error) {
+					for i, c := range op.In {
+						if c > 0 {
+							data := srcs[i]
+							if op.SrcHalf {
+								data = PackHalf(data)
+							}
+							bufs[i] = upload(t, r, data)
+						}
+					}
+					out := scratch(t, outFloats)
+					return out, op.Record(gpu, r, out, bufs, upload(t, r, res), mustWeights(t, r, op, weights, bias), g)
+				})
+				got := raw
+				if op.OutHalf {
+					got = UnpackHalf(raw, len(want))
+				}
+				// Only rows y0..y1 are written; the rest must stay as the scratch left them.
+				lo, hi := tc.y0*tc.w, tc.y1*tc.w
+				for b := 0; b < tc.n*op.Out; b++ {
+					closeTo(t, op.Shader(), got[b*plane+lo:b*plane+hi], want[b*plane+lo:b*plane+hi], 1e-4, 1e-3)
+				}
+			})
+		}
+	}
+}
+
+func TestConv3x3MMARefusals(t *testing.T) {
+	op := Conv3x3{In: [3]int{64, 0, 0}, Out: 65, MMA: MMAEmulated}
+	r, err := gpu.Ctx.Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	rng := rand.New(rand.NewSource(4))
+	cw := mustWeights(t, r, op, randVec(rng, op.WeightLen(), -1, 1), randVec(rng, op.Out, -1, 1))
+	src := upload(t, r, make([]float32, 64*4))
+	out := scratch(t, 65*4)
+	if err := op.Record(gpu, r, out, [3]*vk.Buffer{src}, nil, cw, op.DenseGeom(1, 2, 2)); err == nil {
+		t.Fatal("accepted 65 output channels (the shader holds 64)")
+	}
+	if !gpu.Ctx.Info().Features.MatrixTiles {
+		op.Out, op.MMA = 64, MMANative
+		if err := op.Record(gpu, r, out, [3]*vk.Buffer{src}, nil, cw, op.DenseGeom(1, 2, 2)); err == nil {
+			t.Fatal("recorded native tiles on a device without them")
+		}
+	}
+}
+
+// PackMMA's matrix holds weight (oc, ic, ky, kx) at row ic*9+ky*3+kx,
+// column oc, and zeros in the padding.
+func TestPackMMALayout(t *testing.T) {
+	op := Conv3x3{In: [3]int{2, 0, 0}, Out: 3}
+	w := make([]float32, op.WeightLen())
+	for i := range w {
+		w[i] = float32(i + 1)
+	}
+	b := UnpackHalf(op.PackMMA(w), 32*16) // k 18 -> 32, cout 3 -> 16
+	for k := 0; k < 32; k++ {
+		for oc := 0; oc < 16; oc++ {
+			want := float32(0)
+			if k < 18 && oc < 3 {
+				want = float32(oc*18 + k + 1)
+			}
+			if got := b[k*16+oc]; got != want {
+				t.Fatalf("B[%d][%d] = %v, want %v", k, oc, got, want)
+			}
+		}
+	}
+}
