@@ -180,6 +180,31 @@ func convRow(acc []float64, row []float32, w0, w1, w2 float64) {
 	acc[n-1] += w0*float64(row[n-2]) + w1*float64(row[n-1])
 }
 
+// viewPush is the push-constant tail of the convolution shaders: the views
+// of the three sources, the output and the residual.
+func (geo ConvGeom) viewPush() []uint32 {
+	var push []uint32
+	for _, v := range []View{geo.Src[0], geo.Src[1], geo.Src[2], geo.Out, geo.Res} {
+		push = append(push, v.push()...)
+	}
+	return push
+}
+
+// traffic is a dispatch's pixels and its compulsory traffic in float32
+// units: the sources with their halo rows and ocs output channels.
+func (op Conv3x3) traffic(geo ConvGeom, ocs int) (px, inF, outF float64) {
+	rows := geo.Y1 - geo.Y0
+	px = float64(geo.N * rows * geo.W)
+	inF, outF = float64(op.Cin())*px*(float64(rows+2)/float64(rows)), float64(ocs)*px
+	if op.SrcHalf {
+		inF /= 2
+	}
+	if op.OutHalf {
+		outF /= 2
+	}
+	return px, inF, outF
+}
+
 // convPX is the pixels along x one invocation computes (the shader's PX):
 // on lavapipe 8 pixels by 8 channels beat 4 by 8 by 25%, as weight loads are
 // what costs most there.
@@ -296,19 +321,9 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 		}
 		push := []uint32{uint32(geo.W), uint32(geo.H), uint32(geo.N), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
 			uint32(c.ocs), uint32(c.oc0), uint32(c.ocs * op.Cin() * 9), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
-		for _, v := range []View{geo.Src[0], geo.Src[1], geo.Src[2], geo.Out, geo.Res} {
-			push = append(push, v.push()...)
-		}
+		push = append(push, geo.viewPush()...)
 		blocks := (c.ocs + ocb - 1) / ocb
-		px := float64(geo.N * rows * geo.W)
-		// Compulsory traffic: sources with their halo rows, output, weights.
-		inF, outF := float64(op.Cin())*px*(float64(rows+2)/float64(rows)), float64(c.ocs)*px
-		if op.SrcHalf {
-			inF /= 2
-		}
-		if op.OutHalf {
-			outF /= 2
-		}
+		px, inF, outF := op.traffic(geo, c.ocs)
 		if err := r.Dispatch(vk.Dispatch{
 			Kernel: k,
 			Groups: [3]uint32{groups(geo.W, 8*convPX), groups(rows, 8), uint32(geo.N * blocks)},

@@ -121,17 +121,8 @@ func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.B
 	rows := geo.Y1 - geo.Y0
 	push := []uint32{uint32(geo.W), uint32(geo.H), uint32(geo.N), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
 		uint32(op.Out), uint32(kp), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
-	for _, v := range []View{geo.Src[0], geo.Src[1], geo.Src[2], geo.Out, geo.Res} {
-		push = append(push, v.push()...)
-	}
-	px := float64(geo.N * rows * geo.W)
-	inF, outF := float64(op.Cin())*px*(float64(rows+2)/float64(rows)), float64(op.Out)*px
-	if op.SrcHalf {
-		inF /= 2
-	}
-	if op.OutHalf {
-		outF /= 2
-	}
+	push = append(push, geo.viewPush()...)
+	px, inF, outF := op.traffic(geo, op.Out)
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k,
 		Groups: [3]uint32{groups(geo.W, mmaPixels), uint32(rows), uint32(geo.N)},
