@@ -14,7 +14,6 @@ pseudo-MOS. The authors' weights are only read here, never used for labels.
 import argparse
 import json
 import os
-import struct
 import sys
 
 import numpy as np
@@ -26,20 +25,10 @@ import train_milo as T  # noqa: E402
 
 def load(path):
     """A MILO network from our safetensors or the authors' .pth."""
-    if path.endswith(".pth"):
-        sd = torch.load(path, map_location="cpu")
-    else:
-        raw = open(path, "rb").read()
-        n = struct.unpack("<Q", raw[:8])[0]
-        head, base = json.loads(raw[8 : 8 + n]), 8 + n
-        sd = {}
-        for k, v in head.items():
-            if k == "__metadata__":
-                continue
-            if v["dtype"] != "F32":
-                raise SystemExit(f"check_val: {path}: tensor {k} is {v['dtype']}, want F32")
-            a, b = v["data_offsets"]
-            sd[k] = torch.from_numpy(np.frombuffer(raw[base + a : base + b], dtype="<f4").reshape(v["shape"]).copy())
+    try:
+        sd = torch.load(path, map_location="cpu") if path.endswith(".pth") else T.read_safetensors(path)
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"check_val: {e}")
     m = T.MILO()
     m.diff_gain = 0  # exported weights read [ref, dist, mask] as they are
     with torch.no_grad():

@@ -303,6 +303,21 @@ def write_safetensors(path, tensors, meta):
     os.replace(tmp, path)
 
 
+def read_safetensors(path):
+    """The F32 tensors of a file write_safetensors wrote (or any F32 safetensors)."""
+    raw = open(path, "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header, base, out = json.loads(raw[8 : 8 + n]), 8 + n, {}
+    for name, v in header.items():
+        if name == "__metadata__":
+            continue
+        if v["dtype"] != "F32":
+            raise ValueError(f"{path}: tensor {name} is {v['dtype']}, want F32")
+        a, b = v["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(raw[base + a : base + b], dtype="<f4").reshape(v["shape"]).copy())
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default=".train")
