@@ -5,6 +5,35 @@ package vk
 #include <stdlib.h>
 #include <string.h>
 
+// VkPhysicalDeviceShaderFloat16Int8Features, as the C API lays it out.
+typedef struct {
+	int32_t sType; void* pNext;
+	uint32_t shaderFloat16; uint32_t shaderInt8;
+} vkp_float16_int8;
+
+// VkPhysicalDeviceFeatures2: the 55 VkBool32 of VkPhysicalDeviceFeatures follow pNext.
+typedef struct {
+	int32_t sType; void* pNext;
+	uint32_t features[55];
+} vkp_features2;
+
+typedef void (*vkp_features2_fn)(void*, vkp_features2*);
+
+#define VKP_FLOAT16_INT8 1000082000 // VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
+#define VKP_FEATURES2 1000059000    // VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
+
+static int vkp_has_float16(void* fn, void* phys) {
+	vkp_float16_int8 f = {VKP_FLOAT16_INT8, 0, 0, 0};
+	vkp_features2 f2 = {VKP_FEATURES2, &f};
+	((vkp_features2_fn)fn)(phys, &f2);
+	return f.shaderFloat16 != 0;
+}
+
+static void* vkp_float16_chain(void* next) {
+	vkp_float16_int8* f = malloc(sizeof *f);
+	if (f) { f->sType = VKP_FLOAT16_INT8; f->pNext = next; f->shaderFloat16 = 1; f->shaderInt8 = 0; }
+	return f;
+}
 typedef void* (*vkp_gipa_fn)(void*, const char*);
 
 // VkCooperativeMatrixPropertiesNV.
@@ -34,18 +63,10 @@ typedef struct {
 } vkp_props2;
 typedef void (*vkp_props2_fn)(void*, vkp_props2*);
 
-// VkPhysicalDeviceFeatures2 (as in float16.go).
-typedef struct {
-	int32_t sType; void* pNext;
-	uint32_t features[55];
-} vkp_features2b;
-typedef void (*vkp_features2b_fn)(void*, vkp_features2b*);
-
 #define VKP_COOP_FEATURES 1000249000
 #define VKP_COOP_PROPS 1000249001
 #define VKP_SUBGROUP_PROPS 1000094000
 #define VKP_PROPS2 1000059001
-#define VKP_FEATURES2B 1000059000
 #define VKP_FLOAT16 0
 #define VKP_FLOAT32 1
 #define VKP_SCOPE_SUBGROUP 3
@@ -56,8 +77,8 @@ static int vkp_coop_tiles(void* gipa, void* inst, void* phys, void* props2, void
 	vkp_coop_props_fn fn = (vkp_coop_props_fn)((vkp_gipa_fn)gipa)(inst, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
 	if (!fn || !props2 || !feats2) return 0;
 	vkp_coop_features f = {VKP_COOP_FEATURES, 0, 0, 0};
-	vkp_features2b f2 = {VKP_FEATURES2B, &f};
-	((vkp_features2b_fn)feats2)(phys, &f2);
+	vkp_features2 f2 = {VKP_FEATURES2, &f};
+	((vkp_features2_fn)feats2)(phys, &f2);
 	if (!f.cooperativeMatrix) return 0;
 	vkp_subgroup sg = {VKP_SUBGROUP_PROPS, 0, 0, 0, 0, 0};
 	vkp_props2 p2;
@@ -91,6 +112,24 @@ import (
 
 	api "github.com/vulkan-go/vulkan"
 )
+
+// extFloat16 is the device extension behind shaderFloat16 on Vulkan 1.1.
+const extFloat16 = "VK_KHR_shader_float16_int8"
+
+// hasShaderFloat16 asks the device (vkGetPhysicalDeviceFeatures2) whether
+// shaders may compute in binary16; the extension alone does not promise it.
+func hasShaderFloat16(h api.PhysicalDevice) bool {
+	if fast.features2 == nil {
+		return false
+	}
+	return C.vkp_has_float16(fast.features2, handle(h)) != 0
+}
+
+// float16Chain returns C memory enabling shaderFloat16, chained before next;
+// free it with C.free after vkCreateDevice (freeChain).
+func float16Chain(next unsafe.Pointer) unsafe.Pointer { return C.vkp_float16_chain(next) }
+
+func freeChain(p unsafe.Pointer) { C.free(p) }
 
 // extCoopNV is the extension behind the MMA kernels' native tiles.
 const extCoopNV = "VK_NV_cooperative_matrix"
