@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/vkpercept/vkpercept/vk"
@@ -20,7 +21,18 @@ func TestConv3x3MatchesReference(t *testing.T) {
 		{1, 9, 2, Conv3x3{In: [3]int{16, 0, 0}, Out: 1, Act: ActSigmoid, Residual: true}},
 		{3, 2, 9, Conv3x3{In: [3]int{4, 4, 1}, Out: 3, Act: ActSigmoid, Residual: true}},
 	}
-	for _, tc := range cases {
+	// The GPUs' register tile, CPU drivers', and an odd one (partial row tiles).
+	var all []struct {
+		n, h, w int
+		op      Conv3x3
+	}
+	for _, tile := range []ConvTile{{8, 1}, {16, 2}, {4, 3}} {
+		for _, tc := range cases {
+			tc.op.Tile = tile
+			all = append(all, tc)
+		}
+	}
+	for _, tc := range all {
 		t.Run(fmt.Sprintf("%v_%dx%dx%d", tc.op, tc.n, tc.h, tc.w), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(1))
 			plane := tc.h * tc.w
@@ -74,6 +86,21 @@ func TestConv3x3RejectsWrongWeights(t *testing.T) {
 	g.Src[0].Off = -1 // a view reaching before the buffer
 	if err := op.Ref(make([]float32, 16), [3][]float32{make([]float32, 12)}, nil, make([]float32, 36*4), make([]float32, 4), g); err == nil {
 		t.Fatal("accepted a view outside its buffer")
+	}
+}
+
+func TestConv3x3RejectsHugeTiles(t *testing.T) {
+	for _, tile := range []ConvTile{{64, 1}, {8, 5}, {0, 2}} {
+		op := Conv3x3{In: [3]int{3, 0, 0}, Out: 64, Tile: tile}
+		r, err := gpu.Ctx.Begin(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = op.UploadWeights(gpu, r, make([]float32, op.WeightLen()), make([]float32, op.Out))
+		r.Abort()
+		if err == nil || !strings.Contains(err.Error(), "register tile") {
+			t.Fatalf("tile %v: got %v, want a register-tile error", tile, err)
+		}
 	}
 }
 
@@ -153,9 +180,13 @@ func TestConv3x3HalfVariants(t *testing.T) {
 		t.Fatal("lavapipe and every target device offer 16-bit storage; this one does not")
 	}
 	const n, h, w = 2, 19, 27
-	for _, hv := range [][3]bool{{false, true}, {true, true}, {true, false}, {false, true, true}, {true, true, true}, {true, false, true}} {
-		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12, Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2]}
-		t.Run(op.Shader(), func(t *testing.T) {
+	for i := 0; i < 12; i++ {
+		// Every variant with the GPUs' tile (8 output channels: a full block
+		// and a partial one) and CPU drivers' (16 by 2 rows: one block of 12).
+		hv := [][3]bool{{false, true}, {true, true}, {true, false}, {false, true, true}, {true, true, true}, {true, false, true}}[i%6]
+		tile := []ConvTile{{8, 1}, {16, 2}}[i/6]
+		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12, Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2], Tile: tile}
+		t.Run(fmt.Sprintf("%s_tile%dx%d", op.Shader(), tile.Channels, tile.Rows), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(10))
 			src := randVec(rng, n*16*h*w, -1, 1)
 			if op.SrcHalf {

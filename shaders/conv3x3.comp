@@ -7,8 +7,12 @@
 // Rows outside [0, H) are the zero padding; a band's inputs must hold rows
 // y0-1 .. y0+rows within the image.
 // One invocation computes a register tile of PX horizontally adjacent pixels
-// by OCB output channels: each weight load serves PX pixels and each input
-// load serves up to 3*OCB multiply-adds.
+// by PY rows by OCB output channels: each weight load serves PX*PY pixels
+// and each input load up to 3*OCB multiply-adds per output row it reaches.
+// With PY > 1 an input channel's 9*OCB weights are loaded once into
+// registers and every input row is loaded once for all the rows it feeds
+// (CPU drivers, where each load costs a scalar load per SIMD lane); with
+// PY = 1 (GPUs) the weights are loaded where they are used, as before.
 // Variants (kernels.Conv3x3.Shader): SRC_F16 reads the sources from 16-bit
 // storage, DST_F16 writes the output to it. MATH_F16 multiplies and sums each
 // input channel's nine taps in binary16 (shaderFloat16; twice the rate of fp32
@@ -27,6 +31,7 @@ layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
 layout(constant_id = 0) const uint OCB = 8;
 layout(constant_id = 1) const uint PX = 8;
 layout(constant_id = 2) const uint WV = 4096; // vec4s in the weights' uniform block
+layout(constant_id = 3) const uint PY = 1;
 
 #ifdef SRC_F16
 #define SRC_T float16_t
@@ -63,7 +68,7 @@ layout(push_constant) uniform P {
     View va, vb, vm, vo, vr;
 } p;
 
-float acc[PX][OCB];
+float acc[PY][PX][OCB];
 
 MATH_T load(uint src, uint idx) {
     if (src == 0u) return MATH_T(a[idx]);
@@ -73,65 +78,90 @@ MATH_T load(uint src, uint idx) {
 
 void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, uint oc0, uint cinTotal) {
     uint wstride = cinTotal * 9u;
+    // The last input row a band holds: rows of a partial tile past the band
+    // are computed but not stored, and must not read past it.
+    int yLast = int(p.y0 + p.rows);
     for (uint ic = 0; ic < cin; ic++) {
 #ifdef MATH_F16
-        float16_t part[PX][OCB];
-        [[unroll]] for (uint q = 0; q < PX; q++)
-            [[unroll]] for (uint j = 0; j < OCB; j++) part[q][j] = float16_t(0.0);
+        float16_t part[PY][PX][OCB];
+        [[unroll]] for (uint r = 0; r < PY; r++)
+            [[unroll]] for (uint q = 0; q < PX; q++)
+                [[unroll]] for (uint j = 0; j < OCB; j++) part[r][q][j] = float16_t(0.0);
 #define SUM part
 #else
 #define SUM acc
 #endif
-        [[unroll]] for (int ky = 0; ky < 3; ky++) {
-            int yy = y + ky - 1;
-            if (yy < 0 || yy >= int(p.H)) continue;
+        uint wi = (oc0 * cinTotal + icBase + ic) * 9u;
+        MATH_T wk[9][OCB];
+        if (PY > 1u) {
+            [[unroll]] for (uint j = 0; j < OCB; j++) {
+                uint wj = wi + min(j, p.cout - 1u - oc0) * wstride;
+                [[unroll]] for (uint k = 0; k < 9u; k++) wk[k][j] = MATH_T(WT(wj + k));
+            }
+        }
+        [[unroll]] for (int ir = 0; ir < int(PY) + 2; ir++) {
+            int yy = y + ir - 1;
+            if (yy < 0 || yy >= int(p.H) || yy > yLast) continue;
             uint row = at(v, n, ic, uint(yy), p.W);
             MATH_T vals[PX + 2];
             [[unroll]] for (int i = 0; i < int(PX) + 2; i++) {
                 int xx = x0 + i - 1;
                 vals[i] = (xx >= 0 && xx < int(p.W)) ? load(src, row + uint(xx)) : MATH_T(0.0);
             }
-            uint wi = (oc0 * cinTotal + icBase + ic) * 9u + uint(ky * 3);
-            [[unroll]] for (uint j = 0; j < OCB; j++) {
-                if (oc0 + j >= p.cout) break;
-                uint wj = wi + j * wstride;
-                MATH_T w0 = MATH_T(WT(wj)), w1 = MATH_T(WT(wj + 1u)), w2 = MATH_T(WT(wj + 2u));
-                [[unroll]] for (uint q = 0; q < PX; q++) {
-                    SUM[q][j] += vals[q] * w0 + vals[q + 1] * w1 + vals[q + 2] * w2;
+            [[unroll]] for (int r = 0; r < int(PY); r++) {
+                int ky = ir - r;
+                if (ky < 0 || ky > 2) continue;
+                [[unroll]] for (uint j = 0; j < OCB; j++) {
+                    if (oc0 + j >= p.cout) break;
+                    MATH_T w0, w1, w2;
+                    if (PY > 1u) {
+                        w0 = wk[ky * 3][j], w1 = wk[ky * 3 + 1][j], w2 = wk[ky * 3 + 2][j];
+                    } else {
+                        uint wj = wi + j * wstride + uint(ky * 3);
+                        w0 = MATH_T(WT(wj)), w1 = MATH_T(WT(wj + 1u)), w2 = MATH_T(WT(wj + 2u));
+                    }
+                    [[unroll]] for (uint q = 0; q < PX; q++) {
+                        SUM[r][q][j] += vals[q] * w0 + vals[q + 1] * w1 + vals[q + 2] * w2;
+                    }
                 }
             }
         }
 #ifdef MATH_F16
-        [[unroll]] for (uint q = 0; q < PX; q++)
-            [[unroll]] for (uint j = 0; j < OCB; j++) acc[q][j] += float(part[q][j]);
+        [[unroll]] for (uint r = 0; r < PY; r++)
+            [[unroll]] for (uint q = 0; q < PX; q++)
+                [[unroll]] for (uint j = 0; j < OCB; j++) acc[r][q][j] += float(part[r][q][j]);
 #endif
     }
 }
 
 void main() {
-    uint x0 = gl_GlobalInvocationID.x * PX, ry = gl_GlobalInvocationID.y;
+    uint x0 = gl_GlobalInvocationID.x * PX, ry = gl_GlobalInvocationID.y * PY;
     uint blocks = (p.cout + OCB - 1u) / OCB;
     uint n = gl_GlobalInvocationID.z / blocks;
     uint oc0 = (gl_GlobalInvocationID.z % blocks) * OCB;
     if (x0 >= p.W || ry >= p.rows || n >= p.N) return;
     uint y = p.y0 + ry;
     uint cinTotal = p.ca + p.cb + p.cm;
-    [[unroll]] for (uint q = 0; q < PX; q++)
-        [[unroll]] for (uint j = 0; j < OCB; j++) acc[q][j] = 0.0;
+    [[unroll]] for (uint r = 0; r < PY; r++)
+        [[unroll]] for (uint q = 0; q < PX; q++)
+            [[unroll]] for (uint j = 0; j < OCB; j++) acc[r][q][j] = 0.0;
     addSource(0u, p.va, p.ca, 0u, n, int(x0), int(y), oc0, cinTotal);
     addSource(1u, p.vb, p.cb, p.ca, n, int(x0), int(y), oc0, cinTotal);
     addSource(2u, p.vm, p.cm, p.ca + p.cb, n, int(x0), int(y), oc0, cinTotal);
-    [[unroll]] for (uint j = 0; j < OCB; j++) {
-        uint oc = oc0 + j;
-        if (oc >= p.cout) break;
-        float bias = WT(p.bOff + oc);
-        uint oi = at(p.vo, n, p.ocBase + oc, y, p.W) + x0;
-        uint ri = at(p.vr, n, p.ocBase + oc, y, p.W) + x0;
-        [[unroll]] for (uint q = 0; q < PX; q++) {
-            if (x0 + q >= p.W) break;
-            float v = activate(acc[q][j] + bias, p.act);
-            if (p.useRes != 0u) v += res[ri + q];
-            o[oi + q] = DST_T(v);
+    [[unroll]] for (uint r = 0; r < PY; r++) {
+        if (ry + r >= p.rows) break;
+        [[unroll]] for (uint j = 0; j < OCB; j++) {
+            uint oc = oc0 + j;
+            if (oc >= p.cout) break;
+            float bias = WT(p.bOff + oc);
+            uint oi = at(p.vo, n, p.ocBase + oc, y + r, p.W) + x0;
+            uint ri = at(p.vr, n, p.ocBase + oc, y + r, p.W) + x0;
+            [[unroll]] for (uint q = 0; q < PX; q++) {
+                if (x0 + q >= p.W) break;
+                float v = activate(acc[r][q][j] + bias, p.act);
+                if (p.useRes != 0u) v += res[ri + q];
+                o[oi + q] = DST_T(v);
+            }
         }
     }
 }
