@@ -3,6 +3,7 @@ package vk
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
 	"unsafe"
 
 	api "github.com/vulkan-go/vulkan"
@@ -73,6 +74,17 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 	for i := range code {
 		code[i] = binary.LittleEndian.Uint32(k.shader.SPIRV[4*i:])
 	}
+	if len(code) == 0 {
+		return fmt.Errorf("shader %s: no SPIR-V", k.shader.Name)
+	}
+	// The bindings store pCode and pData as Go pointers inside C structs,
+	// where the garbage collector does not see them: pinned, they can be
+	// neither freed nor reused while a driver compiles (seconds on lavapipe).
+	// Unpinned, a collection during the call could hand the driver freed
+	// data: the likely cause of one lavapipe crash in vkCreateComputePipelines.
+	var pin runtime.Pinner
+	defer pin.Unpin()
+	pin.Pin(&code[0])
 	minfo := &api.ShaderModuleCreateInfo{
 		SType:    api.StructureTypeShaderModuleCreateInfo,
 		CodeSize: uint(len(k.shader.SPIRV)),
@@ -126,6 +138,7 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 	var specData []uint32
 	if len(spec) > 0 {
 		specData = append(specData, spec...)
+		pin.Pin(&specData[0])
 		entries := make([]api.SpecializationMapEntry, len(spec))
 		for i := range spec {
 			entries[i] = api.SpecializationMapEntry{ConstantID: uint32(i), Offset: uint32(4 * i), Size: 4}
