@@ -35,7 +35,14 @@ type Conv3x3 struct {
 
 // ConvTile is what one invocation of conv3x3.comp computes: convPX pixels of
 // a row, for Rows rows (the shader's PY) and Channels output channels (OCB).
-type ConvTile struct{ Channels, Rows int }
+// Rotate loads each weight of 8 channels in one load, one per lane, and
+// shuffles it round the lanes (the _rot shaders; subgroups of 8 or more
+// lanes with shuffles, not with MathHalf); it applies where the block is a
+// multiple of 8 channels.
+type ConvTile struct {
+	Channels, Rows int
+	Rotate         bool
+}
 
 // Shader is the registry variant for the storage types and arithmetic.
 func (op Conv3x3) Shader() string {
@@ -216,25 +223,33 @@ func (op Conv3x3) traffic(geo ConvGeom, ocs int) (px, inF, outF float64) {
 const convPX = 8
 
 // tile is the invocation's register tile: Tile where set, else by device.
-// CPU drivers get 16 channels by 2 rows: llvmpipe runs one invocation per
-// SIMD lane, so every load the shader issues costs a scalar load per lane,
-// and a larger tile serves more multiply-adds per load (the 1080p pass's
-// convolutions run 1.8x faster on lavapipe than with 8 by 1; the pipelines
-// take seconds longer to compile, once per machine with Mesa's shader
-// cache). GPUs get 8 by 1, which keeps the tile at 64 sums in registers.
+// CPU drivers get 16 channels by 2 rows, rotated where they can: llvmpipe
+// runs one invocation per SIMD lane, so every load the shader issues costs a
+// scalar load per lane, and a larger tile serves more multiply-adds per load
+// (the 1080p pass's two big convolutions run 1.8x faster on lavapipe than
+// with 8 by 1, and rotation gains 1.1-1.2x more; the pipelines take seconds
+// longer to compile, once per machine with Mesa's shader cache). GPUs get 8
+// by 1, which keeps the tile at 64 sums in registers.
 func (op Conv3x3) tile(g GPU) (ConvTile, error) {
+	info := g.Ctx.Info()
+	canRotate := info.Features.SubgroupShuffle && info.Limits.SubgroupSize >= 8 && !op.MathHalf
 	t := op.Tile
 	if t == (ConvTile{}) {
 		t = ConvTile{Channels: 8, Rows: 1}
-		if g.Ctx.Info().Type == "cpu" {
-			t = ConvTile{Channels: 16, Rows: 2}
+		if info.Type == "cpu" {
+			t = ConvTile{Channels: 16, Rows: 2, Rotate: canRotate}
 		}
 	}
 	// Past these the unrolled shader grows beyond what compiles in seconds.
 	if t.Channels < 1 || t.Channels > 32 || t.Rows < 1 || t.Rows > 4 {
 		return t, fmt.Errorf("conv3x3: register tile of %d channels by %d rows (1..32 by 1..4)", t.Channels, t.Rows)
 	}
+	if t.Rotate && !canRotate {
+		return t, fmt.Errorf("conv3x3: rotated weights need subgroup shuffles in subgroups of 8 or more lanes (%s: %d lanes, shuffles %v) and fp32 arithmetic",
+			info.Name, info.Limits.SubgroupSize, info.Features.SubgroupShuffle)
+	}
 	t.Channels = min(t.Channels, op.Out)
+	t.Rotate = t.Rotate && t.Channels%8 == 0
 	return t, nil
 }
 
@@ -329,7 +344,11 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 		return err
 	}
 	ocb := tile.Channels
-	k, err := g.kernel(op.Shader(), uint32(ocb), convPX, uint32(cw.vecs), uint32(tile.Rows))
+	name := op.Shader()
+	if tile.Rotate {
+		name += "_rot"
+	}
+	k, err := g.kernel(name, uint32(ocb), convPX, uint32(cw.vecs), uint32(tile.Rows))
 	if err != nil {
 		return err
 	}

@@ -20,13 +20,15 @@ func TestConv3x3MatchesReference(t *testing.T) {
 		{1, 17, 33, Conv3x3{In: [3]int{64, 0, 0}, Out: 32, Act: ActReLU}},
 		{1, 9, 2, Conv3x3{In: [3]int{16, 0, 0}, Out: 1, Act: ActSigmoid, Residual: true}},
 		{3, 2, 9, Conv3x3{In: [3]int{4, 4, 1}, Out: 3, Act: ActSigmoid, Residual: true}},
+		{1, 9, 13, Conv3x3{In: [3]int{5, 0, 0}, Out: 24, Act: ActNone}}, // a partial block of 16
 	}
-	// The GPUs' register tile, CPU drivers', and an odd one (partial row tiles).
+	// The GPUs' register tile, CPU drivers' (rotated and not), and an odd one
+	// (partial row tiles).
 	var all []struct {
 		n, h, w int
 		op      Conv3x3
 	}
-	for _, tile := range []ConvTile{{8, 1}, {16, 2}, {4, 3}} {
+	for _, tile := range []ConvTile{{Channels: 8, Rows: 1}, {Channels: 16, Rows: 2}, {Channels: 16, Rows: 2, Rotate: true}, {Channels: 4, Rows: 3}} {
 		for _, tc := range cases {
 			tc.op.Tile = tile
 			all = append(all, tc)
@@ -90,7 +92,7 @@ func TestConv3x3RejectsWrongWeights(t *testing.T) {
 }
 
 func TestConv3x3RejectsHugeTiles(t *testing.T) {
-	for _, tile := range []ConvTile{{64, 1}, {8, 5}, {0, 2}} {
+	for _, tile := range []ConvTile{{Channels: 64, Rows: 1}, {Channels: 8, Rows: 5}, {Rows: 2}} {
 		op := Conv3x3{In: [3]int{3, 0, 0}, Out: 64, Tile: tile}
 		r, err := gpu.Ctx.Begin(false)
 		if err != nil {
@@ -182,11 +184,12 @@ func TestConv3x3HalfVariants(t *testing.T) {
 	const n, h, w = 2, 19, 27
 	for i := 0; i < 12; i++ {
 		// Every variant with the GPUs' tile (8 output channels: a full block
-		// and a partial one) and CPU drivers' (16 by 2 rows: one block of 12).
+		// and a partial one) and CPU drivers' (16 by 2 rows: one block of 12,
+		// too few channels to rotate).
 		hv := [][3]bool{{false, true}, {true, true}, {true, false}, {false, true, true}, {true, true, true}, {true, false, true}}[i%6]
-		tile := []ConvTile{{8, 1}, {16, 2}}[i/6]
+		tile := []ConvTile{{Channels: 8, Rows: 1}, {Channels: 16, Rows: 2, Rotate: !hv[2]}}[i/6]
 		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12, Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2], Tile: tile}
-		t.Run(fmt.Sprintf("%s_tile%dx%d", op.Shader(), tile.Channels, tile.Rows), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s_tile%v", op.Shader(), tile), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(10))
 			src := randVec(rng, n*16*h*w, -1, 1)
 			if op.SrcHalf {

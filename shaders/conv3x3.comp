@@ -13,6 +13,10 @@
 // registers and every input row is loaded once for all the rows it feeds
 // (CPU drivers, where each load costs a scalar load per SIMD lane); with
 // PY = 1 (GPUs) the weights are loaded where they are used, as before.
+// LANE_ROT (CPU drivers, subgroups of 8 or more lanes, OCB a multiple of 8)
+// loads a weight for each of 8 channels in one load, one per lane, and
+// shuffles them round the lanes: on llvmpipe a load of the same weight by
+// every lane is still a scalar load per lane, a shuffle one permute.
 // Variants (kernels.Conv3x3.Shader): SRC_F16 reads the sources from 16-bit
 // storage, DST_F16 writes the output to it. MATH_F16 multiplies and sums each
 // input channel's nine taps in binary16 (shaderFloat16; twice the rate of fp32
@@ -24,6 +28,9 @@
 #else
 #define MATH_T float
 #endif
+#ifdef LANE_ROT
+#extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 #include "common.glsl"
 #include "view.glsl"
 
@@ -32,6 +39,11 @@ layout(constant_id = 0) const uint OCB = 8;
 layout(constant_id = 1) const uint PX = 8;
 layout(constant_id = 2) const uint WV = 4096; // vec4s in the weights' uniform block
 layout(constant_id = 3) const uint PY = 1;
+#ifdef LANE_ROT
+const bool PRELOAD = true;
+#else
+const bool PRELOAD = PY > 1u; // an input channel's weights loaded once, into registers
+#endif
 
 #ifdef SRC_F16
 #define SRC_T float16_t
@@ -93,11 +105,25 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
 #endif
         uint wi = (oc0 * cinTotal + icBase + ic) * 9u;
         MATH_T wk[9][OCB];
-        if (PY > 1u) {
+        if (PRELOAD) {
+#ifdef LANE_ROT
+            // One load per 8 channels: lane l loads channel 8*jb + l's weight,
+            // and slot s of lane l takes it from lane (l + s) % 8, so the
+            // lane's sums of slot s belong to channel 8*jb + (l + s) % 8.
+            uint lane = gl_SubgroupInvocationID;
+            [[unroll]] for (uint jb = 0; jb < OCB / 8u; jb++) {
+                uint wj = wi + min(jb * 8u + lane, p.cout - 1u - oc0) * wstride;
+                [[unroll]] for (uint k = 0; k < 9u; k++) {
+                    float g = WT(wj + k);
+                    [[unroll]] for (uint s = 0; s < 8u; s++) wk[k][jb * 8u + s] = MATH_T(subgroupShuffle(g, (lane + s) & 7u));
+                }
+            }
+#else
             [[unroll]] for (uint j = 0; j < OCB; j++) {
                 uint wj = wi + min(j, p.cout - 1u - oc0) * wstride;
                 [[unroll]] for (uint k = 0; k < 9u; k++) wk[k][j] = MATH_T(WT(wj + k));
             }
+#endif
         }
         [[unroll]] for (int ir = 0; ir < int(PY) + 2; ir++) {
             int yy = y + ir - 1;
@@ -112,9 +138,11 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
                 int ky = ir - r;
                 if (ky < 0 || ky > 2) continue;
                 [[unroll]] for (uint j = 0; j < OCB; j++) {
+#ifndef LANE_ROT
                     if (oc0 + j >= p.cout) break;
+#endif
                     MATH_T w0, w1, w2;
-                    if (PY > 1u) {
+                    if (PRELOAD) {
                         w0 = wk[ky * 3][j], w1 = wk[ky * 3 + 1][j], w2 = wk[ky * 3 + 2][j];
                     } else {
                         uint wj = wi + j * wstride + uint(ky * 3);
@@ -139,7 +167,13 @@ void main() {
     uint blocks = (p.cout + OCB - 1u) / OCB;
     uint n = gl_GlobalInvocationID.z / blocks;
     uint oc0 = (gl_GlobalInvocationID.z % blocks) * OCB;
+#ifdef LANE_ROT
+    // Every lane takes part in the weights' shuffles; those past the edges
+    // load nothing (the bounds checks below) and store nothing.
+    bool live = x0 < p.W && ry < p.rows && n < p.N;
+#else
     if (x0 >= p.W || ry >= p.rows || n >= p.N) return;
+#endif
     uint y = p.y0 + ry;
     uint cinTotal = p.ca + p.cb + p.cm;
     [[unroll]] for (uint r = 0; r < PY; r++)
@@ -148,11 +182,19 @@ void main() {
     addSource(0u, p.va, p.ca, 0u, n, int(x0), int(y), oc0, cinTotal);
     addSource(1u, p.vb, p.cb, p.ca, n, int(x0), int(y), oc0, cinTotal);
     addSource(2u, p.vm, p.cm, p.ca + p.cb, n, int(x0), int(y), oc0, cinTotal);
+#ifdef LANE_ROT
+    if (!live) return;
+#endif
     [[unroll]] for (uint r = 0; r < PY; r++) {
         if (ry + r >= p.rows) break;
         [[unroll]] for (uint j = 0; j < OCB; j++) {
+#ifdef LANE_ROT
+            uint oc = oc0 + (j & ~7u) + ((gl_SubgroupInvocationID + j) & 7u);
+            if (oc >= p.cout) continue;
+#else
             uint oc = oc0 + j;
             if (oc >= p.cout) break;
+#endif
             float bias = WT(p.bOff + oc);
             uint oi = at(p.vo, n, p.ocBase + oc, y + r, p.W) + x0;
             uint ri = at(p.vr, n, p.ocBase + oc, y + r, p.W) + x0;

@@ -38,6 +38,8 @@ type Features struct {
 	// enabled on the device (what kernels.MMANative needs).
 	MatrixTiles    bool `json:"matrix_tiles_f16"`
 	PushDescriptor bool `json:"ext_push_descriptor"` // VK_KHR_push_descriptor
+	// SubgroupShuffle: compute shaders may shuffle values within a subgroup.
+	SubgroupShuffle bool `json:"subgroup_shuffle"`
 }
 
 func queryFeatures(in api.Instance, h api.PhysicalDevice) Features {
@@ -84,6 +86,7 @@ type Limits struct {
 	TimestampPeriodNs       float32   `json:"timestamp_period_ns"`
 	TimestampValidBits      uint32    `json:"timestamp_valid_bits"`
 	MinStorageAlign         uint64    `json:"min_storage_buffer_offset_alignment"`
+	SubgroupSize            uint32    `json:"subgroup_size"`
 }
 
 type physical struct {
@@ -143,6 +146,7 @@ func enumerate(in *instance) ([]physical, error) {
 		qs := make([]api.QueueFamilyProperties, qn)
 		api.GetPhysicalDeviceQueueFamilyProperties(h, &qn, qs)
 		info.Features = queryFeatures(in.handle, h)
+		info.Limits.SubgroupSize, info.Features.SubgroupShuffle = subgroupInfo(h)
 		phys := physical{handle: h, info: info}
 		best := -1
 		for qi := range qs {

@@ -99,6 +99,19 @@ static int vkp_coop_tiles(void* gipa, void* inst, void* phys, void* props2, void
 	return 0;
 }
 
+// The subgroup size, and whether compute shaders may shuffle within one.
+static uint32_t vkp_subgroup_size(void* props2, void* phys, int* shuffle) {
+	*shuffle = 0;
+	if (!props2) return 0;
+	vkp_subgroup sg = {VKP_SUBGROUP_PROPS, 0, 0, 0, 0, 0};
+	vkp_props2 p2;
+	memset(&p2, 0, sizeof p2);
+	p2.sType = VKP_PROPS2; p2.pNext = &sg;
+	((vkp_props2_fn)props2)(phys, &p2);
+	*shuffle = (sg.stages & 0x20) && (sg.operations & 0x10); // COMPUTE_BIT, SHUFFLE_BIT
+	return sg.subgroupSize;
+}
+
 static void* vkp_coop_chain(void* next) {
 	vkp_coop_features* f = malloc(sizeof *f);
 	if (f) { f->sType = VKP_COOP_FEATURES; f->pNext = next; f->cooperativeMatrix = 1; f->robustBufferAccess = 0; }
@@ -147,3 +160,11 @@ func hasMatrixTiles(in api.Instance, h api.PhysicalDevice) bool {
 // coopChain returns C memory enabling cooperativeMatrix, chained before
 // next; free it with freeChain after vkCreateDevice.
 func coopChain(next unsafe.Pointer) unsafe.Pointer { return C.vkp_coop_chain(next) }
+
+// subgroupInfo returns the device's subgroup size and whether compute
+// shaders may use subgroup shuffles (VkPhysicalDeviceSubgroupProperties).
+func subgroupInfo(h api.PhysicalDevice) (size uint32, shuffle bool) {
+	var sh C.int
+	size = uint32(C.vkp_subgroup_size(fast.props2, handle(h), &sh))
+	return size, sh != 0
+}
