@@ -183,12 +183,12 @@ func TestConv3x3HalfVariants(t *testing.T) {
 	}
 	const n, h, w = 2, 19, 27
 	for i := 0; i < 12; i++ {
-		// Every variant with the GPUs' tile (8 output channels: a full block
-		// and a partial one) and CPU drivers' (16 by 2 rows: one block of 12,
-		// too few channels to rotate).
+		// Every variant with the GPUs' tile (12 output channels: a full block
+		// of 8 and a partial one) and CPU drivers' (16 by 2 rows: one block
+		// of 16, rotated except with binary16 arithmetic).
 		hv := [][3]bool{{false, true}, {true, true}, {true, false}, {false, true, true}, {true, true, true}, {true, false, true}}[i%6]
 		tile := []ConvTile{{Channels: 8, Rows: 1}, {Channels: 16, Rows: 2, Rotate: !hv[2]}}[i/6]
-		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12, Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2], Tile: tile}
+		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12 + 4*(i/6), Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2], Tile: tile}
 		t.Run(fmt.Sprintf("%s_tile%v", op.Shader(), tile), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(10))
 			src := randVec(rng, n*16*h*w, -1, 1)
