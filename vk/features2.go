@@ -71,34 +71,6 @@ typedef void (*vkp_props2_fn)(void*, vkp_props2*);
 #define VKP_FLOAT32 1
 #define VKP_SCOPE_SUBGROUP 3
 
-// 1 when the device multiplies 16x16x16 binary16 tiles into fp32 at
-// subgroup scope, in 32-wide subgroups, with the feature on.
-static int vkp_coop_tiles(void* gipa, void* inst, void* phys, void* props2, void* feats2) {
-	vkp_coop_props_fn fn = (vkp_coop_props_fn)((vkp_gipa_fn)gipa)(inst, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
-	if (!fn || !props2 || !feats2) return 0;
-	vkp_coop_features f = {VKP_COOP_FEATURES, 0, 0, 0};
-	vkp_features2 f2 = {VKP_FEATURES2, &f};
-	((vkp_features2_fn)feats2)(phys, &f2);
-	if (!f.cooperativeMatrix) return 0;
-	vkp_subgroup sg = {VKP_SUBGROUP_PROPS, 0, 0, 0, 0, 0};
-	vkp_props2 p2;
-	memset(&p2, 0, sizeof p2);
-	p2.sType = VKP_PROPS2; p2.pNext = &sg;
-	((vkp_props2_fn)props2)(phys, &p2);
-	if (sg.subgroupSize != 32) return 0;
-	uint32_t n = 0;
-	if (fn(phys, &n, 0) != 0 || n == 0 || n > 256) return 0;
-	vkp_coop_props ps[256];
-	for (uint32_t i = 0; i < n; i++) { memset(&ps[i], 0, sizeof ps[i]); ps[i].sType = VKP_COOP_PROPS; }
-	if (fn(phys, &n, ps) != 0) return 0;
-	for (uint32_t i = 0; i < n; i++) {
-		vkp_coop_props* q = &ps[i];
-		if (q->m == 16 && q->n == 16 && q->k == 16 && q->a == VKP_FLOAT16 && q->b == VKP_FLOAT16 &&
-		    q->c == VKP_FLOAT32 && q->d == VKP_FLOAT32 && q->scope == VKP_SCOPE_SUBGROUP) return 1;
-	}
-	return 0;
-}
-
 // The subgroup size, and whether compute shaders may shuffle within one.
 static uint32_t vkp_subgroup_size(void* props2, void* phys, int* shuffle) {
 	*shuffle = 0;
@@ -110,6 +82,30 @@ static uint32_t vkp_subgroup_size(void* props2, void* phys, int* shuffle) {
 	((vkp_props2_fn)props2)(phys, &p2);
 	*shuffle = (sg.stages & 0x20) && (sg.operations & 0x10); // COMPUTE_BIT, SHUFFLE_BIT
 	return sg.subgroupSize;
+}
+
+// 1 when the device multiplies 16x16x16 binary16 tiles into fp32 at
+// subgroup scope, in 32-wide subgroups, with the feature on.
+static int vkp_coop_tiles(void* gipa, void* inst, void* phys, void* props2, void* feats2) {
+	vkp_coop_props_fn fn = (vkp_coop_props_fn)((vkp_gipa_fn)gipa)(inst, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
+	if (!fn || !props2 || !feats2) return 0;
+	vkp_coop_features f = {VKP_COOP_FEATURES, 0, 0, 0};
+	vkp_features2 f2 = {VKP_FEATURES2, &f};
+	((vkp_features2_fn)feats2)(phys, &f2);
+	if (!f.cooperativeMatrix) return 0;
+	int shuffle;
+	if (vkp_subgroup_size(props2, phys, &shuffle) != 32) return 0;
+	uint32_t n = 0;
+	if (fn(phys, &n, 0) != 0 || n == 0 || n > 256) return 0;
+	vkp_coop_props ps[256];
+	for (uint32_t i = 0; i < n; i++) { memset(&ps[i], 0, sizeof ps[i]); ps[i].sType = VKP_COOP_PROPS; }
+	if (fn(phys, &n, ps) != 0) return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		vkp_coop_props* q = &ps[i];
+		if (q->m == 16 && q->n == 16 && q->k == 16 && q->a == VKP_FLOAT16 && q->b == VKP_FLOAT16 &&
+		    q->c == VKP_FLOAT32 && q->d == VKP_FLOAT32 && q->scope == VKP_SCOPE_SUBGROUP) return 1;
+	}
+	return 0;
 }
 
 static void* vkp_coop_chain(void* next) {
