@@ -232,7 +232,7 @@ const convPX = 8
 // by 1, which keeps the tile at 64 sums in registers.
 func (op Conv3x3) tile(g GPU) (ConvTile, error) {
 	info := g.Ctx.Info()
-	canRotate := info.Features.SubgroupShuffle && info.Limits.SubgroupSize >= 8 && !op.MathHalf
+	canRotate := rotates(g) && !op.MathHalf
 	t := op.Tile
 	if t == (ConvTile{}) {
 		t = ConvTile{Channels: 8, Rows: 1}
@@ -245,12 +245,38 @@ func (op Conv3x3) tile(g GPU) (ConvTile, error) {
 		return t, fmt.Errorf("conv3x3: register tile of %d channels by %d rows (1..32 by 1..4)", t.Channels, t.Rows)
 	}
 	if t.Rotate && !canRotate {
-		return t, fmt.Errorf("conv3x3: rotated weights need subgroup shuffles in subgroups of 8 or more lanes (%s: %d lanes, shuffles %v) and fp32 arithmetic",
-			info.Name, info.Limits.SubgroupSize, info.Features.SubgroupShuffle)
+		return t, fmt.Errorf("conv3x3: rotated weights need subgroup shuffles in subgroups of 8 or more lanes, shaderInt64 and fp32 arithmetic (%s: %d lanes, shuffles %v, shaderInt64 %v)",
+			info.Name, info.Limits.SubgroupSize, info.Features.SubgroupShuffle, info.Features.ShaderInt64)
 	}
 	t.Channels = min(t.Channels, op.Out)
 	t.Rotate = t.Rotate && t.Channels%8 == 0
 	return t, nil
+}
+
+// wordRows reports whether every source and output row of geo starts on a
+// 64-bit word (two fp32 or four binary16 elements), as the _w64 shaders need.
+func (op Conv3x3) wordRows(geo ConvGeom) bool {
+	on := func(v View, half bool) bool {
+		e := 2
+		if half {
+			e = 4
+		}
+		return geo.W%e == 0 && v.Off%e == 0 && v.CS%e == 0 && v.NS%e == 0
+	}
+	for i, c := range op.In {
+		if c > 0 && !on(geo.Src[i], op.SrcHalf) {
+			return false
+		}
+	}
+	return on(geo.Out, op.OutHalf)
+}
+
+// rotates reports whether the device runs the rotated-weight shaders:
+// subgroup shuffles in subgroups of 8 or more lanes, and 64-bit integers
+// for their two-at-a-time loads.
+func rotates(g GPU) bool {
+	info := g.Ctx.Info()
+	return info.Features.SubgroupShuffle && info.Limits.SubgroupSize >= 8 && info.Features.ShaderInt64
 }
 
 // ConvWeights are one layer's weights and biases on the device, split by
@@ -258,6 +284,7 @@ func (op Conv3x3) tile(g GPU) (ConvTile, error) {
 type ConvWeights struct {
 	chunks []convChunk
 	vecs   int // the shader's uniform block size in vec4s
+	ks     int // floats per output and input channel's nine weights
 	mma    mmaWeights
 }
 
@@ -282,23 +309,35 @@ func (op Conv3x3) UploadWeights(g GPU, r *vk.Recorder, weights, bias []float32) 
 	if len(weights) != op.WeightLen() || len(bias) != op.Out {
 		return ConvWeights{}, fmt.Errorf("conv3x3: %d weights and %d biases for %d->%d channels", len(weights), len(bias), cin, op.Out)
 	}
-	limit := int(min(g.Ctx.Info().Limits.MaxUniformBufferRange, 65536))
-	per := cin*9 + 1
-	ocs := limit / 4 / per
 	tile, err := op.tile(g)
 	if err != nil {
 		return ConvWeights{}, err
 	}
+	// The rotated shaders read each nine weights padded to ten, two at a
+	// time; on devices that can run them every variant reads that layout, so
+	// that one upload serves the binary16-arithmetic ones too.
+	ks := 9
+	if rotates(g) {
+		ks = 10
+	}
+	limit := int(min(g.Ctx.Info().Limits.MaxUniformBufferRange, 65536))
+	per := cin*ks + 1
+	ocs := limit / 4 / per
 	if ocs >= tile.Channels {
 		ocs -= ocs % tile.Channels
 	}
 	if ocs < 1 {
 		return ConvWeights{}, fmt.Errorf("conv3x3: one output channel of %d inputs needs %d bytes, uniform buffers hold %d", cin, 4*per, limit)
 	}
-	cw := ConvWeights{vecs: limit / 16}
+	cw := ConvWeights{vecs: limit / 16, ks: ks}
 	for oc0 := 0; oc0 < op.Out; oc0 += ocs {
 		n := min(ocs, op.Out-oc0)
-		data := append(append([]float32{}, weights[oc0*cin*9:(oc0+n)*cin*9]...), bias[oc0:oc0+n]...)
+		data := make([]float32, 0, n*cin*ks+n)
+		for g := oc0 * cin; g < (oc0+n)*cin; g++ {
+			data = append(data, weights[g*9:g*9+9]...)
+			data = append(data, make([]float32, ks-9)...)
+		}
+		data = append(data, bias[oc0:oc0+n]...)
 		buf, err := g.Ctx.NewBuffer(uint64(4 * len(data)))
 		if err != nil {
 			cw.Free()
@@ -343,12 +382,18 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 	if err != nil {
 		return err
 	}
+	if tile.Rotate && cw.ks != 10 {
+		return fmt.Errorf("conv3x3: rotated weights need the padded layout; these were uploaded with %d per channel", cw.ks)
+	}
 	ocb := tile.Channels
 	name := op.Shader()
 	if tile.Rotate {
 		name += "_rot"
+		if op.wordRows(geo) {
+			name += "_w64"
+		}
 	}
-	k, err := g.kernel(name, uint32(ocb), convPX, uint32(cw.vecs), uint32(tile.Rows))
+	k, err := g.kernel(name, uint32(ocb), convPX, uint32(cw.vecs), uint32(tile.Rows), uint32(cw.ks))
 	if err != nil {
 		return err
 	}
@@ -366,7 +411,7 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 			}
 		}
 		push := []uint32{uint32(geo.W), uint32(geo.H), uint32(geo.N), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
-			uint32(c.ocs), uint32(c.oc0), uint32(c.ocs * op.Cin() * 9), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
+			uint32(c.ocs), uint32(c.oc0), uint32(c.ocs * op.Cin() * cw.ks), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
 		push = append(push, geo.viewPush()...)
 		blocks := (c.ocs + ocb - 1) / ocb
 		px, inF, outF := op.traffic(geo, c.ocs)

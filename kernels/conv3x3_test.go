@@ -21,6 +21,8 @@ func TestConv3x3MatchesReference(t *testing.T) {
 		{1, 9, 2, Conv3x3{In: [3]int{16, 0, 0}, Out: 1, Act: ActSigmoid, Residual: true}},
 		{3, 2, 9, Conv3x3{In: [3]int{4, 4, 1}, Out: 3, Act: ActSigmoid, Residual: true}},
 		{1, 9, 13, Conv3x3{In: [3]int{5, 0, 0}, Out: 24, Act: ActNone}}, // a partial block of 16
+		// Rows on 64-bit words (the _w64 shaders on CPU drivers), a partial x tile.
+		{2, 11, 20, Conv3x3{In: [3]int{3, 3, 1}, Out: 16, Act: ActReLU}},
 	}
 	// The GPUs' register tile, CPU drivers' (rotated and not), and an odd one
 	// (partial row tiles).
@@ -181,15 +183,17 @@ func TestConv3x3HalfVariants(t *testing.T) {
 	if !gpu.Ctx.Info().Features.Storage16Bit {
 		t.Fatal("lavapipe and every target device offer 16-bit storage; this one does not")
 	}
-	const n, h, w = 2, 19, 27
-	for i := 0; i < 12; i++ {
+	const n, h = 2, 19
+	for i := 0; i < 18; i++ {
 		// Every variant with the GPUs' tile (12 output channels: a full block
 		// of 8 and a partial one) and CPU drivers' (16 by 2 rows: one block
-		// of 16, rotated except with binary16 arithmetic).
+		// of 16, rotated except with binary16 arithmetic), the latter also on
+		// rows of whole 64-bit words (the _w64 shaders).
 		hv := [][3]bool{{false, true}, {true, true}, {true, false}, {false, true, true}, {true, true, true}, {true, false, true}}[i%6]
-		tile := []ConvTile{{Channels: 8, Rows: 1}, {Channels: 16, Rows: 2, Rotate: !hv[2]}}[i/6]
-		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12 + 4*(i/6), Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2], Tile: tile}
-		t.Run(fmt.Sprintf("%s_tile%v", op.Shader(), tile), func(t *testing.T) {
+		tile := []ConvTile{{Channels: 8, Rows: 1}, {Channels: 16, Rows: 2, Rotate: !hv[2]}}[min(i/6, 1)]
+		w := []int{27, 27, 28}[i/6]
+		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12 + 4*min(i/6, 1), Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2], Tile: tile}
+		t.Run(fmt.Sprintf("%s_tile%v_w%d", op.Shader(), tile, w), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(10))
 			src := randVec(rng, n*16*h*w, -1, 1)
 			if op.SrcHalf {

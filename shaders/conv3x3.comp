@@ -30,6 +30,7 @@
 #endif
 #ifdef LANE_ROT
 #extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 #endif
 #include "common.glsl"
 #include "view.glsl"
@@ -39,6 +40,9 @@ layout(constant_id = 0) const uint OCB = 8;
 layout(constant_id = 1) const uint PX = 8;
 layout(constant_id = 2) const uint WV = 4096; // vec4s in the weights' uniform block
 layout(constant_id = 3) const uint PY = 1;
+// Floats per output and input channel's nine weights: 10 (padded) on
+// devices that run the rotated shaders, which need it, else 9.
+layout(constant_id = 4) const uint KS = 9;
 #ifdef LANE_ROT
 const bool PRELOAD = true;
 #else
@@ -56,16 +60,49 @@ const bool PRELOAD = PY > 1u; // an input channel's weights loaded once, into re
 #define DST_T float
 #endif
 
+#ifdef LOAD64
+// The output in 64-bit words of EO elements (its rows start on words too).
+#ifdef DST_F16
+#define EO 4u
+#else
+#define EO 2u
+#endif
+layout(std430, binding = 0) writeonly buffer Out { uint64_t o[]; };
+#else
 layout(std430, binding = 0) writeonly buffer Out { DST_T o[]; };
+#endif
 // One chunk of output channels' weights (OIHW) and biases, small enough for
 // a uniform buffer: every invocation of a workgroup reads the same weight at
 // the same time, which uniform buffers broadcast (lavapipe: 1.3x the storage
 // buffer's speed).
+#ifdef LANE_ROT
+// Each channel pair's nine weights padded to ten, read two at a time in
+// 64-bit words (a load costs the same whatever its width on llvmpipe).
+layout(std140, binding = 1) uniform Wt { u64vec2 wt64[WV]; };
+vec2 WT2(uint i) { return uintBitsToFloat(unpackUint2x32(wt64[i >> 2][(i >> 1) & 1u])); }
+float WT(uint i) { return WT2(i & ~1u)[i & 1u]; }
+#else
 layout(std140, binding = 1) uniform Wt { vec4 wt4[WV]; };
 #define WT(i) wt4[(i) >> 2][(i) & 3u]
+#endif
+#ifdef LOAD64
+// The sources as 64-bit words of E64 elements each: on llvmpipe every load
+// is a scalar load per SIMD lane, whatever its width, so a 64-bit load
+// brings two fp32 or four binary16 elements for the price of one. The
+// host picks this form only where every row starts on a word.
+#ifdef SRC_F16
+#define E64 4
+#else
+#define E64 2
+#endif
+layout(std430, binding = 2) readonly buffer A { uint64_t a[]; };
+layout(std430, binding = 3) readonly buffer B { uint64_t b[]; };
+layout(std430, binding = 4) readonly buffer M { uint64_t m[]; };
+#else
 layout(std430, binding = 2) readonly buffer A { SRC_T a[]; };
 layout(std430, binding = 3) readonly buffer B { SRC_T b[]; };
 layout(std430, binding = 4) readonly buffer M { SRC_T m[]; };
+#endif
 layout(std430, binding = 5) readonly buffer R { float res[]; };
 
 layout(push_constant) uniform P {
@@ -82,14 +119,42 @@ layout(push_constant) uniform P {
 
 float acc[PY][PX][OCB];
 
+#ifdef LOAD64
+uint64_t word(uint src, uint i) {
+    if (src == 0u) return a[i];
+    if (src == 1u) return b[i];
+    return m[i];
+}
+
+// One tile row's words, unpacked (a global: arrays sized by specialization
+// constants cannot be passed to functions).
+float wv[PX + 2u * E64];
+
+// unpack64 writes word w's E64 elements to wv[k * E64 ...].
+void unpack64(uint64_t w, uint k) {
+    uvec2 u = unpackUint2x32(w);
+#ifdef SRC_F16
+    vec2 lo = unpackHalf2x16(u.x), hi = unpackHalf2x16(u.y);
+    wv[k * 4u] = lo.x, wv[k * 4u + 1u] = lo.y, wv[k * 4u + 2u] = hi.x, wv[k * 4u + 3u] = hi.y;
+#else
+    wv[k * 2u] = uintBitsToFloat(u.x), wv[k * 2u + 1u] = uintBitsToFloat(u.y);
+#endif
+}
+#endif
+
 MATH_T load(uint src, uint idx) {
+#ifdef LOAD64
+    unpack64(word(src, idx / E64), 0u);
+    return MATH_T(wv[idx % E64]);
+#else
     if (src == 0u) return MATH_T(a[idx]);
     if (src == 1u) return MATH_T(b[idx]);
     return MATH_T(m[idx]);
+#endif
 }
 
 void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, uint oc0, uint cinTotal) {
-    uint wstride = cinTotal * 9u;
+    uint wstride = cinTotal * KS;
     // The last input row a band holds: rows of a partial tile past the band
     // are computed but not stored, and must not read past it.
     int yLast = int(p.y0 + p.rows);
@@ -103,7 +168,7 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
 #else
 #define SUM acc
 #endif
-        uint wi = (oc0 * cinTotal + icBase + ic) * 9u;
+        uint wi = (oc0 * cinTotal + icBase + ic) * KS;
         MATH_T wk[9][OCB];
         if (PRELOAD) {
 #ifdef LANE_ROT
@@ -113,9 +178,12 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
             uint lane = gl_SubgroupInvocationID;
             [[unroll]] for (uint jb = 0; jb < OCB / 8u; jb++) {
                 uint wj = wi + min(jb * 8u + lane, p.cout - 1u - oc0) * wstride;
-                [[unroll]] for (uint k = 0; k < 9u; k++) {
-                    float g = WT(wj + k);
-                    [[unroll]] for (uint s = 0; s < 8u; s++) wk[k][jb * 8u + s] = MATH_T(subgroupShuffle(g, (lane + s) & 7u));
+                [[unroll]] for (uint k = 0; k < 9u; k += 2u) {
+                    vec2 g = WT2(wj + k);
+                    [[unroll]] for (uint s = 0; s < 8u; s++) {
+                        wk[k][jb * 8u + s] = MATH_T(subgroupShuffle(g.x, (lane + s) & 7u));
+                        if (k < 8u) wk[k + 1u][jb * 8u + s] = MATH_T(subgroupShuffle(g.y, (lane + s) & 7u));
+                    }
                 }
             }
 #else
@@ -125,6 +193,40 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
             }
 #endif
         }
+        if (PRELOAD) {
+            // Every load first, unconditionally (clamped in range, zeroed
+            // after), then straight-line sums: no control flow round them.
+            MATH_T tv[PY + 2][PX + 2];
+            int yLo = max(int(p.y0) - 1, 0), yHi = min(int(p.H) - 1, yLast);
+            [[unroll]] for (int ir = 0; ir < int(PY) + 2; ir++) {
+                int yy = y + ir - 1;
+                bool rowIn = yy >= 0 && yy < int(p.H) && yy <= yLast;
+                uint row = at(v, n, ic, uint(clamp(yy, yLo, yHi)), p.W);
+#ifdef LOAD64
+                // Words from the one holding x0 - E64 on, each clamped into the row.
+                int w0 = int(row + uint(x0)) / E64 - 1, wLo = int(row) / E64, wHi = int(row + p.W) / E64 - 1;
+                [[unroll]] for (uint k = 0; k < PX / E64 + 2u; k++) unpack64(word(src, uint(clamp(w0 + int(k), wLo, wHi))), k);
+                [[unroll]] for (int i = 0; i < int(PX) + 2; i++) {
+                    int xx = x0 + i - 1;
+                    tv[ir][i] = (rowIn && xx >= 0 && xx < int(p.W)) ? MATH_T(wv[i + E64 - 1]) : MATH_T(0.0);
+                }
+#else
+                [[unroll]] for (int i = 0; i < int(PX) + 2; i++) {
+                    int xx = x0 + i - 1;
+                    MATH_T t = load(src, row + uint(clamp(xx, 0, int(p.W) - 1)));
+                    tv[ir][i] = (rowIn && xx >= 0 && xx < int(p.W)) ? t : MATH_T(0.0);
+                }
+#endif
+            }
+            [[unroll]] for (uint r = 0; r < PY; r++)
+                [[unroll]] for (uint j = 0; j < OCB; j++)
+                    [[unroll]] for (uint q = 0; q < PX; q++) {
+                        MATH_T s = SUM[r][q][j];
+                        [[unroll]] for (uint ky = 0; ky < 3u; ky++)
+                            [[unroll]] for (uint kx = 0; kx < 3u; kx++) s += tv[r + ky][q + kx] * wk[ky * 3u + kx][j];
+                        SUM[r][q][j] = s;
+                    }
+        } else
         [[unroll]] for (int ir = 0; ir < int(PY) + 2; ir++) {
             int yy = y + ir - 1;
             if (yy < 0 || yy >= int(p.H) || yy > yLast) continue;
@@ -198,12 +300,28 @@ void main() {
             float bias = WT(p.bOff + oc);
             uint oi = at(p.vo, n, p.ocBase + oc, y + r, p.W) + x0;
             uint ri = at(p.vr, n, p.ocBase + oc, y + r, p.W) + x0;
+#ifdef LOAD64
+            [[unroll]] for (uint k = 0; k < PX / EO; k++) {
+                if (x0 + k * EO >= p.W) break;
+                float v[EO];
+                [[unroll]] for (uint e = 0; e < EO; e++) {
+                    v[e] = activate(acc[r][k * EO + e][j] + bias, p.act);
+                    if (p.useRes != 0u) v[e] += res[ri + k * EO + e];
+                }
+#ifdef DST_F16
+                o[oi / EO + k] = packUint2x32(uvec2(packHalf2x16(vec2(v[0], v[1])), packHalf2x16(vec2(v[2], v[3]))));
+#else
+                o[oi / EO + k] = packUint2x32(uvec2(floatBitsToUint(v[0]), floatBitsToUint(v[1])));
+#endif
+            }
+#else
             [[unroll]] for (uint q = 0; q < PX; q++) {
                 if (x0 + q >= p.W) break;
                 float v = activate(acc[r][q][j] + bias, p.act);
                 if (p.useRes != 0u) v += res[ri + q];
                 o[oi + q] = DST_T(v);
             }
+#endif
         }
     }
 }

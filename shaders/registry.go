@@ -29,11 +29,17 @@ var Variants = []Variant{
 	{Name: "conv3x3_f32_f16_h", Source: "conv3x3.comp", Defines: []string{"DST_F16", "MATH_F16"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_f16_h", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16", "MATH_F16"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_f16_f32_h", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "MATH_F16"}, Bindings: 6, Uniform: 1 << 1},
-	// CPU drivers' form: weights loaded once per 8 channels and shuffled round the lanes.
+	// CPU drivers' form: weights loaded once per 8 channels and shuffled
+	// round the lanes; _w64 reads the sources in 64-bit words where rows
+	// start on a word.
 	{Name: "conv3x3_f32_rot", Source: "conv3x3.comp", Defines: []string{"LANE_ROT"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_f32_f16_rot", Source: "conv3x3.comp", Defines: []string{"DST_F16", "LANE_ROT"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_f16_rot", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16", "LANE_ROT"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_f16_f32_rot", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "LANE_ROT"}, Bindings: 6, Uniform: 1 << 1},
+	{Name: "conv3x3_f32_rot_w64", Source: "conv3x3.comp", Defines: []string{"LANE_ROT", "LOAD64"}, Bindings: 6, Uniform: 1 << 1},
+	{Name: "conv3x3_f32_f16_rot_w64", Source: "conv3x3.comp", Defines: []string{"DST_F16", "LANE_ROT", "LOAD64"}, Bindings: 6, Uniform: 1 << 1},
+	{Name: "conv3x3_f16_rot_w64", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16", "LANE_ROT", "LOAD64"}, Bindings: 6, Uniform: 1 << 1},
+	{Name: "conv3x3_f16_f32_rot_w64", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "LANE_ROT", "LOAD64"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_pair_f32", Source: "conv3x3_pair.comp", Bindings: 8, Uniform: 0b1110},
 	{Name: "conv3x3_pair_f32_f16", Source: "conv3x3_pair.comp", Defines: []string{"DST_F16"}, Bindings: 8, Uniform: 0b1110},
 	{Name: "conv3x3_pair_f16_f32", Source: "conv3x3_pair.comp", Defines: []string{"SRC_F16"}, Bindings: 8, Uniform: 0b1110},

@@ -100,6 +100,10 @@ func (c *Context) init() error {
 		QueueCreateInfoCount: 1,
 		PQueueCreateInfos:    []api.DeviceQueueCreateInfo{qinfo},
 	}
+	if c.phys.info.Features.ShaderInt64 {
+		// CPU drivers' kernels read two fp32 values in one 64-bit load.
+		dinfo.PEnabledFeatures = []api.PhysicalDeviceFeatures{{ShaderInt64: api.True}}
+	}
 	var dev api.Device
 	res := api.ErrorFeatureNotPresent
 	if c.phys.info.Features.Storage16Bit {
