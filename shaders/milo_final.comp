@@ -8,6 +8,7 @@ layout(constant_id = 0) const uint HID = 32;
 
 layout(std430, binding = 0) writeonly buffer Out { float o[]; };
 layout(std430, binding = 1) readonly buffer Wt { float wt[]; };
+#define WT(i) wt[i]
 layout(std430, binding = 2) readonly buffer Parts { float parts[]; };
 
 #include "scaler.glsl"

@@ -13,7 +13,12 @@ layout(constant_id = 0) const uint HID = 32;
 layout(std430, binding = 0) writeonly buffer D { float od[]; };
 layout(std430, binding = 1) writeonly buffer Q { float oq[]; };
 layout(std430, binding = 2) writeonly buffer Parts { float parts[]; };
-layout(std430, binding = 3) readonly buffer Wt { float wt[]; };
+// The scaler's table as a uniform buffer: its bends and output weights are
+// read at addresses built from constants and push constants only, which
+// llvmpipe loads once for all lanes (a storage-buffer load is a scalar load
+// per lane).
+layout(std140, binding = 3) uniform Wt { vec4 wt4[4096]; };
+#define WT(i) wt4[(i) >> 2][(i) & 3u]
 layout(std430, binding = 4) readonly buffer Ref { float ra[]; };
 layout(std430, binding = 5) readonly buffer Dist { float rb[]; };
 layout(std430, binding = 6) readonly buffer M { float m[]; };
