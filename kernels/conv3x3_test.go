@@ -93,6 +93,39 @@ func TestConv3x3RejectsWrongWeights(t *testing.T) {
 	}
 }
 
+// The _w64 shaders run only where every source and output row starts on a
+// 64-bit word: two fp32 or four binary16 elements.
+func TestConv3x3WordRows(t *testing.T) {
+	op := Conv3x3{In: [3]int{3, 3, 1}, Out: 16}
+	for _, tc := range []struct {
+		w, h     int
+		src, out bool // binary16 storage
+		want     bool
+	}{
+		{20, 11, false, false, true},
+		{21, 11, false, false, false},
+		{22, 11, true, false, false}, // binary16 rows of 22 start on half-words
+		{24, 11, true, true, true},
+		{22, 11, false, true, false},
+	} {
+		op.SrcHalf, op.OutHalf = tc.src, tc.out
+		if got := op.wordRows(op.DenseGeom(2, tc.h, tc.w)); got != tc.want {
+			t.Errorf("%dx%d half %v/%v: wordRows %v, want %v", tc.w, tc.h, tc.src, tc.out, got, tc.want)
+		}
+	}
+	// A band that starts on an odd row of an even width still starts on words;
+	// a view offset by one element does not.
+	g := op.DenseGeom(1, 11, 20)
+	g.Src[2] = Band(1, 3, 9, 20)
+	if !op.wordRows(g) {
+		t.Error("a band of an even width is not on words")
+	}
+	g.Src[2].Off++
+	if op.wordRows(g) {
+		t.Error("a view offset by one element is on words")
+	}
+}
+
 func TestConv3x3RejectsHugeTiles(t *testing.T) {
 	for _, tile := range []ConvTile{{Channels: 64, Rows: 1}, {Channels: 8, Rows: 5}, {Rows: 2}} {
 		op := Conv3x3{In: [3]int{3, 0, 0}, Out: 64, Tile: tile}
