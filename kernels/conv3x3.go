@@ -417,7 +417,7 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 		px, inF, outF := op.traffic(geo, c.ocs)
 		if err := r.Dispatch(vk.Dispatch{
 			Kernel: k,
-			Groups: [3]uint32{groups(geo.W, 8*convPX), groups(rows, 8*tile.Rows), uint32(geo.N * blocks)},
+			Groups: [3]uint32{groups(geo.W, 8*convPX) * uint32(blocks), groups(rows, 8*tile.Rows), uint32(geo.N)},
 			Push:   push,
 			Out:    []*vk.Buffer{out},
 			In:     in,

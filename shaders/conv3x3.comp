@@ -265,10 +265,13 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
 }
 
 void main() {
-    uint x0 = gl_GlobalInvocationID.x * PX, ry = gl_GlobalInvocationID.y * PY;
+    // Workgroups along x take the output-channel blocks of one tile in turn,
+    // so that a tile's inputs are read again while still in cache (CPU
+    // drivers run workgroups x first; on lavapipe 1.1x for two blocks).
     uint blocks = (p.cout + OCB - 1u) / OCB;
-    uint n = gl_GlobalInvocationID.z / blocks;
-    uint oc0 = (gl_GlobalInvocationID.z % blocks) * OCB;
+    uint x0 = ((gl_WorkGroupID.x / blocks) * gl_WorkGroupSize.x + gl_LocalInvocationID.x) * PX, ry = gl_GlobalInvocationID.y * PY;
+    uint n = gl_WorkGroupID.z;
+    uint oc0 = (gl_WorkGroupID.x % blocks) * OCB;
 #ifdef LANE_ROT
     // Every lane takes part in the weights' shuffles; those past the edges
     // load nothing (the bounds checks below) and store nothing.
