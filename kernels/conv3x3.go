@@ -320,7 +320,7 @@ func (op Conv3x3) UploadWeights(g GPU, r *vk.Recorder, weights, bias []float32) 
 	if rotates(g) {
 		ks = 10
 	}
-	limit := int(min(g.Ctx.Info().Limits.MaxUniformBufferRange, 65536))
+	limit := g.uniformBytes()
 	per := cin*ks + 1
 	ocs := limit / 4 / per
 	if ocs >= tile.Channels {
@@ -333,9 +333,9 @@ func (op Conv3x3) UploadWeights(g GPU, r *vk.Recorder, weights, bias []float32) 
 	for oc0 := 0; oc0 < op.Out; oc0 += ocs {
 		n := min(ocs, op.Out-oc0)
 		data := make([]float32, 0, n*cin*ks+n)
+		pad := make([]float32, ks-9)
 		for g := oc0 * cin; g < (oc0+n)*cin; g++ {
-			data = append(data, weights[g*9:g*9+9]...)
-			data = append(data, make([]float32, ks-9)...)
+			data = append(append(data, weights[g*9:g*9+9]...), pad...)
 		}
 		data = append(data, bias[oc0:oc0+n]...)
 		buf, err := g.Ctx.NewBuffer(uint64(4 * len(data)))

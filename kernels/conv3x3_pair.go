@@ -85,7 +85,7 @@ func (op Conv3x3Pair) UploadWeights(g GPU, r *vk.Recorder, wx, bx, wy, by []floa
 	if len(wx) != op.X.WeightLen() || len(bx) != op.X.Out || len(wy) != op.Y.WeightLen() || len(by) != op.Y.Out {
 		return PairWeights{}, fmt.Errorf("conv3x3 pair: weights do not match %d->%d->%d", op.X.Cin(), op.X.Out, op.Y.Out)
 	}
-	limit := int(min(g.Ctx.Info().Limits.MaxUniformBufferRange, 65536))
+	limit := g.uniformBytes()
 	pw := PairWeights{vecs: limit / 16, split: op.Y.Out}
 	per := op.Y.Cin()*9 + 1
 	if 4*per*op.Y.Out > limit {

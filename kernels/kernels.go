@@ -65,6 +65,10 @@ func (g GPU) kernel(name string, spec ...uint32) (*vk.Kernel, error) {
 
 func groups(n, size int) uint32 { return uint32((n + size - 1) / size) }
 
+// uniformBytes is the most a kernel's uniform block may span: the device's
+// uniform range, and no more than the 64 KB the shaders declare.
+func (g GPU) uniformBytes() int { return int(min(g.Ctx.Info().Limits.MaxUniformBufferRange, 65536)) }
+
 func f32bits(v float32) uint32 { return math.Float32bits(v) }
 
 // ParallelFor runs body(i) for i in [0,n) on all cores. Every index is done by

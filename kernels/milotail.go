@@ -102,9 +102,9 @@ func (op MiloTail) Record(gpu GPU, r *vk.Recorder, d, q, parts, weights, ref, di
 	if err := op.check(g, floats(d), floats(q), floats(parts), floats(ref), floats(dist), floats(mask)); err != nil {
 		return err
 	}
-	// The table is read from a uniform buffer, which reaches 64 KB at most.
-	if end := 4 * (table + op.Scaler.TableLen()); table < 0 || end > int(min(gpu.Ctx.Info().Limits.MaxUniformBufferRange, 65536)) || end > int(weights.Size) {
-		return fmt.Errorf("milo tail: a scaler table at float %d of a %d-byte buffer does not lie in its first %d bytes", table, weights.Size, min(gpu.Ctx.Info().Limits.MaxUniformBufferRange, 65536))
+	// The table is read from a uniform buffer.
+	if end, limit := 4*(table+op.Scaler.TableLen()), gpu.uniformBytes(); table < 0 || end > limit || end > int(weights.Size) {
+		return fmt.Errorf("milo tail: a scaler table at float %d of a %d-byte buffer does not lie in its first %d bytes", table, weights.Size, limit)
 	}
 	k, err := gpu.kernel("milo_tail_f32", uint32(op.Scaler.Hidden))
 	if err != nil {

@@ -140,18 +140,13 @@ void unpack64(uint64_t w, uint k) {
     wv[k * 2u] = uintBitsToFloat(u.x), wv[k * 2u + 1u] = uintBitsToFloat(u.y);
 #endif
 }
-#endif
-
-MATH_T load(uint src, uint idx) {
-#ifdef LOAD64
-    unpack64(word(src, idx / E64), 0u);
-    return MATH_T(wv[idx % E64]);
 #else
+MATH_T load(uint src, uint idx) {
     if (src == 0u) return MATH_T(a[idx]);
     if (src == 1u) return MATH_T(b[idx]);
     return MATH_T(m[idx]);
-#endif
 }
+#endif
 
 void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, uint oc0, uint cinTotal) {
     uint wstride = cinTotal * KS;
@@ -169,8 +164,8 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
 #define SUM acc
 #endif
         uint wi = (oc0 * cinTotal + icBase + ic) * KS;
-        MATH_T wk[9][OCB];
         if (PRELOAD) {
+            MATH_T wk[9][OCB];
 #ifdef LANE_ROT
             // One load per 8 channels: lane l loads channel 8*jb + l's weight,
             // and slot s of lane l takes it from lane (l + s) % 8, so the
@@ -192,8 +187,6 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
                 [[unroll]] for (uint k = 0; k < 9u; k++) wk[k][j] = MATH_T(WT(wj + k));
             }
 #endif
-        }
-        if (PRELOAD) {
             // Every load first, unconditionally (clamped in range, zeroed
             // after), then straight-line sums: no control flow round them.
             MATH_T tv[PY + 2][PX + 2];
@@ -226,36 +219,31 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
                             [[unroll]] for (uint kx = 0; kx < 3u; kx++) s += tv[r + ky][q + kx] * wk[ky * 3u + kx][j];
                         SUM[r][q][j] = s;
                     }
-        } else
-        [[unroll]] for (int ir = 0; ir < int(PY) + 2; ir++) {
-            int yy = y + ir - 1;
-            if (yy < 0 || yy >= int(p.H) || yy > yLast) continue;
-            uint row = at(v, n, ic, uint(yy), p.W);
-            MATH_T vals[PX + 2];
-            [[unroll]] for (int i = 0; i < int(PX) + 2; i++) {
-                int xx = x0 + i - 1;
-                vals[i] = (xx >= 0 && xx < int(p.W)) ? load(src, row + uint(xx)) : MATH_T(0.0);
-            }
-            [[unroll]] for (int r = 0; r < int(PY); r++) {
-                int ky = ir - r;
-                if (ky < 0 || ky > 2) continue;
-                [[unroll]] for (uint j = 0; j < OCB; j++) {
+        }
 #ifndef LANE_ROT
+        else {
+            // A tile of one row (PY is 1 here, on GPUs): the weights are
+            // loaded where they are used.
+            [[unroll]] for (int ky = 0; ky < 3; ky++) {
+                int yy = y + ky - 1;
+                if (yy < 0 || yy >= int(p.H) || yy > yLast) continue;
+                uint row = at(v, n, ic, uint(yy), p.W);
+                MATH_T vals[PX + 2];
+                [[unroll]] for (int i = 0; i < int(PX) + 2; i++) {
+                    int xx = x0 + i - 1;
+                    vals[i] = (xx >= 0 && xx < int(p.W)) ? load(src, row + uint(xx)) : MATH_T(0.0);
+                }
+                [[unroll]] for (uint j = 0; j < OCB; j++) {
                     if (oc0 + j >= p.cout) break;
-#endif
-                    MATH_T w0, w1, w2;
-                    if (PRELOAD) {
-                        w0 = wk[ky * 3][j], w1 = wk[ky * 3 + 1][j], w2 = wk[ky * 3 + 2][j];
-                    } else {
-                        uint wj = wi + j * wstride + uint(ky * 3);
-                        w0 = MATH_T(WT(wj)), w1 = MATH_T(WT(wj + 1u)), w2 = MATH_T(WT(wj + 2u));
-                    }
+                    uint wj = wi + j * wstride + uint(ky * 3);
+                    MATH_T w0 = MATH_T(WT(wj)), w1 = MATH_T(WT(wj + 1u)), w2 = MATH_T(WT(wj + 2u));
                     [[unroll]] for (uint q = 0; q < PX; q++) {
-                        SUM[r][q][j] += vals[q] * w0 + vals[q + 1] * w1 + vals[q + 2] * w2;
+                        SUM[0][q][j] += vals[q] * w0 + vals[q + 1] * w1 + vals[q + 2] * w2;
                     }
                 }
             }
         }
+#endif
 #ifdef MATH_F16
         [[unroll]] for (uint r = 0; r < PY; r++)
             [[unroll]] for (uint q = 0; q < PX; q++)
