@@ -253,22 +253,69 @@ func (op Conv3x3) tile(g GPU) (ConvTile, error) {
 	return t, nil
 }
 
+// texelFetches lets tests turn the _tex shaders off to reach the _w64
+// ones, which serve devices whose texel views cannot cover a tensor.
+var texelFetches = true
+
+// variant is the registered shader that runs op with tile on geo.
+func (op Conv3x3) variant(tile ConvTile, geo ConvGeom, srcs [3]*vk.Buffer) string {
+	name := op.Shader()
+	if !tile.Rotate {
+		return name
+	}
+	// Texel fetches where the rows allow (each is vector code on llvmpipe),
+	// else 64-bit words, else single elements.
+	switch {
+	case texelFetches && op.quadRows(geo) && op.texelSources(srcs):
+		return name + "_rot_tex"
+	case op.wordRows(geo):
+		return name + "_rot_w64"
+	}
+	return name + "_rot"
+}
+
 // wordRows reports whether every source and output row of geo starts on a
 // 64-bit word (two fp32 or four binary16 elements), as the _w64 shaders need.
 func (op Conv3x3) wordRows(geo ConvGeom) bool {
-	on := func(v View, half bool) bool {
-		e := 2
-		if half {
-			e = 4
-		}
+	return op.rowsOn(geo, wordElems(op.SrcHalf), wordElems(op.OutHalf))
+}
+
+// quadRows reports whether every source row of geo starts on a texel of
+// four elements and every output row on a 64-bit word, as the _tex shaders
+// need.
+func (op Conv3x3) quadRows(geo ConvGeom) bool {
+	return op.rowsOn(geo, 4, wordElems(op.OutHalf))
+}
+
+func wordElems(half bool) int {
+	if half {
+		return 4
+	}
+	return 2
+}
+
+// rowsOn reports whether every source row of geo starts on a multiple of
+// src elements and every output row on one of out elements.
+func (op Conv3x3) rowsOn(geo ConvGeom, src, out int) bool {
+	on := func(v View, e int) bool {
 		return geo.W%e == 0 && v.Off%e == 0 && v.CS%e == 0 && v.NS%e == 0
 	}
 	for i, c := range op.In {
-		if c > 0 && !on(geo.Src[i], op.SrcHalf) {
+		if c > 0 && !on(geo.Src[i], src) {
 			return false
 		}
 	}
-	return on(geo.Out, op.OutHalf)
+	return on(geo.Out, out)
+}
+
+// texelSources reports whether one texel view covers each source buffer.
+func (op Conv3x3) texelSources(srcs [3]*vk.Buffer) bool {
+	for i, c := range op.In {
+		if c > 0 && !srcs[i].FitsTexelView(op.SrcHalf) {
+			return false
+		}
+	}
+	return true
 }
 
 // rotates reports whether the device runs the rotated-weight shaders:
@@ -386,13 +433,7 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 		return fmt.Errorf("conv3x3: rotated weights need the padded layout; these were uploaded with %d per channel", cw.ks)
 	}
 	ocb := tile.Channels
-	name := op.Shader()
-	if tile.Rotate {
-		name += "_rot"
-		if op.wordRows(geo) {
-			name += "_w64"
-		}
-	}
+	name := op.variant(tile, geo, srcs)
 	k, err := g.kernel(name, uint32(ocb), convPX, uint32(cw.vecs), uint32(tile.Rows), uint32(cw.ks))
 	if err != nil {
 		return err

@@ -21,8 +21,10 @@ func TestConv3x3MatchesReference(t *testing.T) {
 		{1, 9, 2, Conv3x3{In: [3]int{16, 0, 0}, Out: 1, Act: ActSigmoid, Residual: true}},
 		{3, 2, 9, Conv3x3{In: [3]int{4, 4, 1}, Out: 3, Act: ActSigmoid, Residual: true}},
 		{1, 9, 13, Conv3x3{In: [3]int{5, 0, 0}, Out: 24, Act: ActNone}}, // a partial block of 16
-		// Rows on 64-bit words (the _w64 shaders on CPU drivers), a partial x tile.
+		// Rows on texels of four (the _tex shaders on CPU drivers) and rows
+		// on 64-bit words only (_w64), each with a partial x tile.
 		{2, 11, 20, Conv3x3{In: [3]int{3, 3, 1}, Out: 16, Act: ActReLU}},
+		{2, 11, 22, Conv3x3{In: [3]int{3, 3, 1}, Out: 16, Act: ActReLU}},
 	}
 	// The GPUs' register tile, CPU drivers' (rotated and not), and an odd one
 	// (partial row tiles).
@@ -98,19 +100,24 @@ func TestConv3x3RejectsWrongWeights(t *testing.T) {
 func TestConv3x3WordRows(t *testing.T) {
 	op := Conv3x3{In: [3]int{3, 3, 1}, Out: 16}
 	for _, tc := range []struct {
-		w, h     int
-		src, out bool // binary16 storage
-		want     bool
+		w, h       int
+		src, out   bool // binary16 storage
+		word, quad bool
 	}{
-		{20, 11, false, false, true},
-		{21, 11, false, false, false},
-		{22, 11, true, false, false}, // binary16 rows of 22 start on half-words
-		{24, 11, true, true, true},
-		{22, 11, false, true, false},
+		{20, 11, false, false, true, true},
+		{21, 11, false, false, false, false},
+		{22, 11, false, false, true, false}, // fp32 rows of 22 start on words, not on texels
+		{22, 11, true, false, false, false}, // binary16 rows of 22 start on half-words
+		{24, 11, true, true, true, true},
+		{22, 11, false, true, false, false},
 	} {
 		op.SrcHalf, op.OutHalf = tc.src, tc.out
-		if got := op.wordRows(op.DenseGeom(2, tc.h, tc.w)); got != tc.want {
-			t.Errorf("%dx%d half %v/%v: wordRows %v, want %v", tc.w, tc.h, tc.src, tc.out, got, tc.want)
+		g := op.DenseGeom(2, tc.h, tc.w)
+		if got := op.wordRows(g); got != tc.word {
+			t.Errorf("%dx%d half %v/%v: wordRows %v, want %v", tc.w, tc.h, tc.src, tc.out, got, tc.word)
+		}
+		if got := op.quadRows(g); got != tc.quad {
+			t.Errorf("%dx%d half %v/%v: quadRows %v, want %v", tc.w, tc.h, tc.src, tc.out, got, tc.quad)
 		}
 	}
 	// A band that starts on an odd row of an even width still starts on words;
@@ -217,16 +224,28 @@ func TestConv3x3HalfVariants(t *testing.T) {
 		t.Fatal("lavapipe and every target device offer 16-bit storage; this one does not")
 	}
 	const n, h = 2, 19
-	for i := 0; i < 18; i++ {
+	defer func() { texelFetches = true }()
+	probe := [3]*vk.Buffer{scratch(t, 64)} // a small buffer, for the choice of shader
+	for i := 0; i < 24; i++ {
 		// Every variant with the GPUs' tile (12 output channels: a full block
 		// of 8 and a partial one) and CPU drivers' (16 by 2 rows: one block
 		// of 16, rotated except with binary16 arithmetic), the latter also on
-		// rows of whole 64-bit words (the _w64 shaders).
+		// rows of whole texels (the _tex shaders) and, with texel fetches
+		// off, of whole 64-bit words (_w64).
 		hv := [][3]bool{{false, true}, {true, true}, {true, false}, {false, true, true}, {true, true, true}, {true, false, true}}[i%6]
 		tile := []ConvTile{{Channels: 8, Rows: 1}, {Channels: 16, Rows: 2, Rotate: !hv[2]}}[min(i/6, 1)]
-		w := []int{27, 27, 28}[i/6]
+		w := []int{27, 27, 28, 28}[i/6]
+		texelFetches = i/6 != 3
 		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12 + 4*min(i/6, 1), Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2], Tile: tile}
-		t.Run(fmt.Sprintf("%s_tile%v_w%d", op.Shader(), tile, w), func(t *testing.T) {
+		suffix := ""
+		if tile.Rotate {
+			suffix = []string{"", "_rot", "_rot_tex", "_rot_w64"}[i/6]
+		}
+		name := op.variant(tile, op.DenseGeom(n, h, w), probe)
+		if name != op.Shader()+suffix {
+			t.Errorf("case %d: shader %s, want %s", i, name, op.Shader()+suffix)
+		}
+		t.Run(fmt.Sprintf("%s_w%d", name, w), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(10))
 			src := randVec(rng, n*16*h*w, -1, 1)
 			if op.SrcHalf {

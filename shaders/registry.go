@@ -18,6 +18,9 @@ type Variant struct {
 	Defines  []string // -D macros given to glslc
 	Bindings int      // buffer bindings (outputs first, then inputs)
 	Uniform  uint32   // bindings that are uniform buffers (bit i: binding i)
+	Texel    uint32   // bindings that are uniform texel buffers (samplerBuffer)
+	// TexelHalf: the texel buffers hold binary16 texels (else fp32).
+	TexelHalf bool
 }
 
 // Variants lists everything `make shaders` compiles.
@@ -31,7 +34,8 @@ var Variants = []Variant{
 	{Name: "conv3x3_f16_f32_h", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "MATH_F16"}, Bindings: 6, Uniform: 1 << 1},
 	// CPU drivers' form: weights loaded once per 8 channels and shuffled
 	// round the lanes; _w64 reads the sources in 64-bit words where rows
-	// start on a word.
+	// start on a word, _tex as texels of four elements where rows start on
+	// a texel.
 	{Name: "conv3x3_f32_rot", Source: "conv3x3.comp", Defines: []string{"LANE_ROT"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_f32_f16_rot", Source: "conv3x3.comp", Defines: []string{"DST_F16", "LANE_ROT"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_f16_rot", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16", "LANE_ROT"}, Bindings: 6, Uniform: 1 << 1},
@@ -40,6 +44,10 @@ var Variants = []Variant{
 	{Name: "conv3x3_f32_f16_rot_w64", Source: "conv3x3.comp", Defines: []string{"DST_F16", "LANE_ROT", "LOAD64"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_f16_rot_w64", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16", "LANE_ROT", "LOAD64"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_f16_f32_rot_w64", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "LANE_ROT", "LOAD64"}, Bindings: 6, Uniform: 1 << 1},
+	{Name: "conv3x3_f32_rot_tex", Source: "conv3x3.comp", Defines: []string{"LANE_ROT", "LOAD64", "TEXEL4"}, Bindings: 6, Uniform: 1 << 1, Texel: 7 << 2},
+	{Name: "conv3x3_f32_f16_rot_tex", Source: "conv3x3.comp", Defines: []string{"DST_F16", "LANE_ROT", "LOAD64", "TEXEL4"}, Bindings: 6, Uniform: 1 << 1, Texel: 7 << 2},
+	{Name: "conv3x3_f16_rot_tex", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16", "LANE_ROT", "LOAD64", "TEXEL4"}, Bindings: 6, Uniform: 1 << 1, Texel: 7 << 2, TexelHalf: true},
+	{Name: "conv3x3_f16_f32_rot_tex", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "LANE_ROT", "LOAD64", "TEXEL4"}, Bindings: 6, Uniform: 1 << 1, Texel: 7 << 2, TexelHalf: true},
 	{Name: "conv3x3_pair_f32", Source: "conv3x3_pair.comp", Bindings: 8, Uniform: 0b1110},
 	{Name: "conv3x3_pair_f32_f16", Source: "conv3x3_pair.comp", Defines: []string{"DST_F16"}, Bindings: 8, Uniform: 0b1110},
 	{Name: "conv3x3_pair_f16_f32", Source: "conv3x3_pair.comp", Defines: []string{"SRC_F16"}, Bindings: 8, Uniform: 0b1110},

@@ -38,10 +38,11 @@ func (c *Context) newDescriptorPool() error {
 		SType:         api.StructureTypeDescriptorPoolCreateInfo,
 		Flags:         api.DescriptorPoolCreateFlags(api.DescriptorPoolCreateFreeDescriptorSetBit),
 		MaxSets:       setsPerPool,
-		PoolSizeCount: 2,
+		PoolSizeCount: 3,
 		PPoolSizes: []api.DescriptorPoolSize{
 			{Type: api.DescriptorTypeStorageBuffer, DescriptorCount: setsPerPool * 8},
 			{Type: api.DescriptorTypeUniformBuffer, DescriptorCount: setsPerPool},
+			{Type: api.DescriptorTypeUniformTexelBuffer, DescriptorCount: setsPerPool * 4},
 		},
 	}
 	if err := check(api.CreateDescriptorPool(c.device, pinfo, nil, &pool), "vkCreateDescriptorPool"); err != nil {
@@ -87,18 +88,28 @@ func (c *Context) descriptorSet(k *Kernel, bufs []*Buffer) (api.DescriptorSet, e
 	c.stats.DescriptorSets++
 	writes := make([]api.WriteDescriptorSet, len(bufs))
 	for i, b := range bufs {
-		rng := api.DeviceSize(api.WholeSize)
-		if k.shader.descriptorType(i) == api.DescriptorTypeUniformBuffer {
-			// A uniform binding may cover no more than the device's limit.
-			rng = api.DeviceSize(min(b.capacity, uint64(c.phys.info.Limits.MaxUniformBufferRange)))
-		}
+		typ := k.shader.descriptorType(i)
 		writes[i] = api.WriteDescriptorSet{
 			SType:           api.StructureTypeWriteDescriptorSet,
 			DstSet:          set,
 			DstBinding:      uint32(i),
 			DescriptorCount: 1,
-			DescriptorType:  k.shader.descriptorType(i),
-			PBufferInfo:     []api.DescriptorBufferInfo{{Buffer: b.handle, Offset: 0, Range: rng}},
+			DescriptorType:  typ,
+		}
+		switch typ {
+		case api.DescriptorTypeUniformTexelBuffer:
+			view, err := c.texelView(b, k.shader.TexelHalf)
+			if err != nil {
+				api.FreeDescriptorSets(c.device, d.pools[len(d.pools)-1], 1, &set)
+				return nil, err
+			}
+			writes[i].PTexelBufferView = []api.BufferView{view}
+		case api.DescriptorTypeUniformBuffer:
+			// A uniform binding may cover no more than the device's limit.
+			rng := api.DeviceSize(min(b.capacity, uint64(c.phys.info.Limits.MaxUniformBufferRange)))
+			writes[i].PBufferInfo = []api.DescriptorBufferInfo{{Buffer: b.handle, Offset: 0, Range: rng}}
+		default:
+			writes[i].PBufferInfo = []api.DescriptorBufferInfo{{Buffer: b.handle, Offset: 0, Range: api.DeviceSize(api.WholeSize)}}
 		}
 	}
 	api.UpdateDescriptorSets(c.device, uint32(len(writes)), writes, 0, nil)
@@ -128,4 +139,46 @@ func (d *descriptorCache) destroy(dev api.Device) {
 	d.pools = nil
 	d.sets = nil
 	d.byBuf = nil
+}
+
+// texelFormat is the format and bytes of a texel view's four-element texels.
+func texelFormat(half bool) (int, api.Format, uint64) {
+	if half {
+		return 1, api.FormatR16g16b16a16Sfloat, 8
+	}
+	return 0, api.FormatR32g32b32a32Sfloat, 16
+}
+
+// FitsTexelView reports whether one texel view of four-element texels
+// (binary16 if half, else fp32) covers the whole of b on this device.
+func (b *Buffer) FitsTexelView(half bool) bool {
+	_, _, size := texelFormat(half)
+	return b.capacity/size <= uint64(b.ctx.phys.info.Limits.MaxTexelBufferElements)
+}
+
+// texelView is b's view as texels of four elements (binary16 if half, else
+// fp32) over the whole buffer, made on first use and kept until b is freed.
+// Caller holds c.mu.
+func (c *Context) texelView(b *Buffer, half bool) (api.BufferView, error) {
+	i, format, size := texelFormat(half)
+	if b.views[i] != nil {
+		return b.views[i], nil
+	}
+	n := b.capacity / size
+	if n == 0 || !b.FitsTexelView(half) {
+		return nil, fmt.Errorf("vulkan: no texel view covers a %d-byte buffer (%d-byte texels, at most %d of them)",
+			b.capacity, size, c.phys.info.Limits.MaxTexelBufferElements)
+	}
+	info := &api.BufferViewCreateInfo{
+		SType:  api.StructureTypeBufferViewCreateInfo,
+		Buffer: b.handle,
+		Format: format,
+		Range:  api.DeviceSize(n * size),
+	}
+	var view api.BufferView
+	if err := check(api.CreateBufferView(c.device, info, nil, &view), "vkCreateBufferView"); err != nil {
+		return nil, err
+	}
+	b.views[i] = view
+	return view, nil
 }

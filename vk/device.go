@@ -81,6 +81,7 @@ type Limits struct {
 	MaxWorkgroupCount       [3]uint32 `json:"max_workgroup_count"`
 	MaxStorageBufferRange   uint32    `json:"max_storage_buffer_range"`
 	MaxUniformBufferRange   uint32    `json:"max_uniform_buffer_range"`
+	MaxTexelBufferElements  uint32    `json:"max_texel_buffer_elements"`
 	MaxSharedMemory         uint32    `json:"max_shared_memory"`
 	MaxPushConstantsSize    uint32    `json:"max_push_constants_size"`
 	TimestampPeriodNs       float32   `json:"timestamp_period_ns"`
@@ -135,6 +136,7 @@ func enumerate(in *instance) ([]physical, error) {
 				MaxWorkgroupCount:       p.Limits.MaxComputeWorkGroupCount,
 				MaxStorageBufferRange:   p.Limits.MaxStorageBufferRange,
 				MaxUniformBufferRange:   p.Limits.MaxUniformBufferRange,
+				MaxTexelBufferElements:  p.Limits.MaxTexelBufferElements,
 				MaxSharedMemory:         p.Limits.MaxComputeSharedMemorySize,
 				MaxPushConstantsSize:    p.Limits.MaxPushConstantsSize,
 				TimestampPeriodNs:       p.Limits.TimestampPeriod,

@@ -38,6 +38,7 @@ type Buffer struct {
 	mapped   unsafe.Pointer
 	pooled   bool
 	class    uint64
+	views    [2]api.BufferView // texel views (fp32 and binary16 quads), made on first use
 }
 
 // Handle is the underlying VkBuffer.
@@ -65,7 +66,8 @@ func (c *Context) findMemType(bitsMask uint32, want api.MemoryPropertyFlagBits) 
 
 // newBuffer creates a buffer of exactly size bytes. Caller holds c.mu.
 func (c *Context) newBuffer(size uint64, kind memKind) (*Buffer, error) {
-	usage := api.BufferUsageStorageBufferBit | api.BufferUsageUniformBufferBit | api.BufferUsageTransferSrcBit | api.BufferUsageTransferDstBit
+	usage := api.BufferUsageStorageBufferBit | api.BufferUsageUniformBufferBit | api.BufferUsageUniformTexelBufferBit |
+		api.BufferUsageTransferSrcBit | api.BufferUsageTransferDstBit
 	binfo := &api.BufferCreateInfo{
 		SType:       api.StructureTypeBufferCreateInfo,
 		Size:        api.DeviceSize(size),
@@ -146,6 +148,12 @@ func (b *Buffer) free() {
 		return
 	}
 	c.sets.forget(c.device, b.id)
+	for i, v := range b.views {
+		if v != nil {
+			api.DestroyBufferView(c.device, v, nil)
+			b.views[i] = nil
+		}
+	}
 	if b.mapped != nil {
 		api.UnmapMemory(c.device, b.mem)
 	}

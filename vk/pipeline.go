@@ -21,12 +21,22 @@ type Shader struct {
 	// instead: small read-only data every invocation of a workgroup reads at
 	// the same address (weights), which drivers serve from a broadcast path.
 	Uniform uint32
+	// Texel marks bindings that are uniform texel buffers (samplerBuffer)
+	// over the whole buffer, in texels of four binary16 elements if
+	// TexelHalf, else four fp32: CPU drivers fetch a texel for every SIMD
+	// lane with vector code, where a storage-buffer load is a loop of
+	// scalar loads, one per lane.
+	Texel     uint32
+	TexelHalf bool
 }
 
 // descriptorType is the type of binding i.
 func (s *Shader) descriptorType(i int) api.DescriptorType {
 	if s.Uniform&(1<<uint(i)) != 0 {
 		return api.DescriptorTypeUniformBuffer
+	}
+	if s.Texel&(1<<uint(i)) != 0 {
+		return api.DescriptorTypeUniformTexelBuffer
 	}
 	return api.DescriptorTypeStorageBuffer
 }
