@@ -261,6 +261,11 @@ var texelFetches = true
 func (op Conv3x3) variant(tile ConvTile, geo ConvGeom, srcs [3]*vk.Buffer) string {
 	name := op.Shader()
 	if !tile.Rotate {
+		// Texel fetches serve tiles of several rows (CPU drivers'); GPUs'
+		// single-row tiles read single elements.
+		if tile.Rows > 1 && !op.MathHalf && texelFetches && op.quadRows(geo) && op.texelSources(srcs) {
+			return name + "_tex"
+		}
 		return name
 	}
 	// Texel fetches where the rows allow (each is vector code on llvmpipe),

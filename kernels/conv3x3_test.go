@@ -226,20 +226,27 @@ func TestConv3x3HalfVariants(t *testing.T) {
 	const n, h = 2, 19
 	defer func() { texelFetches = true }()
 	probe := [3]*vk.Buffer{scratch(t, 64)} // a small buffer, for the choice of shader
-	for i := 0; i < 24; i++ {
+	for i := 0; i < 27; i++ {
 		// Every variant with the GPUs' tile (12 output channels: a full block
 		// of 8 and a partial one) and CPU drivers' (16 by 2 rows: one block
 		// of 16, rotated except with binary16 arithmetic), the latter also on
 		// rows of whole texels (the _tex shaders) and, with texel fetches
-		// off, of whole 64-bit words (_w64).
+		// off, of whole 64-bit words (_w64); last, an unrotated CPU tile
+		// (layers of few channels: 4 by 2 rows) on texels.
+		group := i / 6
 		hv := [][3]bool{{false, true}, {true, true}, {true, false}, {false, true, true}, {true, true, true}, {true, false, true}}[i%6]
-		tile := []ConvTile{{Channels: 8, Rows: 1}, {Channels: 16, Rows: 2, Rotate: !hv[2]}}[min(i/6, 1)]
-		w := []int{27, 27, 28, 28}[i/6]
-		texelFetches = i/6 != 3
-		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12 + 4*min(i/6, 1), Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2], Tile: tile}
+		tile := []ConvTile{{Channels: 8, Rows: 1}, {Channels: 16, Rows: 2, Rotate: !hv[2]}}[min(group, 1)]
+		if group == 4 {
+			tile = ConvTile{Channels: 4, Rows: 2}
+		}
+		w := []int{27, 27, 28, 28, 28}[group]
+		texelFetches = group != 3
+		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12 + 4*min(group, 1), Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2], Tile: tile}
 		suffix := ""
 		if tile.Rotate {
-			suffix = []string{"", "_rot", "_rot_tex", "_rot_w64"}[i/6]
+			suffix = []string{"", "_rot", "_rot_tex", "_rot_w64"}[group]
+		} else if group == 4 {
+			suffix = "_tex"
 		}
 		name := op.variant(tile, op.DenseGeom(n, h, w), probe)
 		if name != op.Shader()+suffix {

@@ -30,6 +30,8 @@
 #endif
 #ifdef LANE_ROT
 #extension GL_KHR_shader_subgroup_shuffle : require
+#endif
+#if defined(LANE_ROT) || defined(LOAD64)
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 #endif
 #include "common.glsl"
@@ -43,8 +45,8 @@ layout(constant_id = 3) const uint PY = 1;
 // Floats per output and input channel's nine weights: 10 (padded) on
 // devices that run the rotated shaders, which need it, else 9.
 layout(constant_id = 4) const uint KS = 9;
-#ifdef LANE_ROT
-const bool PRELOAD = true;
+#if defined(LANE_ROT) || defined(LOAD64)
+const bool PRELOAD = true; // (LOAD64 without LANE_ROT: tiles of PY > 1 only)
 #else
 const bool PRELOAD = PY > 1u; // an input channel's weights loaded once, into registers
 #endif
@@ -246,7 +248,7 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
                         SUM[r][q][j] = s;
                     }
         }
-#ifndef LANE_ROT
+#if !defined(LANE_ROT) && !defined(LOAD64)
         else {
             // A tile of one row (PY is 1 here, on GPUs): the weights are
             // loaded where they are used.

@@ -48,6 +48,12 @@ var Variants = []Variant{
 	{Name: "conv3x3_f32_f16_rot_tex", Source: "conv3x3.comp", Defines: []string{"DST_F16", "LANE_ROT", "LOAD64", "TEXEL4"}, Bindings: 6, Uniform: 1 << 1, Texel: 7 << 2},
 	{Name: "conv3x3_f16_rot_tex", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16", "LANE_ROT", "LOAD64", "TEXEL4"}, Bindings: 6, Uniform: 1 << 1, Texel: 7 << 2, TexelHalf: true},
 	{Name: "conv3x3_f16_f32_rot_tex", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "LANE_ROT", "LOAD64", "TEXEL4"}, Bindings: 6, Uniform: 1 << 1, Texel: 7 << 2, TexelHalf: true},
+	// CPU drivers' form for layers of too few output channels to rotate
+	// (MILO's last): texel fetches, weights loaded once per input channel.
+	{Name: "conv3x3_f32_tex", Source: "conv3x3.comp", Defines: []string{"LOAD64", "TEXEL4"}, Bindings: 6, Uniform: 1 << 1, Texel: 7 << 2},
+	{Name: "conv3x3_f32_f16_tex", Source: "conv3x3.comp", Defines: []string{"DST_F16", "LOAD64", "TEXEL4"}, Bindings: 6, Uniform: 1 << 1, Texel: 7 << 2},
+	{Name: "conv3x3_f16_tex", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16", "LOAD64", "TEXEL4"}, Bindings: 6, Uniform: 1 << 1, Texel: 7 << 2, TexelHalf: true},
+	{Name: "conv3x3_f16_f32_tex", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "LOAD64", "TEXEL4"}, Bindings: 6, Uniform: 1 << 1, Texel: 7 << 2, TexelHalf: true},
 	{Name: "conv3x3_pair_f32", Source: "conv3x3_pair.comp", Bindings: 8, Uniform: 0b1110},
 	{Name: "conv3x3_pair_f32_f16", Source: "conv3x3_pair.comp", Defines: []string{"DST_F16"}, Bindings: 8, Uniform: 0b1110},
 	{Name: "conv3x3_pair_f16_f32", Source: "conv3x3_pair.comp", Defines: []string{"SRC_F16"}, Bindings: 8, Uniform: 0b1110},
