@@ -439,13 +439,13 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 	}
 	ocb := tile.Channels
 	name := op.variant(tile, geo, srcs)
-	k, err := g.kernel(name, uint32(ocb), convPX, uint32(cw.vecs), uint32(tile.Rows), uint32(cw.ks))
-	if err != nil {
-		return err
-	}
 	useRes := uint32(0)
 	if op.Residual {
 		useRes = 1
+	}
+	k, err := g.kernel(name, uint32(ocb), convPX, uint32(cw.vecs), uint32(tile.Rows), uint32(cw.ks), uint32(op.Act), useRes)
+	if err != nil {
+		return err
 	}
 	rows := geo.Y1 - geo.Y0
 	for _, c := range cw.chunks {
@@ -457,7 +457,7 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 			}
 		}
 		push := []uint32{uint32(geo.W), uint32(geo.H), uint32(geo.N), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
-			uint32(c.ocs), uint32(c.oc0), uint32(c.ocs * op.Cin() * cw.ks), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
+			uint32(c.ocs), uint32(c.oc0), uint32(c.ocs * op.Cin() * cw.ks), uint32(geo.Y0), uint32(rows)}
 		push = append(push, geo.viewPush()...)
 		blocks := (c.ocs + ocb - 1) / ocb
 		px, inF, outF := op.traffic(geo, c.ocs)

@@ -45,6 +45,10 @@ layout(constant_id = 3) const uint PY = 1;
 // Floats per output and input channel's nine weights: 10 (padded) on
 // devices that run the rotated shaders, which need it, else 9.
 layout(constant_id = 4) const uint KS = 9;
+// The activation and whether a residual is added, as specialization
+// constants: CPU drivers run both sides of a branch on a push constant.
+layout(constant_id = 5) const uint ACT = 0;
+layout(constant_id = 6) const uint USE_RES = 0; // add res (cout channels) after the activation
 #if defined(LANE_ROT) || defined(LOAD64)
 const bool PRELOAD = true; // (LOAD64 without LANE_ROT: tiles of PY > 1 only)
 #else
@@ -124,8 +128,6 @@ layout(push_constant) uniform P {
     uint cout;         // output channels of this dispatch (one weights chunk)
     uint ocBase;       // its first output channel in the output tensor
     uint bOff;         // offset of the biases in the chunk
-    uint act;
-    uint useRes;       // add res (cout channels) after the activation
     uint y0, rows;     // output image rows
     View va, vb, vm, vo, vr;
 } p;
@@ -324,8 +326,8 @@ void main() {
                 if (x0 + k * EO >= p.W) break;
                 float v[EO];
                 [[unroll]] for (uint e = 0; e < EO; e++) {
-                    v[e] = activate(acc[r][k * EO + e][j] + bias, p.act);
-                    if (p.useRes != 0u) v[e] += res[ri + k * EO + e];
+                    v[e] = activate(acc[r][k * EO + e][j] + bias, ACT);
+                    if (USE_RES != 0u) v[e] += res[ri + k * EO + e];
                 }
 #ifdef DST_F16
                 o[oi / EO + k] = packUint2x32(uvec2(packHalf2x16(vec2(v[0], v[1])), packHalf2x16(vec2(v[2], v[3]))));
@@ -336,8 +338,8 @@ void main() {
 #else
             [[unroll]] for (uint q = 0; q < PX; q++) {
                 if (x0 + q >= p.W) break;
-                float v = activate(acc[r][q][j] + bias, p.act);
-                if (p.useRes != 0u) v += res[ri + q];
+                float v = activate(acc[r][q][j] + bias, ACT);
+                if (USE_RES != 0u) v += res[ri + q];
                 o[oi + q] = DST_T(v);
             }
 #endif
