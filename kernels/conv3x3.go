@@ -253,17 +253,13 @@ func (op Conv3x3) tile(g GPU) (ConvTile, error) {
 	return t, nil
 }
 
-// texelFetches lets tests turn the _tex shaders off to reach the _w64
-// ones, which serve devices whose texel views cannot cover a tensor.
-var texelFetches = true
-
 // variant is the registered shader that runs op with tile on geo.
 func (op Conv3x3) variant(tile ConvTile, geo ConvGeom, srcs [3]*vk.Buffer) string {
 	name := op.Shader()
 	if !tile.Rotate {
 		// Texel fetches serve tiles of several rows (CPU drivers'); GPUs'
 		// single-row tiles read single elements.
-		if tile.Rows > 1 && !op.MathHalf && texelFetches && op.quadRows(geo) && op.texelSources(srcs) {
+		if tile.Rows > 1 && !op.MathHalf && op.quadRows(geo) && op.texelSources(srcs) {
 			return name + "_tex"
 		}
 		return name
@@ -271,7 +267,7 @@ func (op Conv3x3) variant(tile ConvTile, geo ConvGeom, srcs [3]*vk.Buffer) strin
 	// Texel fetches where the rows allow (each is vector code on llvmpipe),
 	// else 64-bit words, else single elements.
 	switch {
-	case texelFetches && op.quadRows(geo) && op.texelSources(srcs):
+	case op.quadRows(geo) && op.texelSources(srcs):
 		return name + "_rot_tex"
 	case op.wordRows(geo):
 		return name + "_rot_w64"
@@ -286,10 +282,10 @@ func (op Conv3x3) wordRows(geo ConvGeom) bool {
 }
 
 // quadRows reports whether every source row of geo starts on a texel of
-// four elements and every output row on a 64-bit word, as the _tex shaders
-// need.
+// four elements and every output row on a multiple of 8 elements (one
+// invocation's row of outputs, stored at once), as the _tex shaders need.
 func (op Conv3x3) quadRows(geo ConvGeom) bool {
-	return op.rowsOn(geo, 4, wordElems(op.OutHalf))
+	return op.rowsOn(geo, 4, convPX)
 }
 
 func wordElems(half bool) int {

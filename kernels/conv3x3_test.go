@@ -21,9 +21,10 @@ func TestConv3x3MatchesReference(t *testing.T) {
 		{1, 9, 2, Conv3x3{In: [3]int{16, 0, 0}, Out: 1, Act: ActSigmoid, Residual: true}},
 		{3, 2, 9, Conv3x3{In: [3]int{4, 4, 1}, Out: 3, Act: ActSigmoid, Residual: true}},
 		{1, 9, 13, Conv3x3{In: [3]int{5, 0, 0}, Out: 24, Act: ActNone}}, // a partial block of 16
-		// Rows on texels of four (the _tex shaders on CPU drivers) and rows
-		// on 64-bit words only (_w64), each with a partial x tile.
-		{2, 11, 20, Conv3x3{In: [3]int{3, 3, 1}, Out: 16, Act: ActReLU}},
+		// Rows of whole texels and tile rows (the _tex shaders on CPU
+		// drivers) and rows on 64-bit words only (_w64), each in a partial
+		// workgroup.
+		{2, 11, 24, Conv3x3{In: [3]int{3, 3, 1}, Out: 16, Act: ActReLU}},
 		{2, 11, 22, Conv3x3{In: [3]int{3, 3, 1}, Out: 16, Act: ActReLU}},
 	}
 	// The GPUs' register tile, CPU drivers' (rotated and not), and an odd one
@@ -104,7 +105,8 @@ func TestConv3x3WordRows(t *testing.T) {
 		src, out   bool // binary16 storage
 		word, quad bool
 	}{
-		{20, 11, false, false, true, true},
+		{20, 11, false, false, true, false}, // sources on texels, outputs not on rows of 8
+		{16, 11, false, false, true, true},
 		{21, 11, false, false, false, false},
 		{22, 11, false, false, true, false}, // fp32 rows of 22 start on words, not on texels
 		{22, 11, true, false, false, false}, // binary16 rows of 22 start on half-words
@@ -224,23 +226,21 @@ func TestConv3x3HalfVariants(t *testing.T) {
 		t.Fatal("lavapipe and every target device offer 16-bit storage; this one does not")
 	}
 	const n, h = 2, 19
-	defer func() { texelFetches = true }()
 	probe := [3]*vk.Buffer{scratch(t, 64)} // a small buffer, for the choice of shader
 	for i := 0; i < 27; i++ {
 		// Every variant with the GPUs' tile (12 output channels: a full block
 		// of 8 and a partial one) and CPU drivers' (16 by 2 rows: one block
 		// of 16, rotated except with binary16 arithmetic), the latter also on
-		// rows of whole texels (the _tex shaders) and, with texel fetches
-		// off, of whole 64-bit words (_w64); last, an unrotated CPU tile
-		// (layers of few channels: 4 by 2 rows) on texels.
+		// rows of whole texels and tile rows (the _tex shaders) and of whole
+		// 64-bit words only (_w64); last, an unrotated CPU tile (layers of
+		// few channels: 4 by 2 rows) on texels.
 		group := i / 6
 		hv := [][3]bool{{false, true}, {true, true}, {true, false}, {false, true, true}, {true, true, true}, {true, false, true}}[i%6]
 		tile := []ConvTile{{Channels: 8, Rows: 1}, {Channels: 16, Rows: 2, Rotate: !hv[2]}}[min(group, 1)]
 		if group == 4 {
 			tile = ConvTile{Channels: 4, Rows: 2}
 		}
-		w := []int{27, 27, 28, 28, 28}[group]
-		texelFetches = group != 3
+		w := []int{27, 27, 32, 28, 32}[group]
 		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12 + 4*min(group, 1), Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2], Tile: tile}
 		suffix := ""
 		if tile.Rotate {

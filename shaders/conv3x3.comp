@@ -66,14 +66,30 @@ const bool PRELOAD = PY > 1u; // an input channel's weights loaded once, into re
 #define DST_T float
 #endif
 
+#ifdef TEXEL4
+// With texel sources (CPU drivers) a tile row of PX (8) outputs is stored
+// at once: on llvmpipe a store is a loop over the lanes, and one wide store
+// pays for the loop once (the first layer, 7->32, 1.3x). The host picks it
+// where output rows start on multiples of 8 elements.
+#define STORE_WIDE
+#endif
 #ifdef LOAD64
-// The output in 64-bit words of EO elements (its rows start on words too).
+// The output in 64-bit words of EO elements (its rows start on words too;
+// STORE_WIDE: PX / EO words at once).
 #ifdef DST_F16
 #define EO 4u
 #else
 #define EO 2u
 #endif
+#ifdef STORE_WIDE
+#ifdef DST_F16
+layout(std430, binding = 0) writeonly buffer Out { u64vec2 o[]; };
+#else
+layout(std430, binding = 0) writeonly buffer Out { u64vec4 o[]; };
+#endif
+#else
 layout(std430, binding = 0) writeonly buffer Out { uint64_t o[]; };
+#endif
 #else
 layout(std430, binding = 0) writeonly buffer Out { DST_T o[]; };
 #endif
@@ -321,7 +337,28 @@ void main() {
             float bias = WT(p.bOff + oc);
             uint oi = at(p.vo, n, p.ocBase + oc, y + r, p.W) + x0;
             uint ri = at(p.vr, n, p.ocBase + oc, y + r, p.W) + x0;
-#ifdef LOAD64
+#ifdef STORE_WIDE
+            {
+                uint64_t ws[PX / EO];
+                [[unroll]] for (uint k = 0; k < PX / EO; k++) {
+                    float v[EO];
+                    [[unroll]] for (uint e = 0; e < EO; e++) {
+                        v[e] = activate(acc[r][k * EO + e][j] + bias, ACT);
+                        if (USE_RES != 0u) v[e] += res[ri + k * EO + e];
+                    }
+#ifdef DST_F16
+                    ws[k] = packUint2x32(uvec2(packHalf2x16(vec2(v[0], v[1])), packHalf2x16(vec2(v[2], v[3]))));
+#else
+                    ws[k] = packUint2x32(uvec2(floatBitsToUint(v[0]), floatBitsToUint(v[1])));
+#endif
+                }
+#ifdef DST_F16
+                o[oi / 8u] = u64vec2(ws[0], ws[1]);
+#else
+                o[oi / 8u] = u64vec4(ws[0], ws[1], ws[2], ws[3]);
+#endif
+            }
+#elif defined(LOAD64)
             [[unroll]] for (uint k = 0; k < PX / EO; k++) {
                 if (x0 + k * EO >= p.W) break;
                 float v[EO];
