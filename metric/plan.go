@@ -159,6 +159,10 @@ func (p *plan) setBands(perImage int64) {
 		if p.band[l] >= p.hs[l]-halo {
 			p.band[l] = p.hs[l] // a last band of a few rows would be all halo
 		}
+		// As many bands, of even heights: a short last band is mostly halo
+		// and partly filled workgroups.
+		nb := (p.hs[l] + p.band[l] - 1) / p.band[l]
+		p.band[l] = (p.hs[l] + nb - 1) / nb
 		p.bandCap = max(p.bandCap, p.n*p.ws[l]*min(p.hs[l], p.band[l]+2*halo))
 	}
 	top := Levels - 1
