@@ -281,11 +281,12 @@ func (op Conv3x3) wordRows(geo ConvGeom) bool {
 	return op.rowsOn(geo, wordElems(op.SrcHalf), wordElems(op.OutHalf))
 }
 
-// quadRows reports whether every source row of geo starts on a texel of
-// four elements and every output row on a multiple of 8 elements (one
-// invocation's row of outputs, stored at once), as the _tex shaders need.
+// quadRows reports whether every source row of geo starts on a 128-bit
+// texel (four fp32 or eight binary16 elements) and every output row on a
+// multiple of 8 elements (one invocation's row of outputs, stored at once),
+// as the _tex shaders need.
 func (op Conv3x3) quadRows(geo ConvGeom) bool {
-	return op.rowsOn(geo, 4, convPX)
+	return op.rowsOn(geo, 2*wordElems(op.SrcHalf), convPX)
 }
 
 func wordElems(half bool) int {
@@ -312,7 +313,7 @@ func (op Conv3x3) rowsOn(geo ConvGeom, src, out int) bool {
 // texelSources reports whether one texel view covers each source buffer.
 func (op Conv3x3) texelSources(srcs [3]*vk.Buffer) bool {
 	for i, c := range op.In {
-		if c > 0 && !srcs[i].FitsTexelView(op.SrcHalf) {
+		if c > 0 && !srcs[i].FitsTexelView() {
 			return false
 		}
 	}

@@ -97,7 +97,9 @@ func TestConv3x3RejectsWrongWeights(t *testing.T) {
 }
 
 // The _w64 shaders run only where every source and output row starts on a
-// 64-bit word: two fp32 or four binary16 elements.
+// 64-bit word (two fp32 or four binary16 elements), the _tex ones where
+// every source row starts on a 128-bit texel and every output row on a
+// multiple of 8 elements.
 func TestConv3x3WordRows(t *testing.T) {
 	op := Conv3x3{In: [3]int{3, 3, 1}, Out: 16}
 	for _, tc := range []struct {
@@ -132,6 +134,18 @@ func TestConv3x3WordRows(t *testing.T) {
 	g.Src[2].Off++
 	if op.wordRows(g) {
 		t.Error("a view offset by one element is on words")
+	}
+	// A source offset by four elements starts on an fp32 texel, not on a
+	// binary16 one (eight elements).
+	op.SrcHalf, op.OutHalf = false, false
+	g = op.DenseGeom(1, 11, 16)
+	g.Src[0].Off += 4
+	if !op.quadRows(g) {
+		t.Error("fp32 rows offset by four are not on texels")
+	}
+	op.SrcHalf = true
+	if op.quadRows(g) {
+		t.Error("binary16 rows offset by four are on texels")
 	}
 }
 

@@ -19,7 +19,8 @@ type Variant struct {
 	Bindings int      // buffer bindings (outputs first, then inputs)
 	Uniform  uint32   // bindings that are uniform buffers (bit i: binding i)
 	Texel    uint32   // bindings that are uniform texel buffers (samplerBuffer)
-	// TexelHalf: the texel buffers hold binary16 texels (else fp32).
+	// TexelHalf: the texel buffers hold eight binary16 values a texel, read
+	// as rgba32ui (else four fp32, rgba32f).
 	TexelHalf bool
 }
 
@@ -34,8 +35,8 @@ var Variants = []Variant{
 	{Name: "conv3x3_f16_f32_h", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "MATH_F16"}, Bindings: 6, Uniform: 1 << 1},
 	// CPU drivers' form: weights loaded once per 8 channels and shuffled
 	// round the lanes; _w64 reads the sources in 64-bit words where rows
-	// start on a word, _tex as texels of four elements where rows start on
-	// a texel.
+	// start on a word, _tex as 128-bit texels (four fp32 or eight binary16)
+	// where rows start on a texel.
 	{Name: "conv3x3_f32_rot", Source: "conv3x3.comp", Defines: []string{"LANE_ROT"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_f32_f16_rot", Source: "conv3x3.comp", Defines: []string{"DST_F16", "LANE_ROT"}, Bindings: 6, Uniform: 1 << 1},
 	{Name: "conv3x3_f16_rot", Source: "conv3x3.comp", Defines: []string{"SRC_F16", "DST_F16", "LANE_ROT"}, Bindings: 6, Uniform: 1 << 1},

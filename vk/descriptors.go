@@ -141,31 +141,35 @@ func (d *descriptorCache) destroy(dev api.Device) {
 	d.byBuf = nil
 }
 
-// texelFormat is the format and bytes of a texel view's four-element texels.
-func texelFormat(half bool) (int, api.Format, uint64) {
+// texelBytes is the size of a texel view's texels: 128 bits, four fp32
+// (rgba32f) or eight binary16 read raw (rgba32ui).
+const texelBytes = 16
+
+// texelFormat is the view index and format of a texel view.
+func texelFormat(half bool) (int, api.Format) {
 	if half {
-		return 1, api.FormatR16g16b16a16Sfloat, 8
+		return 1, api.FormatR32g32b32a32Uint
 	}
-	return 0, api.FormatR32g32b32a32Sfloat, 16
+	return 0, api.FormatR32g32b32a32Sfloat
 }
 
-// FitsTexelView reports whether one texel view of four-element texels
-// (binary16 if half, else fp32) covers the whole of b on this device.
-func (b *Buffer) FitsTexelView(half bool) bool {
-	_, _, size := texelFormat(half)
-	return b.capacity/size <= uint64(b.ctx.phys.info.Limits.MaxTexelBufferElements)
+// FitsTexelView reports whether one texel view of 128-bit texels covers the
+// whole of b on this device.
+func (b *Buffer) FitsTexelView() bool {
+	return b.capacity/texelBytes <= uint64(b.ctx.phys.info.Limits.MaxTexelBufferElements)
 }
 
-// texelView is b's view as texels of four elements (binary16 if half, else
-// fp32) over the whole buffer, made on first use and kept until b is freed.
-// Caller holds c.mu.
+// texelView is b's view as 128-bit texels (eight binary16 read as rgba32ui
+// if half, else four fp32) over the whole buffer, made on first use and kept
+// until b is freed. Caller holds c.mu.
 func (c *Context) texelView(b *Buffer, half bool) (api.BufferView, error) {
-	i, format, size := texelFormat(half)
+	i, format := texelFormat(half)
 	if b.views[i] != nil {
 		return b.views[i], nil
 	}
+	size := uint64(texelBytes)
 	n := b.capacity / size
-	if n == 0 || !b.FitsTexelView(half) {
+	if n == 0 || !b.FitsTexelView() {
 		return nil, fmt.Errorf("vulkan: no texel view covers a %d-byte buffer (%d-byte texels, at most %d of them)",
 			b.capacity, size, c.phys.info.Limits.MaxTexelBufferElements)
 	}

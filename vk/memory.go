@@ -38,7 +38,7 @@ type Buffer struct {
 	mapped   unsafe.Pointer
 	pooled   bool
 	class    uint64
-	views    [2]api.BufferView // texel views (fp32 and binary16 quads), made on first use
+	views    [2]api.BufferView // texel views (fp32 and raw binary16 texels), made on first use
 }
 
 // Handle is the underlying VkBuffer.

@@ -21,11 +21,11 @@ type Shader struct {
 	// instead: small read-only data every invocation of a workgroup reads at
 	// the same address (weights), which drivers serve from a broadcast path.
 	Uniform uint32
-	// Texel marks bindings that are uniform texel buffers (samplerBuffer)
-	// over the whole buffer, in texels of four binary16 elements if
-	// TexelHalf, else four fp32: CPU drivers fetch a texel for every SIMD
-	// lane with vector code, where a storage-buffer load is a loop of
-	// scalar loads, one per lane.
+	// Texel marks bindings that are uniform texel buffers over the whole
+	// buffer, in 128-bit texels: eight binary16 values read raw (rgba32ui,
+	// usamplerBuffer) if TexelHalf, else four fp32 (rgba32f). CPU drivers
+	// fetch a texel for every SIMD lane with vector code, where a
+	// storage-buffer load is a loop of scalar loads, one per lane.
 	Texel     uint32
 	TexelHalf bool
 }
