@@ -120,7 +120,7 @@ layout(std140, binding = 1) uniform Wt { vec4 wt4[WV]; };
 // storage-buffer load is a loop over the lanes: 1.15-1.25x the _w64 speed.
 #ifdef SRC_F16
 // Binary16 sources in texels of eight (rgba32ui, 128 bits): 3 fetches a
-// tile row instead of 4 with rgba16f (the 64->32 kernel about 1.1x).
+// tile row instead of 4 with rgba16f (the 64->32 kernel 1.02-1.1x).
 #define E64 8
 layout(binding = 2) uniform usamplerBuffer a;
 layout(binding = 3) uniform usamplerBuffer b;
