@@ -256,10 +256,11 @@ func (op Conv3x3) tile(g GPU) (ConvTile, error) {
 // variant is the registered shader that runs op with tile on geo.
 func (op Conv3x3) variant(tile ConvTile, geo ConvGeom, srcs [3]*vk.Buffer) string {
 	name := op.Shader()
+	tex := op.quadRows(geo) && op.texelSources(srcs)
 	if !tile.Rotate {
 		// Texel fetches serve tiles of several rows (CPU drivers'); GPUs'
 		// single-row tiles read single elements.
-		if tile.Rows > 1 && !op.MathHalf && op.quadRows(geo) && op.texelSources(srcs) {
+		if tile.Rows > 1 && !op.MathHalf && tex {
 			return name + "_tex"
 		}
 		return name
@@ -267,7 +268,7 @@ func (op Conv3x3) variant(tile ConvTile, geo ConvGeom, srcs [3]*vk.Buffer) strin
 	// Texel fetches where the rows allow (each is vector code on llvmpipe),
 	// else 64-bit words, else single elements.
 	switch {
-	case op.quadRows(geo) && op.texelSources(srcs):
+	case tex:
 		return name + "_rot_tex"
 	case op.wordRows(geo):
 		return name + "_rot_w64"

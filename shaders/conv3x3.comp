@@ -108,7 +108,7 @@ layout(std140, binding = 1) uniform Wt { vec4 wt4[WV]; };
 #define WT(i) wt4[(i) >> 2][(i) & 3u]
 #endif
 #ifdef LOAD64
-// The sources as 64-bit words of E64 elements each: on llvmpipe every load
+// The sources as 64-bit words of EW elements each: on llvmpipe every load
 // is a scalar load per SIMD lane, whatever its width, so a 64-bit load
 // brings two fp32 or four binary16 elements for the price of one. The
 // host picks this form only where every row starts on a word.
@@ -121,21 +121,21 @@ layout(std140, binding = 1) uniform Wt { vec4 wt4[WV]; };
 #ifdef SRC_F16
 // Binary16 sources in texels of eight (rgba32ui, 128 bits): 3 fetches a
 // tile row instead of 4 with rgba16f (the 64->32 kernel 1.02-1.1x).
-#define E64 8
+#define EW 8
 layout(binding = 2) uniform usamplerBuffer a;
 layout(binding = 3) uniform usamplerBuffer b;
 layout(binding = 4) uniform usamplerBuffer m;
 #else
-#define E64 4
+#define EW 4
 layout(binding = 2) uniform samplerBuffer a;
 layout(binding = 3) uniform samplerBuffer b;
 layout(binding = 4) uniform samplerBuffer m;
 #endif
 #else
 #ifdef SRC_F16
-#define E64 4
+#define EW 4
 #else
-#define E64 2
+#define EW 2
 #endif
 layout(std430, binding = 2) readonly buffer A { uint64_t a[]; };
 layout(std430, binding = 3) readonly buffer B { uint64_t b[]; };
@@ -160,10 +160,14 @@ layout(push_constant) uniform P {
 
 float acc[PY][PX][OCB];
 
-#ifdef TEXEL4
-float wv[PX + 2u * E64];
+#ifdef LOAD64
+// One tile row's words or texels, unpacked (a global: arrays sized by
+// specialization constants cannot be passed to functions).
+float wv[PX + 2u * EW];
+#endif
 
-// fetch writes texel i's E64 elements to wv[k * E64 ...].
+#ifdef TEXEL4
+// fetch writes texel i's EW elements to wv[k * EW ...].
 void fetch(uint src, uint i, uint k) {
 #ifdef SRC_F16
     uvec4 t = src == 0u ? texelFetch(a, int(i)) : src == 1u ? texelFetch(b, int(i)) : texelFetch(m, int(i));
@@ -183,11 +187,7 @@ uint64_t word(uint src, uint i) {
     return m[i];
 }
 
-// One tile row's words, unpacked (a global: arrays sized by specialization
-// constants cannot be passed to functions).
-float wv[PX + 2u * E64];
-
-// unpack64 writes word w's E64 elements to wv[k * E64 ...].
+// unpack64 writes word w's EW elements to wv[k * EW ...].
 void unpack64(uint64_t w, uint k) {
     uvec2 u = unpackUint2x32(w);
 #ifdef SRC_F16
@@ -253,9 +253,9 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
                 bool rowIn = yy >= 0 && yy < int(p.H) && yy <= yLast;
                 uint row = at(v, n, ic, uint(clamp(yy, yLo, yHi)), p.W);
 #ifdef LOAD64
-                // Words (texels) from the one holding x0 - E64 on, each clamped into the row.
-                int w0 = int(row + uint(x0)) / E64 - 1, wLo = int(row) / E64, wHi = int(row + p.W) / E64 - 1;
-                [[unroll]] for (uint k = 0; k < PX / E64 + 2u; k++) {
+                // Words (texels) from the one holding x0 - EW on, each clamped into the row.
+                int w0 = int(row + uint(x0)) / EW - 1, wLo = int(row) / EW, wHi = int(row + p.W) / EW - 1;
+                [[unroll]] for (uint k = 0; k < PX / EW + 2u; k++) {
                     uint wa = uint(clamp(w0 + int(k), wLo, wHi));
 #ifdef TEXEL4
                     fetch(src, wa, k);
@@ -265,7 +265,7 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
                 }
                 [[unroll]] for (int i = 0; i < int(PX) + 2; i++) {
                     int xx = x0 + i - 1;
-                    tv[ir][i] = (rowIn && xx >= 0 && xx < int(p.W)) ? MATH_T(wv[i + E64 - 1]) : MATH_T(0.0);
+                    tv[ir][i] = (rowIn && xx >= 0 && xx < int(p.W)) ? MATH_T(wv[i + EW - 1]) : MATH_T(0.0);
                 }
 #else
                 [[unroll]] for (int i = 0; i < int(PX) + 2; i++) {

@@ -167,17 +167,16 @@ func (c *Context) texelView(b *Buffer, half bool) (api.BufferView, error) {
 	if b.views[i] != nil {
 		return b.views[i], nil
 	}
-	size := uint64(texelBytes)
-	n := b.capacity / size
+	n := b.capacity / texelBytes
 	if n == 0 || !b.FitsTexelView() {
 		return nil, fmt.Errorf("vulkan: no texel view covers a %d-byte buffer (%d-byte texels, at most %d of them)",
-			b.capacity, size, c.phys.info.Limits.MaxTexelBufferElements)
+			b.capacity, texelBytes, c.phys.info.Limits.MaxTexelBufferElements)
 	}
 	info := &api.BufferViewCreateInfo{
 		SType:  api.StructureTypeBufferViewCreateInfo,
 		Buffer: b.handle,
 		Format: format,
-		Range:  api.DeviceSize(n * size),
+		Range:  api.DeviceSize(n * texelBytes),
 	}
 	var view api.BufferView
 	if err := check(api.CreateBufferView(c.device, info, nil, &view), "vkCreateBufferView"); err != nil {
