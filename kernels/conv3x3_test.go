@@ -21,6 +21,9 @@ func TestConv3x3MatchesReference(t *testing.T) {
 		{1, 9, 2, Conv3x3{In: [3]int{16, 0, 0}, Out: 1, Act: ActSigmoid, Residual: true}},
 		{3, 2, 9, Conv3x3{In: [3]int{4, 4, 1}, Out: 3, Act: ActSigmoid, Residual: true}},
 		{1, 9, 13, Conv3x3{In: [3]int{5, 0, 0}, Out: 24, Act: ActNone}}, // a partial block of 16
+		// An odd number of channels, so an odd number of floats in the
+		// weights' chunk: the last bias shares its 64-bit pair with the padding.
+		{1, 9, 16, Conv3x3{In: [3]int{5, 0, 0}, Out: 17, Act: ActNone}},
 		// Rows of whole texels and tile rows (the _tex shaders on CPU
 		// drivers) and rows on 64-bit words only (_w64), each in a partial
 		// workgroup.
