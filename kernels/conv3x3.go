@@ -388,11 +388,6 @@ func (op Conv3x3) UploadWeights(g GPU, r *vk.Recorder, weights, bias []float32) 
 			data = append(append(data, weights[g*9:g*9+9]...), pad...)
 		}
 		data = append(data, bias[oc0:oc0+n]...)
-		// Whole 16-byte vectors: the shaders read the weights in vec4s or
-		// 64-bit pairs, and a read partly past the buffer's end reads zeros.
-		for len(data)%4 != 0 {
-			data = append(data, 0)
-		}
 		buf, err := g.Ctx.NewBuffer(uint64(4 * len(data)))
 		if err != nil {
 			cw.Free()

@@ -66,6 +66,11 @@ func (c *Context) findMemType(bitsMask uint32, want api.MemoryPropertyFlagBits) 
 
 // newBuffer creates a buffer of exactly size bytes. Caller holds c.mu.
 func (c *Context) newBuffer(size uint64, kind memKind) (*Buffer, error) {
+	// Whole 16-byte vectors: shaders read uniform data (weights, tables) in
+	// vec4s or 64-bit pairs, and a read partly past the buffer's end reads
+	// zeros under robust access, the wanted half too.
+	want := size
+	size = (size + 15) &^ 15
 	usage := api.BufferUsageStorageBufferBit | api.BufferUsageUniformBufferBit | api.BufferUsageUniformTexelBufferBit |
 		api.BufferUsageTransferSrcBit | api.BufferUsageTransferDstBit
 	binfo := &api.BufferCreateInfo{
@@ -74,7 +79,7 @@ func (c *Context) newBuffer(size uint64, kind memKind) (*Buffer, error) {
 		Usage:       api.BufferUsageFlags(usage),
 		SharingMode: api.SharingModeExclusive,
 	}
-	b := &Buffer{ctx: c, kind: kind, capacity: size, Size: size}
+	b := &Buffer{ctx: c, kind: kind, capacity: size, Size: want}
 	var handle api.Buffer
 	if err := check(api.CreateBuffer(c.device, binfo, nil, &handle), fmt.Sprintf("vkCreateBuffer(%d bytes)", size)); err != nil {
 		return nil, err
@@ -138,7 +143,6 @@ func (c *Context) newBuffer(size uint64, kind memKind) (*Buffer, error) {
 		c.stats.DeviceBytesLive += uint64(req.Size)
 		c.stats.DevicePeakBytes = max(c.stats.DevicePeakBytes, c.stats.DeviceBytesLive)
 	}
-	b.capacity = uint64(req.Size)
 	return b, nil
 }
 
