@@ -16,6 +16,9 @@ const tailGroup = 256
 type MiloTail struct {
 	Channels int
 	Scaler   Scaler // Sub is subtracted from S
+	// tree sums a workgroup's pixels with a barrier a halving step even on
+	// devices with subgroup sums (tests check both forms).
+	tree bool
 }
 
 // TailGeom is n images of width W, rows [Y0, Y1), the views of ref, dist and
@@ -106,7 +109,11 @@ func (op MiloTail) Record(gpu GPU, r *vk.Recorder, d, q, parts, weights, ref, di
 	if end, limit := 4*(table+op.Scaler.TableLen()), gpu.uniformBytes(); table < 0 || end > limit || end > int(weights.Size) {
 		return fmt.Errorf("milo tail: a scaler table at float %d of a %d-byte buffer does not lie in its first %d bytes", table, weights.Size, limit)
 	}
-	k, err := gpu.kernel("milo_tail_f32", uint32(op.Scaler.Hidden))
+	name := "milo_tail_f32"
+	if gpu.Ctx.Info().Features.SubgroupArithmetic && !op.tree {
+		name += "_sg"
+	}
+	k, err := gpu.kernel(name, uint32(op.Scaler.Hidden))
 	if err != nil {
 		return err
 	}

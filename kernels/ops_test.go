@@ -208,37 +208,41 @@ func TestMiloTailAndFinal(t *testing.T) {
 				}
 				// The table at offset 3 checks the indexing.
 				flat, off := append(make([]float32, 3), flat...), 3
-				r, err := gpu.Ctx.Begin(false)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wb, ab, bb, mb := upload(t, r, flat), upload(t, r, a), upload(t, r, b), upload(t, r, m)
-				db, qb, pb, sb := scratch(t, n*h*w), scratch(t, n*h*w), scratch(t, 2*n*parts), scratch(t, 3*n)
-				for _, g := range geoms {
-					if err := op.Record(gpu, r, db, qb, pb, wb, ab, bb, mb, off, g); err != nil {
+				// The subgroup sums where the device has them, and the barrier tree.
+				for _, tree := range []bool{false, true} {
+					op.tree = tree
+					r, err := gpu.Ctx.Begin(false)
+					if err != nil {
+						t.Fatal(err)
+					}
+					wb, ab, bb, mb := upload(t, r, flat), upload(t, r, a), upload(t, r, b), upload(t, r, m)
+					db, qb, pb, sb := scratch(t, n*h*w), scratch(t, n*h*w), scratch(t, 2*n*parts), scratch(t, 3*n)
+					for _, g := range geoms {
+						if err := op.Record(gpu, r, db, qb, pb, wb, ab, bb, mb, off, g); err != nil {
+							r.Abort()
+							t.Fatal(err)
+						}
+					}
+					if err := fin.Record(gpu, r, sb, pb, wb, off, n); err != nil {
 						r.Abort()
 						t.Fatal(err)
 					}
-				}
-				if err := fin.Record(gpu, r, sb, pb, wb, off, n); err != nil {
-					r.Abort()
-					t.Fatal(err)
-				}
-				gd, gq, gs := poison(n*h*w), poison(n*h*w), poison(3*n)
-				for _, rd := range []struct {
-					b *vk.Buffer
-					v []float32
-				}{{db, gd}, {qb, gq}, {sb, gs}} {
-					if err := r.Download(rd.b, rd.v); err != nil {
+					gd, gq, gs := poison(n*h*w), poison(n*h*w), poison(3*n)
+					for _, rd := range []struct {
+						b *vk.Buffer
+						v []float32
+					}{{db, gd}, {qb, gq}, {sb, gs}} {
+						if err := r.Download(rd.b, rd.v); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if _, err := r.Submit(); err != nil {
 						t.Fatal(err)
 					}
+					closeTo(t, fmt.Sprint("device d, tree ", tree), gd, wantD, 1e-6, 1e-6)
+					closeTo(t, fmt.Sprint("device q, tree ", tree), gq, wantQ, 2e-6, 1e-5)
+					closeTo(t, fmt.Sprint("device scalars, tree ", tree), gs, wantS, 1e-6, 1e-5)
 				}
-				if _, err := r.Submit(); err != nil {
-					t.Fatal(err)
-				}
-				closeTo(t, "device d", gd, wantD, 1e-6, 1e-6)
-				closeTo(t, "device q", gq, wantQ, 2e-6, 1e-5)
-				closeTo(t, "device scalars", gs, wantS, 1e-6, 1e-5)
 			})
 		}
 	}

@@ -70,6 +70,7 @@ var Variants = []Variant{
 	{Name: "avgpool2_f32", Source: "avgpool2.comp", Bindings: 2},
 	{Name: "upsample2_f32", Source: "upsample2.comp", Bindings: 2},
 	{Name: "milo_tail_f32", Source: "milo_tail.comp", Bindings: 7, Uniform: 1 << 3},
+	{Name: "milo_tail_f32_sg", Source: "milo_tail.comp", Defines: []string{"SUBGROUP_SUM"}, Bindings: 7, Uniform: 1 << 3},
 	{Name: "milo_final_f32", Source: "milo_final.comp", Bindings: 3},
 	{Name: "reduce_sum_f32", Source: "reduce_sum.comp", Bindings: 2},
 	{Name: "philox_raw_u32", Source: "philox_raw.comp", Bindings: 1},

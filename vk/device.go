@@ -40,6 +40,8 @@ type Features struct {
 	PushDescriptor bool `json:"ext_push_descriptor"` // VK_KHR_push_descriptor
 	// SubgroupShuffle: compute shaders may shuffle values within a subgroup.
 	SubgroupShuffle bool `json:"subgroup_shuffle"`
+	// SubgroupArithmetic: compute shaders may sum (and elect) within a subgroup.
+	SubgroupArithmetic bool `json:"subgroup_arithmetic"`
 }
 
 func queryFeatures(in api.Instance, h api.PhysicalDevice) Features {
@@ -148,7 +150,7 @@ func enumerate(in *instance) ([]physical, error) {
 		qs := make([]api.QueueFamilyProperties, qn)
 		api.GetPhysicalDeviceQueueFamilyProperties(h, &qn, qs)
 		info.Features = queryFeatures(in.handle, h)
-		info.Limits.SubgroupSize, info.Features.SubgroupShuffle = subgroupInfo(h)
+		info.Limits.SubgroupSize, info.Features.SubgroupShuffle, info.Features.SubgroupArithmetic = subgroupInfo(h)
 		phys := physical{handle: h, info: info}
 		best := -1
 		for qi := range qs {

@@ -71,9 +71,10 @@ typedef void (*vkp_props2_fn)(void*, vkp_props2*);
 #define VKP_FLOAT32 1
 #define VKP_SCOPE_SUBGROUP 3
 
-// The subgroup size, and whether compute shaders may shuffle within one.
-static uint32_t vkp_subgroup_size(void* props2, void* phys, int* shuffle) {
-	*shuffle = 0;
+// The subgroup size, and whether compute shaders may shuffle within one and
+// sum across one (basic and arithmetic operations).
+static uint32_t vkp_subgroup_size(void* props2, void* phys, int* shuffle, int* sum) {
+	*shuffle = 0, *sum = 0;
 	if (!props2) return 0;
 	vkp_subgroup sg = {VKP_SUBGROUP_PROPS, 0, 0, 0, 0, 0};
 	vkp_props2 p2;
@@ -81,6 +82,7 @@ static uint32_t vkp_subgroup_size(void* props2, void* phys, int* shuffle) {
 	p2.sType = VKP_PROPS2; p2.pNext = &sg;
 	((vkp_props2_fn)props2)(phys, &p2);
 	*shuffle = (sg.stages & 0x20) && (sg.operations & 0x10); // COMPUTE_BIT, SHUFFLE_BIT
+	*sum = (sg.stages & 0x20) && (sg.operations & 0x5) == 0x5; // BASIC_BIT, ARITHMETIC_BIT
 	return sg.subgroupSize;
 }
 
@@ -93,8 +95,8 @@ static int vkp_coop_tiles(void* gipa, void* inst, void* phys, void* props2, void
 	vkp_features2 f2 = {VKP_FEATURES2, &f};
 	((vkp_features2_fn)feats2)(phys, &f2);
 	if (!f.cooperativeMatrix) return 0;
-	int shuffle;
-	if (vkp_subgroup_size(props2, phys, &shuffle) != 32) return 0;
+	int shuffle, sum;
+	if (vkp_subgroup_size(props2, phys, &shuffle, &sum) != 32) return 0;
 	uint32_t n = 0;
 	if (fn(phys, &n, 0) != 0 || n == 0 || n > 256) return 0;
 	vkp_coop_props ps[256];
@@ -159,8 +161,8 @@ func coopChain(next unsafe.Pointer) unsafe.Pointer { return C.vkp_coop_chain(nex
 
 // subgroupInfo returns the device's subgroup size and whether compute
 // shaders may use subgroup shuffles (VkPhysicalDeviceSubgroupProperties).
-func subgroupInfo(h api.PhysicalDevice) (size uint32, shuffle bool) {
-	var sh C.int
-	size = uint32(C.vkp_subgroup_size(fast.props2, handle(h), &sh))
-	return size, sh != 0
+func subgroupInfo(h api.PhysicalDevice) (size uint32, shuffle, sum bool) {
+	var sh, su C.int
+	size = uint32(C.vkp_subgroup_size(fast.props2, handle(h), &sh, &su))
+	return size, sh != 0, su != 0
 }
