@@ -53,21 +53,33 @@ func (op AvgPool2) Ref(out, in []float32, g PoolGeom) error {
 	return nil
 }
 
+// quads reports whether every input and output row of g starts on a
+// multiple of 4 elements and the output rows are whole groups of 4, as the
+// _tex shader (texel fetches, vec4 stores) needs.
+func (op AvgPool2) quads(g PoolGeom) bool {
+	on4 := func(v View) bool { return v.Off%4 == 0 && v.CS%4 == 0 && v.NS%4 == 0 }
+	return g.W%4 == 0 && (g.W/2)%4 == 0 && on4(g.In) && on4(g.Out)
+}
+
 // Record records the pooling.
 func (op AvgPool2) Record(gpu GPU, r *vk.Recorder, out, in *vk.Buffer, g PoolGeom) error {
 	if err := op.check(g, floats(out), floats(in)); err != nil {
 		return err
 	}
-	k, err := gpu.kernel("avgpool2_f32")
+	ow, rows := g.W/2, g.Y1-g.Y0
+	name, perX := "avgpool2_f32", 1
+	if op.quads(g) && in.FitsTexelView() {
+		name, perX = "avgpool2_f32_tex", 4
+	}
+	k, err := gpu.kernel(name)
 	if err != nil {
 		return err
 	}
-	ow, rows := g.W/2, g.Y1-g.Y0
 	push := []uint32{uint32(g.W), uint32(ow), uint32(g.Y0), uint32(rows), uint32(g.C), uint32(g.N)}
 	push = append(append(push, g.In.push()...), g.Out.push()...)
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k,
-		Groups: [3]uint32{groups(ow, 16), groups(rows, 16), uint32(g.N * g.C)},
+		Groups: [3]uint32{groups(ow/perX, 16), groups(rows, 16), uint32(g.N * g.C)},
 		Push:   push,
 		Out:    []*vk.Buffer{out},
 		In:     []*vk.Buffer{in},

@@ -102,6 +102,30 @@ func TestUpsample2RejectsBadTarget(t *testing.T) {
 	}
 }
 
+// The texel form (rows on multiples of 4, whole vec4s of outputs) over bands
+// of rows through views, in a partial workgroup, against the reference; the
+// odd sizes above take the scalar form, and 64x48 this one too.
+func TestAvgPool2TexelBand(t *testing.T) {
+	const n, c, h, w = 2, 3, 37, 72
+	rng := rand.New(rand.NewSource(11))
+	in := randVec(rng, n*c*h*w, 0, 1)
+	oh, ow := AvgPool2{}.OutSize(h, w)
+	whole := make([]float32, n*c*oh*ow)
+	if err := (AvgPool2{}).Ref(whole, in, AvgPool2{}.DenseGeom(n, c, h, w)); err != nil {
+		t.Fatal(err)
+	}
+	g := PoolGeom{N: n, C: c, W: w, Y0: 4, Y1: 17, In: Band(c, 8, 34, w), Out: Band(c, 4, 17, ow)}
+	if !(AvgPool2{}).quads(g) || (AvgPool2{}).quads(PoolGeom{N: n, C: c, W: 20, Y1: 2, In: Dense(c, 4, 20), Out: Dense(c, 2, 10)}) {
+		t.Fatal("quads: wrong choice of form")
+	}
+	want := bandOf(whole, n, c, oh, ow, 4, 17)
+	dev := runOne(t, len(want), func(r *vk.Recorder) (*vk.Buffer, error) {
+		dst := scratch(t, len(want))
+		return dst, AvgPool2{}.Record(gpu, r, dst, upload(t, r, bandOf(in, n, c, h, w, 8, 34)), g)
+	})
+	closeTo(t, "texel pool band", dev, want, 0, 0)
+}
+
 // Pooling and upsampling a band of rows through views equals the same rows of
 // the whole-tensor result.
 func TestPoolAndUpsampleBands(t *testing.T) {

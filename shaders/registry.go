@@ -68,6 +68,7 @@ var Variants = []Variant{
 	{Name: "conv3x3_mma_f16_nv", Source: "conv3x3_mma.comp", Defines: []string{"COOP_NV", "SRC_F16", "DST_F16"}, Bindings: 7},
 	{Name: "conv3x3_mma_f16_f32_nv", Source: "conv3x3_mma.comp", Defines: []string{"COOP_NV", "SRC_F16"}, Bindings: 7},
 	{Name: "avgpool2_f32", Source: "avgpool2.comp", Bindings: 2},
+	{Name: "avgpool2_f32_tex", Source: "avgpool2.comp", Defines: []string{"TEXEL4"}, Bindings: 2, Texel: 1 << 1},
 	{Name: "upsample2_f32", Source: "upsample2.comp", Bindings: 2},
 	{Name: "milo_tail_f32", Source: "milo_tail.comp", Bindings: 7, Uniform: 1 << 3},
 	{Name: "milo_tail_f32_sg", Source: "milo_tail.comp", Defines: []string{"SUBGROUP_SUM"}, Bindings: 7, Uniform: 1 << 3},
