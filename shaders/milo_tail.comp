@@ -55,7 +55,7 @@ void main() {
 #ifdef SUBGROUP_SUM
     // One barrier: each subgroup sums its lanes, then invocation 0 the
     // subgroups' sums (llvmpipe suspends and resumes every SIMD chunk of the
-    // workgroup at each barrier: the tail 1.4-1.8x faster than the tree).
+    // workgroup at each barrier: the tail 1.7-1.8x faster than the tree).
     s = subgroupAdd(s);
     if (subgroupElect()) part[gl_SubgroupID] = s;
     barrier();
