@@ -106,40 +106,41 @@ func TestUpsample2RejectsBadTarget(t *testing.T) {
 // of rows through views, in a partial workgroup, against the reference; the
 // odd sizes above take the scalar form, and 64x48 this one too.
 func TestAvgPool2TexelBand(t *testing.T) {
-	const n, c, h, w = 2, 3, 37, 72
-	rng := rand.New(rand.NewSource(11))
-	in := randVec(rng, n*c*h*w, 0, 1)
-	oh, ow := AvgPool2{}.OutSize(h, w)
-	whole := make([]float32, n*c*oh*ow)
-	if err := (AvgPool2{}).Ref(whole, in, AvgPool2{}.DenseGeom(n, c, h, w)); err != nil {
-		t.Fatal(err)
-	}
-	g := PoolGeom{N: n, C: c, W: w, Y0: 4, Y1: 17, In: Band(c, 8, 34, w), Out: Band(c, 4, 17, ow)}
+	const n, c = 2, 3
+	_, inBand, want, g := pooledBand(t, 11, n, c, 37, 72, 4, 17)
 	if !(AvgPool2{}).quads(g) || (AvgPool2{}).quads(PoolGeom{N: n, C: c, W: 20, Y1: 2, In: Dense(c, 4, 20), Out: Dense(c, 2, 10)}) {
 		t.Fatal("quads: wrong choice of form")
 	}
-	want := bandOf(whole, n, c, oh, ow, 4, 17)
 	dev := runOne(t, len(want), func(r *vk.Recorder) (*vk.Buffer, error) {
 		dst := scratch(t, len(want))
-		return dst, AvgPool2{}.Record(gpu, r, dst, upload(t, r, bandOf(in, n, c, h, w, 8, 34)), g)
+		return dst, AvgPool2{}.Record(gpu, r, dst, upload(t, r, inBand), g)
 	})
 	closeTo(t, "texel pool band", dev, want, 0, 0)
+}
+
+// pooledBand pools random n x c x h x w planes whole (the reference) and
+// returns that result, the input band of rows 2*y0 .. 2*y1, the geometry
+// that pools it into output rows [y0, y1) through band views, and those rows
+// of the whole result.
+func pooledBand(t *testing.T, seed int64, n, c, h, w, y0, y1 int) (whole, inBand, want []float32, g PoolGeom) {
+	t.Helper()
+	in := randVec(rand.New(rand.NewSource(seed)), n*c*h*w, 0, 1)
+	oh, ow := AvgPool2{}.OutSize(h, w)
+	whole = make([]float32, n*c*oh*ow)
+	if err := (AvgPool2{}).Ref(whole, in, AvgPool2{}.DenseGeom(n, c, h, w)); err != nil {
+		t.Fatal(err)
+	}
+	g = PoolGeom{N: n, C: c, W: w, Y0: y0, Y1: y1, In: Band(c, 2*y0, 2*y1, w), Out: Band(c, y0, y1, ow)}
+	return whole, bandOf(in, n, c, h, w, 2*y0, 2*y1), bandOf(whole, n, c, oh, ow, y0, y1), g
 }
 
 // Pooling and upsampling a band of rows through views equals the same rows of
 // the whole-tensor result.
 func TestPoolAndUpsampleBands(t *testing.T) {
 	const n, c, h, w = 2, 3, 21, 10
-	rng := rand.New(rand.NewSource(9))
-	in := randVec(rng, n*c*h*w, 0, 1)
 	oh, ow := AvgPool2{}.OutSize(h, w)
-	whole := make([]float32, n*c*oh*ow)
-	if err := (AvgPool2{}).Ref(whole, in, AvgPool2{}.DenseGeom(n, c, h, w)); err != nil {
-		t.Fatal(err)
-	}
 	// Output rows 3..7 from an input band of rows 6..14 into an output band.
-	g := PoolGeom{N: n, C: c, W: w, Y0: 3, Y1: 7, In: Band(c, 6, 14, w), Out: Band(c, 3, 7, ow)}
-	inBand, want := bandOf(in, n, c, h, w, 6, 14), bandOf(whole, n, c, oh, ow, 3, 7)
+	whole, inBand, want, g := pooledBand(t, 9, n, c, h, w, 3, 7)
 	got := make([]float32, len(want))
 	if err := (AvgPool2{}).Ref(got, inBand, g); err != nil {
 		t.Fatal(err)
