@@ -321,6 +321,18 @@ func (op Conv3x3) texelSources(srcs [3]*vk.Buffer) bool {
 	return true
 }
 
+// convGroupRows is the rows of invocations in a workgroup of conv3x3.comp
+// (8 wide): 8 on GPUs; 2 on CPU drivers, where smaller workgroups gave the
+// big convolutions 1.05-1.07x better best times on lavapipe (best of 3-4
+// interleaved runs; 1 row did as well as 2; within the VM's noise at the
+// pass level).
+func convGroupRows(g GPU) int {
+	if g.Ctx.Info().Type == "cpu" {
+		return 2
+	}
+	return 8
+}
+
 // rotates reports whether the device runs the rotated-weight shaders:
 // subgroup shuffles in subgroups of 8 or more lanes, and 64-bit integers
 // for their two-at-a-time loads.
@@ -441,7 +453,8 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 	if op.Residual {
 		useRes = 1
 	}
-	k, err := g.kernel(name, uint32(ocb), convPX, uint32(cw.vecs), uint32(tile.Rows), uint32(cw.ks), uint32(op.Act), useRes)
+	wgy := convGroupRows(g)
+	k, err := g.kernel(name, uint32(ocb), convPX, uint32(cw.vecs), uint32(tile.Rows), uint32(cw.ks), uint32(op.Act), useRes, uint32(wgy))
 	if err != nil {
 		return err
 	}
@@ -461,7 +474,7 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 		px, inF, outF := op.traffic(geo, c.ocs)
 		if err := r.Dispatch(vk.Dispatch{
 			Kernel: k,
-			Groups: [3]uint32{groups(geo.W, 8*convPX) * uint32(blocks), groups(rows, 8*tile.Rows), uint32(geo.N)},
+			Groups: [3]uint32{groups(geo.W, 8*convPX) * uint32(blocks), groups(rows, wgy*tile.Rows), uint32(geo.N)},
 			Push:   push,
 			Out:    []*vk.Buffer{out},
 			In:     in,
