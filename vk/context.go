@@ -57,7 +57,12 @@ type Stats struct {
 }
 
 // Open creates a Context on the chosen device.
-func Open(opt Options) (*Context, error) {
+func Open(opt Options) (c *Context, err error) {
+	holdGC(func() { c, err = open(opt) }) // vulkan-go's converted arguments (gchold.go)
+	return c, err
+}
+
+func open(opt Options) (*Context, error) {
 	in, err := newInstance(opt.Validation || validationRequested())
 	if err != nil {
 		return nil, err

@@ -33,19 +33,19 @@ func setKey(k *Kernel, bufs []*Buffer) string {
 }
 
 func (c *Context) newDescriptorPool() error {
-	var pool api.DescriptorPool
-	pinfo := &api.DescriptorPoolCreateInfo{
-		SType:         api.StructureTypeDescriptorPoolCreateInfo,
-		Flags:         api.DescriptorPoolCreateFlags(api.DescriptorPoolCreateFreeDescriptorSetBit),
-		MaxSets:       setsPerPool,
-		PoolSizeCount: 3,
-		PPoolSizes: []api.DescriptorPoolSize{
-			{Type: api.DescriptorTypeStorageBuffer, DescriptorCount: setsPerPool * 8},
-			{Type: api.DescriptorTypeUniformBuffer, DescriptorCount: setsPerPool},
-			{Type: api.DescriptorTypeUniformTexelBuffer, DescriptorCount: setsPerPool * 4},
-		},
+	flags := api.DescriptorPoolCreateFlags(api.DescriptorPoolCreateFreeDescriptorSetBit)
+	types := []api.DescriptorType{api.DescriptorTypeStorageBuffer, api.DescriptorTypeUniformBuffer, api.DescriptorTypeUniformTexelBuffer}
+	counts := []uint32{setsPerPool * 8, setsPerPool, setsPerPool * 4}
+	pool, r, ok := createPool(c.device, flags, setsPerPool, types, counts)
+	if !ok { // through vulkan-go (under holdGC, as newDescriptorSet runs)
+		sizes := make([]api.DescriptorPoolSize, len(types))
+		for i := range types {
+			sizes[i] = api.DescriptorPoolSize{Type: types[i], DescriptorCount: counts[i]}
+		}
+		pinfo := &api.DescriptorPoolCreateInfo{SType: api.StructureTypeDescriptorPoolCreateInfo, Flags: flags, MaxSets: setsPerPool, PoolSizeCount: uint32(len(sizes)), PPoolSizes: sizes}
+		r = api.CreateDescriptorPool(c.device, pinfo, nil, &pool)
 	}
-	if err := check(api.CreateDescriptorPool(c.device, pinfo, nil, &pool), "vkCreateDescriptorPool"); err != nil {
+	if err := check(r, "vkCreateDescriptorPool"); err != nil {
 		return err
 	}
 	c.sets.pools = append(c.sets.pools, pool)
@@ -63,6 +63,15 @@ func (c *Context) descriptorSet(k *Kernel, bufs []*Buffer) (api.DescriptorSet, e
 	if s, ok := d.sets[key]; ok {
 		return s.set, nil
 	}
+	var set api.DescriptorSet
+	var err error
+	holdGC(func() { set, err = c.newDescriptorSet(k, bufs, key) }) // vulkan-go's converted arguments (gchold.go)
+	return set, err
+}
+
+// newDescriptorSet allocates, writes and caches the set of k's bindings to bufs.
+func (c *Context) newDescriptorSet(k *Kernel, bufs []*Buffer, key string) (api.DescriptorSet, error) {
+	d := &c.sets
 	var set api.DescriptorSet
 	for attempt := 0; ; attempt++ {
 		if len(d.pools) == 0 || attempt > 0 {
@@ -86,33 +95,25 @@ func (c *Context) descriptorSet(k *Kernel, bufs []*Buffer) (api.DescriptorSet, e
 		}
 	}
 	c.stats.DescriptorSets++
-	writes := make([]api.WriteDescriptorSet, len(bufs))
+	ws := make([]setWrite, len(bufs))
 	for i, b := range bufs {
-		typ := k.shader.descriptorType(i)
-		writes[i] = api.WriteDescriptorSet{
-			SType:           api.StructureTypeWriteDescriptorSet,
-			DstSet:          set,
-			DstBinding:      uint32(i),
-			DescriptorCount: 1,
-			DescriptorType:  typ,
-		}
-		switch typ {
+		ws[i] = setWrite{typ: k.shader.descriptorType(i), buf: b.handle, rng: uint64(api.WholeSize)}
+		switch ws[i].typ {
 		case api.DescriptorTypeUniformTexelBuffer:
 			view, err := c.texelView(b, k.shader.TexelHalf)
 			if err != nil {
 				api.FreeDescriptorSets(c.device, d.pools[len(d.pools)-1], 1, &set)
 				return nil, err
 			}
-			writes[i].PTexelBufferView = []api.BufferView{view}
+			ws[i].buf, ws[i].view = nil, view
 		case api.DescriptorTypeUniformBuffer:
 			// A uniform binding may cover no more than the device's limit.
-			rng := api.DeviceSize(min(b.capacity, uint64(c.phys.info.Limits.MaxUniformBufferRange)))
-			writes[i].PBufferInfo = []api.DescriptorBufferInfo{{Buffer: b.handle, Offset: 0, Range: rng}}
-		default:
-			writes[i].PBufferInfo = []api.DescriptorBufferInfo{{Buffer: b.handle, Offset: 0, Range: api.DeviceSize(api.WholeSize)}}
+			ws[i].rng = min(b.capacity, uint64(c.phys.info.Limits.MaxUniformBufferRange))
 		}
 	}
-	api.UpdateDescriptorSets(c.device, uint32(len(writes)), writes, 0, nil)
+	if _, ok := updateSet(c.device, set, ws); !ok {
+		c.updateSetGo(set, ws)
+	}
 	d.sets[key] = cachedSet{set: set, pool: d.pools[len(d.pools)-1]}
 	for _, b := range bufs {
 		d.byBuf[b.id] = append(d.byBuf[b.id], key)
@@ -184,4 +185,19 @@ func (c *Context) texelView(b *Buffer, half bool) (api.BufferView, error) {
 	}
 	b.views[i] = view
 	return view, nil
+}
+
+// updateSetGo writes the set through vulkan-go, where the loader lacks the
+// entry point (under holdGC, as newDescriptorSet runs).
+func (c *Context) updateSetGo(set api.DescriptorSet, ws []setWrite) {
+	writes := make([]api.WriteDescriptorSet, len(ws))
+	for i, w := range ws {
+		writes[i] = api.WriteDescriptorSet{SType: api.StructureTypeWriteDescriptorSet, DstSet: set, DstBinding: uint32(i), DescriptorCount: 1, DescriptorType: w.typ}
+		if w.view != nil {
+			writes[i].PTexelBufferView = []api.BufferView{w.view}
+		} else {
+			writes[i].PBufferInfo = []api.DescriptorBufferInfo{{Buffer: w.buf, Offset: 0, Range: api.DeviceSize(w.rng)}}
+		}
+	}
+	api.UpdateDescriptorSets(c.device, uint32(len(writes)), writes, 0, nil)
 }

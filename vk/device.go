@@ -211,7 +211,12 @@ func choose(devs []physical, want int) (int, error) {
 }
 
 // ListDevices enumerates the Vulkan devices and says which one automatic choice takes.
-func ListDevices() ([]DeviceInfo, int, error) {
+func ListDevices() (infos []DeviceInfo, auto int, err error) {
+	holdGC(func() { infos, auto, err = listDevices() }) // vulkan-go's converted arguments (gchold.go)
+	return infos, auto, err
+}
+
+func listDevices() ([]DeviceInfo, int, error) {
 	in, err := newInstance(false)
 	if err != nil {
 		return nil, -1, err

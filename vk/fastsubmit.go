@@ -54,7 +54,11 @@ func fenceBits(f api.Fence) C.uint64_t { return C.uint64_t(uintptr(handle(f))) }
 // submitOne submits one command buffer with a fence, allocating nothing.
 func submitOne(q api.Queue, cmd api.CommandBuffer, f api.Fence) api.Result {
 	if fast.submit == nil {
-		return api.QueueSubmit(q, 1, []api.SubmitInfo{{SType: api.StructureTypeSubmitInfo, CommandBufferCount: 1, PCommandBuffers: []api.CommandBuffer{cmd}}}, f)
+		var r api.Result
+		holdGC(func() {
+			r = api.QueueSubmit(q, 1, []api.SubmitInfo{{SType: api.StructureTypeSubmitInfo, CommandBufferCount: 1, PCommandBuffers: []api.CommandBuffer{cmd}}}, f)
+		})
+		return r
 	}
 	return api.Result(C.vkp_submit_one(fast.submit, handle(q), handle(cmd), fenceBits(f)))
 }

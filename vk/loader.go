@@ -55,11 +55,13 @@ func loadLoader() error {
 			return
 		}
 		api.SetGetInstanceProcAddr(unsafe.Pointer(p))
-		loadFast(func(name string) unsafe.Pointer {
+		sym := func(name string) unsafe.Pointer {
 			cs := C.CString(name)
 			defer C.free(unsafe.Pointer(cs))
 			return unsafe.Pointer(C.vkp_sym(h, cs))
-		})
+		}
+		loadFast(sym)
+		loadCAPI(sym)
 		if err := api.Init(); err != nil {
 			loadErr = fmt.Errorf("vulkan init: %w", err)
 		}

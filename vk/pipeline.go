@@ -70,7 +70,9 @@ func (c *Context) Kernel(s *Shader, spec ...uint32) (*Kernel, error) {
 		return nil, fmt.Errorf("vulkan: shader %s: SPIR-V length %d is not a positive multiple of 4", s.Name, len(s.SPIRV))
 	}
 	k := &Kernel{key: key, shader: s}
-	if err := c.buildKernel(k, spec); err != nil {
+	var err error
+	holdGC(func() { err = c.buildKernel(k, spec) }) // vulkan-go's converted arguments (gchold.go)
+	if err != nil {
 		k.destroy(c.device)
 		return nil, fmt.Errorf("building kernel %s: %w", s.Name, err)
 	}
@@ -87,11 +89,9 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 	if len(code) == 0 {
 		return fmt.Errorf("shader %s: no SPIR-V", k.shader.Name)
 	}
-	// The bindings store pCode and pData as Go pointers inside C structs,
+	// vulkan-go stores pCode (and pData) as Go pointers inside C structs,
 	// where the garbage collector does not see them: pinned, they can be
 	// neither freed nor reused while a driver compiles (seconds on lavapipe).
-	// Unpinned, a collection during the call could hand the driver freed
-	// data: the likely cause of one lavapipe crash in vkCreateComputePipelines.
 	var pin runtime.Pinner
 	defer pin.Unpin()
 	pin.Pin(&code[0])
@@ -105,72 +105,77 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 		return err
 	}
 	k.module = mod
-	binds := make([]api.DescriptorSetLayoutBinding, k.shader.Bindings)
-	for i := range binds {
-		binds[i] = api.DescriptorSetLayoutBinding{
-			Binding:         uint32(i),
-			DescriptorType:  k.shader.descriptorType(i),
-			DescriptorCount: 1,
-			StageFlags:      api.ShaderStageFlags(api.ShaderStageComputeBit),
-		}
+	types := make([]api.DescriptorType, k.shader.Bindings)
+	for i := range types {
+		types[i] = k.shader.descriptorType(i)
 	}
-	linfo := &api.DescriptorSetLayoutCreateInfo{
-		SType:        api.StructureTypeDescriptorSetLayoutCreateInfo,
-		BindingCount: uint32(len(binds)),
-		PBindings:    binds,
+	dsl, r, ok := createSetLayout(c.device, types)
+	if !ok {
+		dsl, r = c.setLayoutGo(types)
 	}
-	var dsl api.DescriptorSetLayout
-	if err := check(api.CreateDescriptorSetLayout(c.device, linfo, nil, &dsl), "vkCreateDescriptorSetLayout"); err != nil {
+	if err := check(r, "vkCreateDescriptorSetLayout"); err != nil {
 		return err
 	}
 	k.setLayout = dsl
-	pinfo := &api.PipelineLayoutCreateInfo{
-		SType:                  api.StructureTypePipelineLayoutCreateInfo,
-		SetLayoutCount:         1,
-		PSetLayouts:            []api.DescriptorSetLayout{k.setLayout},
-		PushConstantRangeCount: 1,
-		PPushConstantRanges: []api.PushConstantRange{{
-			StageFlags: api.ShaderStageFlags(api.ShaderStageComputeBit),
-			Size:       MaxPush,
-		}},
+	pl, r, ok := createPipelineLayout(c.device, k.setLayout, MaxPush)
+	if !ok {
+		pl, r = c.pipelineLayoutGo(k.setLayout)
 	}
-	var pl api.PipelineLayout
-	if err := check(api.CreatePipelineLayout(c.device, pinfo, nil, &pl), "vkCreatePipelineLayout"); err != nil {
+	if err := check(r, "vkCreatePipelineLayout"); err != nil {
 		return err
 	}
 	k.layout = pl
-	stage := api.PipelineShaderStageCreateInfo{
-		SType:  api.StructureTypePipelineShaderStageCreateInfo,
-		Stage:  api.ShaderStageComputeBit,
-		Module: k.module,
-		PName:  "main\x00",
+	pipe, r, ok := createComputePipeline(c.device, k.module, k.layout, spec)
+	if !ok {
+		pipe, r = c.computePipelineGo(k, spec, &pin)
 	}
-	var specData []uint32
+	if err := check(r, "vkCreateComputePipelines"); err != nil {
+		return err
+	}
+	k.pipeline = pipe
+	return nil
+}
+
+// The same three through vulkan-go, where the loader lacks the entry
+// points (under holdGC, as buildKernel runs).
+func (c *Context) setLayoutGo(types []api.DescriptorType) (api.DescriptorSetLayout, api.Result) {
+	binds := make([]api.DescriptorSetLayoutBinding, len(types))
+	for i, t := range types {
+		binds[i] = api.DescriptorSetLayoutBinding{Binding: uint32(i), DescriptorType: t, DescriptorCount: 1, StageFlags: api.ShaderStageFlags(api.ShaderStageComputeBit)}
+	}
+	linfo := &api.DescriptorSetLayoutCreateInfo{SType: api.StructureTypeDescriptorSetLayoutCreateInfo, BindingCount: uint32(len(binds)), PBindings: binds}
+	var dsl api.DescriptorSetLayout
+	r := api.CreateDescriptorSetLayout(c.device, linfo, nil, &dsl)
+	return dsl, r
+}
+
+func (c *Context) pipelineLayoutGo(set api.DescriptorSetLayout) (api.PipelineLayout, api.Result) {
+	pinfo := &api.PipelineLayoutCreateInfo{
+		SType:                  api.StructureTypePipelineLayoutCreateInfo,
+		SetLayoutCount:         1,
+		PSetLayouts:            []api.DescriptorSetLayout{set},
+		PushConstantRangeCount: 1,
+		PPushConstantRanges:    []api.PushConstantRange{{StageFlags: api.ShaderStageFlags(api.ShaderStageComputeBit), Size: MaxPush}},
+	}
+	var pl api.PipelineLayout
+	r := api.CreatePipelineLayout(c.device, pinfo, nil, &pl)
+	return pl, r
+}
+
+func (c *Context) computePipelineGo(k *Kernel, spec []uint32, pin *runtime.Pinner) (api.Pipeline, api.Result) {
+	stage := api.PipelineShaderStageCreateInfo{SType: api.StructureTypePipelineShaderStageCreateInfo, Stage: api.ShaderStageComputeBit, Module: k.module, PName: "main\x00"}
 	if len(spec) > 0 {
-		specData = append(specData, spec...)
-		pin.Pin(&specData[0])
+		data := append([]uint32(nil), spec...)
+		pin.Pin(&data[0])
 		entries := make([]api.SpecializationMapEntry, len(spec))
 		for i := range spec {
 			entries[i] = api.SpecializationMapEntry{ConstantID: uint32(i), Offset: uint32(4 * i), Size: 4}
 		}
-		stage.PSpecializationInfo = []api.SpecializationInfo{{
-			MapEntryCount: uint32(len(entries)),
-			PMapEntries:   entries,
-			DataSize:      uint(4 * len(specData)),
-			PData:         unsafe.Pointer(&specData[0]),
-		}}
+		stage.PSpecializationInfo = []api.SpecializationInfo{{MapEntryCount: uint32(len(entries)), PMapEntries: entries, DataSize: uint(4 * len(data)), PData: unsafe.Pointer(&data[0])}}
 	}
-	cinfo := []api.ComputePipelineCreateInfo{{
-		SType:  api.StructureTypeComputePipelineCreateInfo,
-		Stage:  stage,
-		Layout: k.layout,
-	}}
 	pipes := make([]api.Pipeline, 1)
-	if err := check(api.CreateComputePipelines(c.device, nil, 1, cinfo, nil, pipes), "vkCreateComputePipelines"); err != nil {
-		return err
-	}
-	k.pipeline = pipes[0]
-	return nil
+	r := api.CreateComputePipelines(c.device, nil, 1, []api.ComputePipelineCreateInfo{{SType: api.StructureTypeComputePipelineCreateInfo, Stage: stage, Layout: k.layout}}, nil, pipes)
+	return pipes[0], r
 }
 
 func (k *Kernel) destroy(dev api.Device) {

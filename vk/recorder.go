@@ -186,8 +186,7 @@ func (r *Recorder) copy(src, dst *Buffer, n uint64) { r.copyAt(src, 0, dst, 0, n
 
 func (r *Recorder) copyAt(src *Buffer, srcOff uint64, dst *Buffer, dstOff, n uint64) {
 	r.hazard([]*Buffer{src}, []*Buffer{dst})
-	region := []api.BufferCopy{{SrcOffset: api.DeviceSize(srcOff), DstOffset: api.DeviceSize(dstOff), Size: api.DeviceSize(n)}}
-	api.CmdCopyBuffer(r.cmd, src.handle, dst.handle, 1, region)
+	cmdCopy(r.cmd, src.handle, dst.handle, srcOff, dstOff, n)
 	r.touched([]*Buffer{src}, []*Buffer{dst})
 }
 
@@ -314,13 +313,8 @@ func (r *Recorder) finish() {
 // endForHost makes the recording's writes visible to the host before its
 // fence signals, and ends the command buffer.
 func endForHost(cmd api.CommandBuffer) error {
-	hb := []api.MemoryBarrier{{
-		SType:         api.StructureTypeMemoryBarrier,
-		SrcAccessMask: api.AccessFlags(api.AccessTransferWriteBit | api.AccessShaderWriteBit),
-		DstAccessMask: api.AccessFlags(api.AccessHostReadBit),
-	}}
-	api.CmdPipelineBarrier(cmd, api.PipelineStageFlags(api.PipelineStageTransferBit|api.PipelineStageComputeShaderBit),
-		api.PipelineStageFlags(api.PipelineStageHostBit), 0, 1, hb, 0, nil, 0, nil)
+	cmdBarrier(cmd, api.PipelineStageFlags(api.PipelineStageTransferBit|api.PipelineStageComputeShaderBit), api.PipelineStageFlags(api.PipelineStageHostBit),
+		api.AccessFlags(api.AccessTransferWriteBit|api.AccessShaderWriteBit), api.AccessFlags(api.AccessHostReadBit))
 	return check(api.EndCommandBuffer(cmd), "vkEndCommandBuffer")
 }
 
@@ -328,12 +322,8 @@ func endForHost(cmd api.CommandBuffer) error {
 // later compute or transfer access.
 func fullBarrier(cmd api.CommandBuffer) {
 	stages := api.PipelineStageFlags(api.PipelineStageComputeShaderBit | api.PipelineStageTransferBit)
-	mb := []api.MemoryBarrier{{
-		SType:         api.StructureTypeMemoryBarrier,
-		SrcAccessMask: api.AccessFlags(api.AccessShaderWriteBit | api.AccessTransferWriteBit),
-		DstAccessMask: api.AccessFlags(api.AccessShaderReadBit | api.AccessShaderWriteBit | api.AccessTransferReadBit | api.AccessTransferWriteBit),
-	}}
-	api.CmdPipelineBarrier(cmd, stages, stages, 0, 1, mb, 0, nil, 0, nil)
+	cmdBarrier(cmd, stages, stages, api.AccessFlags(api.AccessShaderWriteBit|api.AccessTransferWriteBit),
+		api.AccessFlags(api.AccessShaderReadBit|api.AccessShaderWriteBit|api.AccessTransferReadBit|api.AccessTransferWriteBit))
 }
 
 // submit queues one command buffer with its fence (queue access is serialised).
