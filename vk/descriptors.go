@@ -37,13 +37,13 @@ func (c *Context) newDescriptorPool() error {
 	types := []api.DescriptorType{api.DescriptorTypeStorageBuffer, api.DescriptorTypeUniformBuffer, api.DescriptorTypeUniformTexelBuffer}
 	counts := []uint32{setsPerPool * 8, setsPerPool, setsPerPool * 4}
 	pool, r, ok := createPool(c.device, flags, setsPerPool, types, counts)
-	if !ok { // through vulkan-go (under holdGC, as newDescriptorSet runs)
+	if !ok { // through vulkan-go (gchold.go)
 		sizes := make([]api.DescriptorPoolSize, len(types))
 		for i := range types {
 			sizes[i] = api.DescriptorPoolSize{Type: types[i], DescriptorCount: counts[i]}
 		}
 		pinfo := &api.DescriptorPoolCreateInfo{SType: api.StructureTypeDescriptorPoolCreateInfo, Flags: flags, MaxSets: setsPerPool, PoolSizeCount: uint32(len(sizes)), PPoolSizes: sizes}
-		r = api.CreateDescriptorPool(c.device, pinfo, nil, &pool)
+		holdGC(func() { r = api.CreateDescriptorPool(c.device, pinfo, nil, &pool) })
 	}
 	if err := check(r, "vkCreateDescriptorPool"); err != nil {
 		return err
@@ -63,15 +63,6 @@ func (c *Context) descriptorSet(k *Kernel, bufs []*Buffer) (api.DescriptorSet, e
 	if s, ok := d.sets[key]; ok {
 		return s.set, nil
 	}
-	var set api.DescriptorSet
-	var err error
-	holdGC(func() { set, err = c.newDescriptorSet(k, bufs, key) }) // vulkan-go's converted arguments (gchold.go)
-	return set, err
-}
-
-// newDescriptorSet allocates, writes and caches the set of k's bindings to bufs.
-func (c *Context) newDescriptorSet(k *Kernel, bufs []*Buffer, key string) (api.DescriptorSet, error) {
-	d := &c.sets
 	var set api.DescriptorSet
 	for attempt := 0; ; attempt++ {
 		if len(d.pools) == 0 || attempt > 0 {
@@ -111,8 +102,12 @@ func (c *Context) newDescriptorSet(k *Kernel, bufs []*Buffer, key string) (api.D
 			ws[i].rng = min(b.capacity, uint64(c.phys.info.Limits.MaxUniformBufferRange))
 		}
 	}
-	if _, ok := updateSet(c.device, set, ws); !ok {
-		c.updateSetGo(set, ws)
+	r, ok := updateSet(c.device, set, ws)
+	if !ok {
+		holdGC(func() { c.updateSetGo(set, ws) })
+	} else if err := check(r, "vkUpdateDescriptorSets"); err != nil {
+		api.FreeDescriptorSets(c.device, d.pools[len(d.pools)-1], 1, &set)
+		return nil, err
 	}
 	d.sets[key] = cachedSet{set: set, pool: d.pools[len(d.pools)-1]}
 	for _, b := range bufs {
@@ -188,7 +183,7 @@ func (c *Context) texelView(b *Buffer, half bool) (api.BufferView, error) {
 }
 
 // updateSetGo writes the set through vulkan-go, where the loader lacks the
-// entry point (under holdGC, as newDescriptorSet runs).
+// entry point (under holdGC).
 func (c *Context) updateSetGo(set api.DescriptorSet, ws []setWrite) {
 	writes := make([]api.WriteDescriptorSet, len(ws))
 	for i, w := range ws {

@@ -70,9 +70,7 @@ func (c *Context) Kernel(s *Shader, spec ...uint32) (*Kernel, error) {
 		return nil, fmt.Errorf("vulkan: shader %s: SPIR-V length %d is not a positive multiple of 4", s.Name, len(s.SPIRV))
 	}
 	k := &Kernel{key: key, shader: s}
-	var err error
-	holdGC(func() { err = c.buildKernel(k, spec) }) // vulkan-go's converted arguments (gchold.go)
-	if err != nil {
+	if err := c.buildKernel(k, spec); err != nil {
 		k.destroy(c.device)
 		return nil, fmt.Errorf("building kernel %s: %w", s.Name, err)
 	}
@@ -111,7 +109,7 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 	}
 	dsl, r, ok := createSetLayout(c.device, types)
 	if !ok {
-		dsl, r = c.setLayoutGo(types)
+		holdGC(func() { dsl, r = c.setLayoutGo(types) })
 	}
 	if err := check(r, "vkCreateDescriptorSetLayout"); err != nil {
 		return err
@@ -119,7 +117,7 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 	k.setLayout = dsl
 	pl, r, ok := createPipelineLayout(c.device, k.setLayout, MaxPush)
 	if !ok {
-		pl, r = c.pipelineLayoutGo(k.setLayout)
+		holdGC(func() { pl, r = c.pipelineLayoutGo(k.setLayout) })
 	}
 	if err := check(r, "vkCreatePipelineLayout"); err != nil {
 		return err
@@ -127,7 +125,7 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 	k.layout = pl
 	pipe, r, ok := createComputePipeline(c.device, k.module, k.layout, spec)
 	if !ok {
-		pipe, r = c.computePipelineGo(k, spec, &pin)
+		holdGC(func() { pipe, r = c.computePipelineGo(k, spec, &pin) })
 	}
 	if err := check(r, "vkCreateComputePipelines"); err != nil {
 		return err
@@ -137,7 +135,7 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 }
 
 // The same three through vulkan-go, where the loader lacks the entry
-// points (under holdGC, as buildKernel runs).
+// points (under holdGC).
 func (c *Context) setLayoutGo(types []api.DescriptorType) (api.DescriptorSetLayout, api.Result) {
 	binds := make([]api.DescriptorSetLayoutBinding, len(types))
 	for i, t := range types {
