@@ -33,7 +33,8 @@ type Buffer struct {
 	handle   api.Buffer
 	mem      api.DeviceMemory
 	kind     memKind
-	capacity uint64
+	capacity uint64 // the VkBuffer's size
+	memSize  uint64 // its memory's, which the driver may round further (the statistics count it)
 	Size     uint64
 	mapped   unsafe.Pointer
 	pooled   bool
@@ -136,6 +137,7 @@ func (c *Context) newBuffer(size uint64, kind memKind) (*Buffer, error) {
 	b.id = c.nextID
 	c.all[b] = struct{}{}
 	c.stats.MemoryAllocations++
+	b.memSize = uint64(req.Size)
 	c.stats.BytesAllocated += uint64(req.Size)
 	c.stats.BytesLive += uint64(req.Size)
 	c.stats.PeakBytes = max(c.stats.PeakBytes, c.stats.BytesLive)
@@ -163,9 +165,9 @@ func (b *Buffer) free() {
 	}
 	api.DestroyBuffer(c.device, b.handle, nil)
 	api.FreeMemory(c.device, b.mem, nil)
-	c.stats.BytesLive -= b.capacity
+	c.stats.BytesLive -= b.memSize
 	if b.kind == Device {
-		c.stats.DeviceBytesLive -= b.capacity
+		c.stats.DeviceBytesLive -= b.memSize
 	}
 	delete(c.all, b)
 	b.handle = nil

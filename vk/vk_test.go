@@ -95,6 +95,20 @@ func TestPoolReusesBuffers(t *testing.T) {
 	if c.Stats().BytesLive >= live {
 		t.Fatal("Trim freed nothing")
 	}
+	// An owned buffer of an odd size (made in whole 16-byte vectors) gives
+	// back all it took.
+	live = c.Stats().BytesLive
+	odd, err := c.NewBuffer(1001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if odd.Size != 1001 || c.Stats().BytesLive < live+1008 {
+		t.Fatalf("a 1001-byte buffer: Size %d, %d bytes more live", odd.Size, c.Stats().BytesLive-live)
+	}
+	odd.Free()
+	if c.Stats().BytesLive != live {
+		t.Fatalf("freeing it left %d bytes live, want %d", c.Stats().BytesLive, live)
+	}
 }
 
 func TestUploadDownloadRoundTrip(t *testing.T) {
