@@ -60,10 +60,12 @@ void main() {
     if (subgroupElect()) part[gl_SubgroupID] = s;
     barrier();
     if (t == 0u) {
-        for (uint g = 1; g < gl_NumSubgroups; g++) s += part[g];
+        // From part[0]: invocation 0 need not be in subgroup 0.
+        vec2 sum = part[0];
+        for (uint g = 1; g < gl_NumSubgroups; g++) sum += part[g];
         uint k = 2u * (n * p.nparts + p.pbase + gl_WorkGroupID.x);
-        parts[k] = s.x;
-        parts[k + 1u] = s.y;
+        parts[k] = sum.x;
+        parts[k + 1u] = sum.y;
     }
 #else
     part[t] = s;
