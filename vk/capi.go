@@ -113,6 +113,7 @@ static int32_t vkp_update_set(void* fn, void* dev, int32_t sType, uint64_t set, 
 import "C"
 
 import (
+	"fmt"
 	"unsafe"
 
 	api "github.com/vulkan-go/vulkan"
@@ -121,13 +122,23 @@ import (
 // The calls that take structs with arrays go through the loader's entry
 // points with the structs built on the C stack: vulkan-go's wrappers
 // allocate C memory per call and may free it during the call (gchold.go).
-// Where an entry point is missing, vulkan-go's wrapper runs under holdGC.
 var capi struct{ barrier, copy, compute, setLayout, pipeLayout, pool, update unsafe.Pointer }
 
-func loadCAPI(sym func(string) unsafe.Pointer) {
-	capi.barrier, capi.copy = sym("vkCmdPipelineBarrier"), sym("vkCmdCopyBuffer")
-	capi.compute, capi.setLayout, capi.pipeLayout = sym("vkCreateComputePipelines"), sym("vkCreateDescriptorSetLayout"), sym("vkCreatePipelineLayout")
-	capi.pool, capi.update = sym("vkCreateDescriptorPool"), sym("vkUpdateDescriptorSets")
+// loadCAPI resolves them; the loader's ABI exports every Vulkan 1.0 command.
+func loadCAPI(sym func(string) unsafe.Pointer) error {
+	for _, f := range []struct {
+		p    *unsafe.Pointer
+		name string
+	}{
+		{&capi.barrier, "vkCmdPipelineBarrier"}, {&capi.copy, "vkCmdCopyBuffer"},
+		{&capi.compute, "vkCreateComputePipelines"}, {&capi.setLayout, "vkCreateDescriptorSetLayout"},
+		{&capi.pipeLayout, "vkCreatePipelineLayout"}, {&capi.pool, "vkCreateDescriptorPool"}, {&capi.update, "vkUpdateDescriptorSets"},
+	} {
+		if *f.p = sym(f.name); *f.p == nil {
+			return fmt.Errorf("vulkan loader exports no %s", f.name)
+		}
+	}
+	return nil
 }
 
 func bits64[T any](h T) C.uint64_t { return C.uint64_t(uintptr(handle(h))) }
@@ -137,82 +148,57 @@ func fromBits[T any](u C.uint64_t) T { return *(*T)(unsafe.Pointer(&u)) }
 
 // cmdBarrier records one global memory barrier.
 func cmdBarrier(cmd api.CommandBuffer, srcStages, dstStages api.PipelineStageFlags, srcAccess, dstAccess api.AccessFlags) {
-	if capi.barrier == nil {
-		holdGC(func() {
-			mb := []api.MemoryBarrier{{SType: api.StructureTypeMemoryBarrier, SrcAccessMask: srcAccess, DstAccessMask: dstAccess}}
-			api.CmdPipelineBarrier(cmd, srcStages, dstStages, 0, 1, mb, 0, nil, 0, nil)
-		})
-		return
-	}
 	C.vkp_cmd_barrier(capi.barrier, handle(cmd), C.int32_t(api.StructureTypeMemoryBarrier), C.uint32_t(srcStages), C.uint32_t(dstStages), C.uint32_t(srcAccess), C.uint32_t(dstAccess))
 }
 
 // cmdCopy records a copy of n bytes between two buffers.
 func cmdCopy(cmd api.CommandBuffer, src, dst api.Buffer, srcOff, dstOff, n uint64) {
-	if capi.copy == nil {
-		holdGC(func() {
-			region := []api.BufferCopy{{SrcOffset: api.DeviceSize(srcOff), DstOffset: api.DeviceSize(dstOff), Size: api.DeviceSize(n)}}
-			api.CmdCopyBuffer(cmd, src, dst, 1, region)
-		})
-		return
-	}
 	C.vkp_cmd_copy(capi.copy, handle(cmd), bits64(src), bits64(dst), C.uint64_t(srcOff), C.uint64_t(dstOff), C.uint64_t(n))
 }
 
 // createComputePipeline makes the pipeline of module's "main" in layout,
-// specialization constant i taking spec[i]; ok is false without the entry point.
-func createComputePipeline(dev api.Device, module api.ShaderModule, layout api.PipelineLayout, spec []uint32) (p api.Pipeline, r api.Result, ok bool) {
-	if capi.compute == nil {
-		return nil, 0, false
-	}
+// specialization constant i taking spec[i].
+func createComputePipeline(dev api.Device, module api.ShaderModule, layout api.PipelineLayout, spec []uint32) (api.Pipeline, api.Result) {
 	var sp *C.uint32_t
 	if len(spec) > 0 {
 		sp = (*C.uint32_t)(unsafe.Pointer(&spec[0]))
 	}
 	var out C.uint64_t
-	r = api.Result(C.vkp_create_compute(capi.compute, handle(dev), C.int32_t(api.StructureTypeComputePipelineCreateInfo),
+	r := api.Result(C.vkp_create_compute(capi.compute, handle(dev), C.int32_t(api.StructureTypeComputePipelineCreateInfo),
 		C.int32_t(api.StructureTypePipelineShaderStageCreateInfo), bits64(module), bits64(layout), C.uint32_t(len(spec)), sp, &out))
-	return fromBits[api.Pipeline](out), r, true
+	return fromBits[api.Pipeline](out), r
 }
 
 // createSetLayout makes a set layout of bindings 0..len(types)-1 for compute.
-func createSetLayout(dev api.Device, types []api.DescriptorType) (l api.DescriptorSetLayout, r api.Result, ok bool) {
-	if capi.setLayout == nil {
-		return nil, 0, false
-	}
+func createSetLayout(dev api.Device, types []api.DescriptorType) (api.DescriptorSetLayout, api.Result) {
 	ts := make([]int32, len(types)+1) // +1: a valid pointer for no bindings
 	for i, t := range types {
 		ts[i] = int32(t)
 	}
 	var out C.uint64_t
-	r = api.Result(C.vkp_create_set_layout(capi.setLayout, handle(dev), C.int32_t(api.StructureTypeDescriptorSetLayoutCreateInfo),
+	r := api.Result(C.vkp_create_set_layout(capi.setLayout, handle(dev), C.int32_t(api.StructureTypeDescriptorSetLayoutCreateInfo),
 		C.uint32_t(len(types)), (*C.int32_t)(unsafe.Pointer(&ts[0])), &out))
-	return fromBits[api.DescriptorSetLayout](out), r, true
+	return fromBits[api.DescriptorSetLayout](out), r
 }
 
 // createPipelineLayout makes a layout of one set and push bytes of push constants.
-func createPipelineLayout(dev api.Device, set api.DescriptorSetLayout, push uint32) (l api.PipelineLayout, r api.Result, ok bool) {
-	if capi.pipeLayout == nil {
-		return nil, 0, false
-	}
+func createPipelineLayout(dev api.Device, set api.DescriptorSetLayout, push uint32) (api.PipelineLayout, api.Result) {
 	var out C.uint64_t
-	r = api.Result(C.vkp_create_pipeline_layout(capi.pipeLayout, handle(dev), C.int32_t(api.StructureTypePipelineLayoutCreateInfo), bits64(set), C.uint32_t(push), &out))
-	return fromBits[api.PipelineLayout](out), r, true
+	r := api.Result(C.vkp_create_pipeline_layout(capi.pipeLayout, handle(dev), C.int32_t(api.StructureTypePipelineLayoutCreateInfo), bits64(set), C.uint32_t(push), &out))
+	return fromBits[api.PipelineLayout](out), r
 }
 
 // createPool makes a descriptor pool with counts[i] descriptors of types[i].
-func createPool(dev api.Device, flags api.DescriptorPoolCreateFlags, maxSets uint32, types []api.DescriptorType, counts []uint32) (p api.DescriptorPool, r api.Result, ok bool) {
-	if capi.pool == nil || len(types) == 0 || len(types) != len(counts) {
-		return nil, 0, false
-	}
+// types and counts are as long and not empty.
+func createPool(dev api.Device, flags api.DescriptorPoolCreateFlags, maxSets uint32, types []api.DescriptorType, counts []uint32) (api.DescriptorPool, api.Result) {
 	ts := make([]int32, len(types))
 	for i, t := range types {
 		ts[i] = int32(t)
 	}
 	var out C.uint64_t
-	r = api.Result(C.vkp_create_pool(capi.pool, handle(dev), C.int32_t(api.StructureTypeDescriptorPoolCreateInfo), C.uint32_t(flags), C.uint32_t(maxSets),
+	r := api.Result(C.vkp_create_pool(capi.pool, handle(dev), C.int32_t(api.StructureTypeDescriptorPoolCreateInfo), C.uint32_t(flags), C.uint32_t(maxSets),
 		C.uint32_t(len(ts)), (*C.int32_t)(unsafe.Pointer(&ts[0])), (*C.uint32_t)(unsafe.Pointer(&counts[0])), &out))
-	return fromBits[api.DescriptorPool](out), r, true
+	return fromBits[api.DescriptorPool](out), r
 }
 
 // setWrite is one binding's descriptor: a texel buffer view, or a buffer
@@ -224,10 +210,10 @@ type setWrite struct {
 	view api.BufferView
 }
 
-// updateSet writes bindings 0..len(ws)-1 of set; ok is false without the entry point.
-func updateSet(dev api.Device, set api.DescriptorSet, ws []setWrite) (r api.Result, ok bool) {
-	if capi.update == nil || len(ws) == 0 {
-		return 0, false
+// updateSet writes bindings 0..len(ws)-1 of set.
+func updateSet(dev api.Device, set api.DescriptorSet, ws []setWrite) api.Result {
+	if len(ws) == 0 {
+		return api.Success
 	}
 	ts, bufs, rngs, views := make([]int32, len(ws)), make([]uint64, len(ws)), make([]uint64, len(ws)), make([]uint64, len(ws))
 	for i, w := range ws {
@@ -236,7 +222,6 @@ func updateSet(dev api.Device, set api.DescriptorSet, ws []setWrite) (r api.Resu
 			views[i] = uint64(bits64(w.view))
 		}
 	}
-	r = api.Result(C.vkp_update_set(capi.update, handle(dev), C.int32_t(api.StructureTypeWriteDescriptorSet), bits64(set), C.uint32_t(len(ws)),
+	return api.Result(C.vkp_update_set(capi.update, handle(dev), C.int32_t(api.StructureTypeWriteDescriptorSet), bits64(set), C.uint32_t(len(ws)),
 		(*C.int32_t)(unsafe.Pointer(&ts[0])), (*C.uint64_t)(unsafe.Pointer(&bufs[0])), (*C.uint64_t)(unsafe.Pointer(&rngs[0])), (*C.uint64_t)(unsafe.Pointer(&views[0]))))
-	return r, true
 }

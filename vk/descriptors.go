@@ -36,15 +36,7 @@ func (c *Context) newDescriptorPool() error {
 	flags := api.DescriptorPoolCreateFlags(api.DescriptorPoolCreateFreeDescriptorSetBit)
 	types := []api.DescriptorType{api.DescriptorTypeStorageBuffer, api.DescriptorTypeUniformBuffer, api.DescriptorTypeUniformTexelBuffer}
 	counts := []uint32{setsPerPool * 8, setsPerPool, setsPerPool * 4}
-	pool, r, ok := createPool(c.device, flags, setsPerPool, types, counts)
-	if !ok { // through vulkan-go (gchold.go)
-		sizes := make([]api.DescriptorPoolSize, len(types))
-		for i := range types {
-			sizes[i] = api.DescriptorPoolSize{Type: types[i], DescriptorCount: counts[i]}
-		}
-		pinfo := &api.DescriptorPoolCreateInfo{SType: api.StructureTypeDescriptorPoolCreateInfo, Flags: flags, MaxSets: setsPerPool, PoolSizeCount: uint32(len(sizes)), PPoolSizes: sizes}
-		holdGC(func() { r = api.CreateDescriptorPool(c.device, pinfo, nil, &pool) })
-	}
+	pool, r := createPool(c.device, flags, setsPerPool, types, counts)
 	if err := check(r, "vkCreateDescriptorPool"); err != nil {
 		return err
 	}
@@ -102,10 +94,7 @@ func (c *Context) descriptorSet(k *Kernel, bufs []*Buffer) (api.DescriptorSet, e
 			ws[i].rng = min(b.capacity, uint64(c.phys.info.Limits.MaxUniformBufferRange))
 		}
 	}
-	r, ok := updateSet(c.device, set, ws)
-	if !ok {
-		holdGC(func() { c.updateSetGo(set, ws) })
-	} else if err := check(r, "vkUpdateDescriptorSets"); err != nil {
+	if err := check(updateSet(c.device, set, ws), "vkUpdateDescriptorSets"); err != nil {
 		api.FreeDescriptorSets(c.device, d.pools[len(d.pools)-1], 1, &set)
 		return nil, err
 	}
@@ -180,19 +169,4 @@ func (c *Context) texelView(b *Buffer, half bool) (api.BufferView, error) {
 	}
 	b.views[i] = view
 	return view, nil
-}
-
-// updateSetGo writes the set through vulkan-go, where the loader lacks the
-// entry point (under holdGC).
-func (c *Context) updateSetGo(set api.DescriptorSet, ws []setWrite) {
-	writes := make([]api.WriteDescriptorSet, len(ws))
-	for i, w := range ws {
-		writes[i] = api.WriteDescriptorSet{SType: api.StructureTypeWriteDescriptorSet, DstSet: set, DstBinding: uint32(i), DescriptorCount: 1, DescriptorType: w.typ}
-		if w.view != nil {
-			writes[i].PTexelBufferView = []api.BufferView{w.view}
-		} else {
-			writes[i].PBufferInfo = []api.DescriptorBufferInfo{{Buffer: w.buf, Offset: 0, Range: api.DeviceSize(w.rng)}}
-		}
-	}
-	api.UpdateDescriptorSets(c.device, uint32(len(writes)), writes, 0, nil)
 }

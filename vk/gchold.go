@@ -13,8 +13,8 @@ import (
 // rare crash in lavapipe's vkCreateComputePipelines (a pNext of 0x71 in the
 // freed create info), and every time under a collecting goroutine
 // (kernels.TestVulkanCallsUnderCollection). The calls made after setup
-// build their structs in C (capi.go); instance and device setup, and the
-// fallbacks where the loader lacks an entry point, run under holdGC.
+// build their structs in C (capi.go); instance and device setup run under
+// holdGC.
 // (A runtime.GC called by another goroutine during a hold still collects:
 // only setup is left exposed to that.)
 var gcHold struct {

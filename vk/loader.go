@@ -61,7 +61,10 @@ func loadLoader() error {
 			return unsafe.Pointer(C.vkp_sym(h, cs))
 		}
 		loadFast(sym)
-		loadCAPI(sym)
+		if err := loadCAPI(sym); err != nil {
+			loadErr = err
+			return
+		}
 		if err := api.Init(); err != nil {
 			loadErr = fmt.Errorf("vulkan init: %w", err)
 		}

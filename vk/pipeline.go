@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
-	"unsafe"
 
 	api "github.com/vulkan-go/vulkan"
 )
@@ -107,73 +106,22 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 	for i := range types {
 		types[i] = k.shader.descriptorType(i)
 	}
-	dsl, r, ok := createSetLayout(c.device, types)
-	if !ok {
-		holdGC(func() { dsl, r = c.setLayoutGo(types) })
-	}
+	dsl, r := createSetLayout(c.device, types)
 	if err := check(r, "vkCreateDescriptorSetLayout"); err != nil {
 		return err
 	}
 	k.setLayout = dsl
-	pl, r, ok := createPipelineLayout(c.device, k.setLayout, MaxPush)
-	if !ok {
-		holdGC(func() { pl, r = c.pipelineLayoutGo(k.setLayout) })
-	}
+	pl, r := createPipelineLayout(c.device, k.setLayout, MaxPush)
 	if err := check(r, "vkCreatePipelineLayout"); err != nil {
 		return err
 	}
 	k.layout = pl
-	pipe, r, ok := createComputePipeline(c.device, k.module, k.layout, spec)
-	if !ok {
-		holdGC(func() { pipe, r = c.computePipelineGo(k, spec, &pin) })
-	}
+	pipe, r := createComputePipeline(c.device, k.module, k.layout, spec)
 	if err := check(r, "vkCreateComputePipelines"); err != nil {
 		return err
 	}
 	k.pipeline = pipe
 	return nil
-}
-
-// The same three through vulkan-go, where the loader lacks the entry
-// points (under holdGC).
-func (c *Context) setLayoutGo(types []api.DescriptorType) (api.DescriptorSetLayout, api.Result) {
-	binds := make([]api.DescriptorSetLayoutBinding, len(types))
-	for i, t := range types {
-		binds[i] = api.DescriptorSetLayoutBinding{Binding: uint32(i), DescriptorType: t, DescriptorCount: 1, StageFlags: api.ShaderStageFlags(api.ShaderStageComputeBit)}
-	}
-	linfo := &api.DescriptorSetLayoutCreateInfo{SType: api.StructureTypeDescriptorSetLayoutCreateInfo, BindingCount: uint32(len(binds)), PBindings: binds}
-	var dsl api.DescriptorSetLayout
-	r := api.CreateDescriptorSetLayout(c.device, linfo, nil, &dsl)
-	return dsl, r
-}
-
-func (c *Context) pipelineLayoutGo(set api.DescriptorSetLayout) (api.PipelineLayout, api.Result) {
-	pinfo := &api.PipelineLayoutCreateInfo{
-		SType:                  api.StructureTypePipelineLayoutCreateInfo,
-		SetLayoutCount:         1,
-		PSetLayouts:            []api.DescriptorSetLayout{set},
-		PushConstantRangeCount: 1,
-		PPushConstantRanges:    []api.PushConstantRange{{StageFlags: api.ShaderStageFlags(api.ShaderStageComputeBit), Size: MaxPush}},
-	}
-	var pl api.PipelineLayout
-	r := api.CreatePipelineLayout(c.device, pinfo, nil, &pl)
-	return pl, r
-}
-
-func (c *Context) computePipelineGo(k *Kernel, spec []uint32, pin *runtime.Pinner) (api.Pipeline, api.Result) {
-	stage := api.PipelineShaderStageCreateInfo{SType: api.StructureTypePipelineShaderStageCreateInfo, Stage: api.ShaderStageComputeBit, Module: k.module, PName: "main\x00"}
-	if len(spec) > 0 {
-		data := append([]uint32(nil), spec...)
-		pin.Pin(&data[0])
-		entries := make([]api.SpecializationMapEntry, len(spec))
-		for i := range spec {
-			entries[i] = api.SpecializationMapEntry{ConstantID: uint32(i), Offset: uint32(4 * i), Size: 4}
-		}
-		stage.PSpecializationInfo = []api.SpecializationInfo{{MapEntryCount: uint32(len(entries)), PMapEntries: entries, DataSize: uint(4 * len(data)), PData: unsafe.Pointer(&data[0])}}
-	}
-	pipes := make([]api.Pipeline, 1)
-	r := api.CreateComputePipelines(c.device, nil, 1, []api.ComputePipelineCreateInfo{{SType: api.StructureTypeComputePipelineCreateInfo, Stage: stage, Layout: k.layout}}, nil, pipes)
-	return pipes[0], r
 }
 
 func (k *Kernel) destroy(dev api.Device) {
