@@ -5,7 +5,7 @@ $(shell mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR))
 GO ?= go
 WEIGHTS ?= $(VKPERCEPT_MILO_WEIGHTS)
 
-.PHONY: all build quickstart example shaders shaders-check test test-validation bench fit-spectrum train-milo eval-milo check-milo-big clean
+.PHONY: all build quickstart example shaders shaders-check coopmat-toolchain coopmat-driver test test-validation test-coopmat bench fit-spectrum train-milo eval-milo check-milo-big clean
 
 all: build
 
@@ -23,11 +23,31 @@ example: build
 	./bin/vkpercept milo $(if $(WEIGHTS),--weights "$(WEIGHTS)") --map examples/map.png examples/ref.png examples/dist.png
 
 # Compiles every registered shader variant (glslc -O, spirv-val) into shaders/spv.
-shaders:
+shaders: coopmat-toolchain
 	$(GO) run ./tools/shadergen
 
-shaders-check:
+shaders-check: coopmat-toolchain
 	$(GO) run ./tools/shadergen -check
+
+# Debian 13's glslc and spirv-val, unpacked under .debroot/trixie (not
+# installed): Debian 12's glslang predates GL_KHR_cooperative_matrix, which
+# the _khr MMA variants need.
+coopmat-toolchain:
+	$(GO) run ./tools/debroot -suite trixie -dir .debroot/trixie glslc spirv-tools
+
+# Debian forky's lavapipe (Mesa 26), loader and validation layer, unpacked
+# under .debroot/forky: the first lavapipe with VK_KHR_cooperative_matrix.
+coopmat-driver:
+	$(GO) run ./tools/debroot -suite forky -dir .debroot/forky mesa-vulkan-drivers libvulkan1 vulkan-validationlayers
+
+# The MMA kernels on native cooperative-matrix tiles, and MILO's golden
+# scores through them, on forky's lavapipe under the validation layer
+# (VKPERCEPT_REQUIRE_TILES: a device without the tiles fails the tests).
+test-coopmat: coopmat-driver
+	$(GO) test -c -o bin/kernels.test ./kernels
+	$(GO) test -c -o bin/metric.test ./metric
+	cd kernels && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_VALIDATION=1 ../.debroot/forky/bin/run ../bin/kernels.test -test.count=1 -test.v -test.run 'MMA'
+	cd metric && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_VALIDATION=1 ../.debroot/forky/bin/run ../bin/metric.test -test.count=1 -test.v -test.run 'TestMILOGolden/^vulkan-fp16-mma$$/'
 
 test:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi

@@ -13,7 +13,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv 
 bin/vkpercept devices
 if [ -x bin/kernels.test ]; then
   # The convolution kernels against the reference, native matrix tiles included.
-  bin/kernels.test -test.run 'Conv3x3|PackMMA' -test.v 2>&1 | grep -E '^(---|    ---|ok|FAIL|PASS)' | tee "${OUT:-/tmp}/kernels.txt" ||
+  bin/kernels.test -test.run 'Conv3x3|PackMMA' -test.v 2>&1 | grep -E '^(---|    ---|ok|FAIL|PASS)|native tiles' | tee "${OUT:-/tmp}/kernels.txt" ||
     echo "kernel tests failed: see kernels.txt; benchmarking anyway"
 fi
 bin/vkbench -weights .devdata/MILO.pth -python python3 ${BENCH_ARGS:-} -json "${OUT:-/tmp}/bench.json" | tee "${OUT:-/tmp}/table.md"

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/vkpercept/vkpercept/vk"
 )
@@ -16,14 +17,18 @@ const (
 	// 16-bit storage. It is how the tiling, packing and epilogue that the
 	// native variant shares are tested where no tensor cores exist.
 	MMAEmulated
-	// MMANative multiplies the tiles with VK_NV_cooperative_matrix; the
-	// device must report vk.Features.MatrixTiles.
+	// MMANative multiplies the tiles with VK_KHR_cooperative_matrix (tiles
+	// of the edge the device offers) or, where a driver has only that,
+	// VK_NV_cooperative_matrix; the device must report
+	// vk.Features.MatrixTiles.
 	MMANative
 )
 
 // mmaTile is the GEMM tile edge; mmaPixels the pixels of one workgroup.
 const mmaTile, mmaPixels = 16, 64
 
+// mmaShader is the variant's name; native tiles depend on the device
+// (mmaNativeSuffix), so Shader names them _native.
 func (op Conv3x3) mmaShader() string {
 	t := map[bool]string{false: "f32", true: "f16"}
 	name := "conv3x3_mma_" + t[op.SrcHalf] + "_" + t[op.OutHalf]
@@ -31,9 +36,26 @@ func (op Conv3x3) mmaShader() string {
 		name = "conv3x3_mma_" + t[op.SrcHalf]
 	}
 	if op.MMA == MMANative {
-		name += "_nv"
+		name += "_native"
 	}
 	return name
+}
+
+// mmaNative is the native shader for f's extension, and its
+// specialization: the padded output channels, then for KHR the tile edge
+// and the workgroup's invocations (one subgroup per tile of pixels).
+func (op Conv3x3) mmaNative(info vk.DeviceInfo, coutp int) (string, []uint32, error) {
+	base := strings.TrimSuffix(op.mmaShader(), "_native")
+	f := info.Features
+	if !f.MatrixTileKHR {
+		return base + "_nv", []uint32{uint32(coutp)}, nil
+	}
+	edge, sg := f.MatrixTileEdge, info.Limits.SubgroupSize
+	if edge == 0 || mmaPixels%edge != 0 || sg == 0 || mmaPixels/edge*sg > info.Limits.MaxWorkgroupInvocations {
+		return "", nil, fmt.Errorf("conv3x3 mma: %s's %dx%d tiles in subgroups of %d need %d invocations a workgroup (limit %d)",
+			info.Name, edge, edge, sg, mmaPixels/max(edge, 1)*sg, info.Limits.MaxWorkgroupInvocations)
+	}
+	return base + "_khr", []uint32{uint32(coutp), edge, mmaPixels / edge * sg}, nil
 }
 
 // mmaDims are the GEMM's k (cin*9) and output channels, padded to tiles.
@@ -98,13 +120,20 @@ func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.B
 	case op.MathHalf:
 		return fmt.Errorf("conv3x3 mma: MathHalf is the direct kernel's; the tiles already take binary16")
 	case op.MMA == MMANative && !f.MatrixTiles:
-		return fmt.Errorf("conv3x3 mma: %s offers no 16x16x16 binary16 cooperative-matrix tiles", g.Ctx.Info().Name)
+		return fmt.Errorf("conv3x3 mma: %s offers no binary16 cooperative-matrix tiles with fp32 sums", g.Ctx.Info().Name)
 	}
 	kp, coutp := op.mmaDims()
 	if coutp > 4*mmaTile {
 		return fmt.Errorf("conv3x3 mma: %d output channels; the shader holds at most %d", op.Out, 4*mmaTile)
 	}
-	k, err := g.kernel(op.Shader(), uint32(coutp))
+	name, spec := op.Shader(), []uint32{uint32(coutp)}
+	if op.MMA == MMANative {
+		var err error
+		if name, spec, err = op.mmaNative(g.Ctx.Info(), coutp); err != nil {
+			return err
+		}
+	}
+	k, err := g.kernel(name, spec...)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math/rand"
+	"os"
 	"testing"
 
 	"github.com/vkpercept/vkpercept/vk"
@@ -31,6 +32,10 @@ func TestConv3x3MMAMatchesReference(t *testing.T) {
 	kinds := []MMA{MMAEmulated}
 	if gpu.Ctx.Info().Features.MatrixTiles {
 		kinds = append(kinds, MMANative)
+		f := gpu.Ctx.Info().Features
+		t.Logf("native tiles: %dx%d, KHR %v, subgroups of %d", f.MatrixTileEdge, f.MatrixTileEdge, f.MatrixTileKHR, gpu.Ctx.Info().Limits.SubgroupSize)
+	} else if os.Getenv("VKPERCEPT_REQUIRE_TILES") != "" {
+		t.Fatalf("VKPERCEPT_REQUIRE_TILES is set and %s offers no native matrix tiles", gpu.Ctx.Info().Name)
 	}
 	for _, kind := range kinds {
 		for _, tc := range cases {

@@ -60,7 +60,7 @@ func (g GPU) kernel(name string, spec ...uint32) (*vk.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return g.Ctx.Kernel(&vk.Shader{Name: v.Name, SPIRV: code, Bindings: v.Bindings, Uniform: v.Uniform, Texel: v.Texel, TexelHalf: v.TexelHalf}, spec...)
+	return g.Ctx.Kernel(&vk.Shader{Name: v.Name, SPIRV: code, Bindings: v.Bindings, Uniform: v.Uniform, Texel: v.Texel, TexelHalf: v.TexelHalf, FullSubgroups: v.Coopmat}, spec...)
 }
 
 func groups(n, size int) uint32 { return uint32((n + size - 1) / size) }

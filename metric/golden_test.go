@@ -2,6 +2,7 @@ package metric
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,6 +85,8 @@ func TestMILOGolden(t *testing.T) {
 	backends := []string{"vulkan", "vulkan-tiled", "vulkan-fused", "vulkan-fp16", "vulkan-fused-fp16", "vulkan-fp16-math", "vulkan-fp16-mma-emu", "cpu"}
 	if testCtx.Info().Features.MatrixTiles {
 		backends = append(backends, "vulkan-fp16-mma")
+	} else if os.Getenv("VKPERCEPT_REQUIRE_TILES") != "" {
+		t.Fatalf("VKPERCEPT_REQUIRE_TILES is set and %s offers no native matrix tiles", testCtx.Info().Name)
 	}
 	for _, backend := range backends {
 		for _, c := range cases {

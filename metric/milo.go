@@ -281,7 +281,7 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 			return nil, fmt.Errorf("fp16-math needs shaderFloat16 (binary16 arithmetic), which %s lacks", m.ctx.Info().Name)
 		}
 		if m.Precision == FP16MMA && !m.ctx.Info().Features.MatrixTiles {
-			return nil, fmt.Errorf("fp16-mma needs 16x16x16 binary16 cooperative-matrix tiles (VK_NV_cooperative_matrix, 32-wide subgroups), which %s lacks", m.ctx.Info().Name)
+			return nil, fmt.Errorf("fp16-mma needs binary16 cooperative-matrix tiles with fp32 sums (VK_KHR_cooperative_matrix with full subgroups, or VK_NV_cooperative_matrix with 32-wide subgroups; and the Vulkan memory model), which %s lacks", m.ctx.Info().Name)
 		}
 		half, mathHalf = true, m.Precision == FP16Math
 		switch m.Precision {

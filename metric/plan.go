@@ -56,7 +56,8 @@ const (
 	// float32 arithmetic.
 	FP16Math Precision = "fp16-math"
 	// FP16MMA stores as FP16 does and runs the single-layer convolutions as
-	// implicit GEMMs on 16x16x16 binary16 tiles with fp32 sums (tensor cores,
+	// implicit GEMMs on binary16 tiles with fp32 sums (tensor cores and
+	// other matrix units, VK_KHR_cooperative_matrix or
 	// VK_NV_cooperative_matrix; vk.Features.MatrixTiles). The first layer
 	// and the fused pairs keep float32 arithmetic.
 	FP16MMA Precision = "fp16-mma"

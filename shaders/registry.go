@@ -22,6 +22,10 @@ type Variant struct {
 	// TexelHalf: the texel buffers hold eight binary16 values a texel, read
 	// as rgba32ui (else four fp32, rgba32f).
 	TexelHalf bool
+	// Coopmat: the source needs GL_KHR_cooperative_matrix (glslang 13 or
+	// newer), which Debian 12's glslc lacks; tools/shadergen compiles it
+	// with a newer one (make coopmat-toolchain).
+	Coopmat bool
 }
 
 // Variants lists everything `make shaders` compiles.
@@ -58,7 +62,8 @@ var Variants = []Variant{
 	{Name: "conv3x3_pair_f32", Source: "conv3x3_pair.comp", Bindings: 8, Uniform: 0b1110},
 	{Name: "conv3x3_pair_f32_f16", Source: "conv3x3_pair.comp", Defines: []string{"DST_F16"}, Bindings: 8, Uniform: 0b1110},
 	{Name: "conv3x3_pair_f16_f32", Source: "conv3x3_pair.comp", Defines: []string{"SRC_F16"}, Bindings: 8, Uniform: 0b1110},
-	// The MMA convolution: scalar-emulated tiles, and VK_NV_cooperative_matrix (_nv).
+	// The MMA convolution: scalar-emulated tiles, VK_NV_cooperative_matrix
+	// (_nv) and VK_KHR_cooperative_matrix (_khr).
 	{Name: "conv3x3_mma_f32", Source: "conv3x3_mma.comp", Bindings: 7},
 	{Name: "conv3x3_mma_f32_f16", Source: "conv3x3_mma.comp", Defines: []string{"DST_F16"}, Bindings: 7},
 	{Name: "conv3x3_mma_f16", Source: "conv3x3_mma.comp", Defines: []string{"SRC_F16", "DST_F16"}, Bindings: 7},
@@ -67,6 +72,10 @@ var Variants = []Variant{
 	{Name: "conv3x3_mma_f32_f16_nv", Source: "conv3x3_mma.comp", Defines: []string{"COOP_NV", "DST_F16"}, Bindings: 7},
 	{Name: "conv3x3_mma_f16_nv", Source: "conv3x3_mma.comp", Defines: []string{"COOP_NV", "SRC_F16", "DST_F16"}, Bindings: 7},
 	{Name: "conv3x3_mma_f16_f32_nv", Source: "conv3x3_mma.comp", Defines: []string{"COOP_NV", "SRC_F16"}, Bindings: 7},
+	{Name: "conv3x3_mma_f32_khr", Source: "conv3x3_mma.comp", Defines: []string{"COOP_KHR"}, Bindings: 7, Coopmat: true},
+	{Name: "conv3x3_mma_f32_f16_khr", Source: "conv3x3_mma.comp", Defines: []string{"COOP_KHR", "DST_F16"}, Bindings: 7, Coopmat: true},
+	{Name: "conv3x3_mma_f16_khr", Source: "conv3x3_mma.comp", Defines: []string{"COOP_KHR", "SRC_F16", "DST_F16"}, Bindings: 7, Coopmat: true},
+	{Name: "conv3x3_mma_f16_f32_khr", Source: "conv3x3_mma.comp", Defines: []string{"COOP_KHR", "SRC_F16"}, Bindings: 7, Coopmat: true},
 	{Name: "avgpool2_f32", Source: "avgpool2.comp", Bindings: 2},
 	{Name: "avgpool2_f32_tex", Source: "avgpool2.comp", Defines: []string{"TEXEL4"}, Bindings: 2, Texel: 1 << 1},
 	{Name: "upsample2_f32", Source: "upsample2.comp", Bindings: 2},

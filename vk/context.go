@@ -88,7 +88,7 @@ func open(opt Options) (*Context, error) {
 // optFeature is an optional device extension: its feature chain link and
 // what to turn off when the device cannot be created with it.
 type optFeature struct {
-	ext   string
+	exts  []string
 	chain func(unsafe.Pointer) unsafe.Pointer
 	off   func()
 }
@@ -125,13 +125,17 @@ func (c *Context) init() error {
 		var opts []optFeature
 		if f.ShaderFloat16 {
 			// The fp16-arithmetic variants compute in binary16 too.
-			opts = append(opts, optFeature{extFloat16, float16Chain, func() { f.ShaderFloat16 = false }})
+			opts = append(opts, optFeature{[]string{extFloat16}, float16Chain, func() { f.ShaderFloat16 = false }})
 		}
 		if f.MatrixTiles && f.ShaderFloat16 {
 			// The MMA kernels' tiles (their shader declares binary16 types).
-			opts = append(opts, optFeature{extCoopNV, coopChain, func() { f.MatrixTiles = false }})
+			exts := []string{extCoopNV, extMemoryModel}
+			if f.MatrixTileKHR {
+				exts = []string{extCoopKHR, extMemoryModel, extSubgroupSize}
+			}
+			opts = append(opts, optFeature{exts, coopChain(f.MatrixTileKHR), f.noMatrixTiles})
 		} else {
-			f.MatrixTiles = false
+			f.noMatrixTiles()
 		}
 		for ; ; opts = opts[:len(opts)-1] {
 			next, exts, ok := unsafe.Pointer(ref), []string{}, true
@@ -142,7 +146,9 @@ func (c *Context) init() error {
 					break
 				}
 				chains = append(chains, next)
-				exts = append(exts, cstr(o.ext))
+				for _, e := range o.exts {
+					exts = append(exts, cstr(e))
+				}
 			}
 			if ok {
 				dinfo.PNext, dinfo.EnabledExtensionCount, dinfo.PpEnabledExtensionNames = next, uint32(len(exts)), exts
@@ -163,7 +169,7 @@ func (c *Context) init() error {
 	if res != api.Success {
 		c.phys.info.Features.Storage16Bit = false
 		c.phys.info.Features.ShaderFloat16 = false
-		c.phys.info.Features.MatrixTiles = false
+		c.phys.info.Features.noMatrixTiles()
 		if err := check(api.CreateDevice(c.phys.handle, dinfo, nil, &dev), "vkCreateDevice"); err != nil {
 			return err
 		}

@@ -33,10 +33,17 @@ type Features struct {
 	Float16Int8       bool `json:"ext_shader_float16_int8"` // VK_KHR_shader_float16_int8
 	ShaderFloat16     bool `json:"shader_float16"`          // its shaderFloat16: binary16 arithmetic
 	CooperativeMatrix bool `json:"ext_cooperative_matrix"`  // VK_KHR_ or VK_NV_cooperative_matrix
-	// MatrixTiles: VK_NV_cooperative_matrix with 16x16x16 binary16 tiles
-	// summed in fp32 at subgroup scope, 32-wide subgroups and shaderFloat16,
-	// enabled on the device (what kernels.MMANative needs).
-	MatrixTiles    bool `json:"matrix_tiles_f16"`
+	// MatrixTiles: square binary16 tiles summed in fp32 at subgroup scope,
+	// with shaderFloat16 and the Vulkan memory model, enabled on the device
+	// (what kernels.MMANative needs): through VK_KHR_cooperative_matrix
+	// (MatrixTileKHR; edge MatrixTileEdge, 16 or 8) where offered, else
+	// VK_NV_cooperative_matrix (16x16x16 tiles, 32-wide subgroups).
+	MatrixTiles    bool   `json:"matrix_tiles_f16"`
+	MatrixTileKHR  bool   `json:"matrix_tiles_khr"`
+	MatrixTileEdge uint32 `json:"matrix_tile_edge"`
+	// FullSubgroups: computeFullSubgroups is enabled (with the KHR tiles,
+	// whose pipelines need it), so Shader.FullSubgroups pipelines can be made.
+	FullSubgroups  bool `json:"full_subgroups"`
 	PushDescriptor bool `json:"ext_push_descriptor"` // VK_KHR_push_descriptor
 	// SubgroupShuffle: compute shaders may shuffle values within a subgroup.
 	SubgroupShuffle bool `json:"subgroup_shuffle"`
@@ -57,6 +64,7 @@ func queryFeatures(in api.Instance, h api.PhysicalDevice) Features {
 	if api.EnumerateDeviceExtensionProperties(h, "", &n, props) != api.Success {
 		return out
 	}
+	coopNV, coopKHR, memoryModel, sizeControl := false, false, false, false
 	for i := range props[:n] {
 		props[i].Deref()
 		switch api.ToString(props[i].ExtensionName[:]) {
@@ -65,14 +73,25 @@ func queryFeatures(in api.Instance, h api.PhysicalDevice) Features {
 		case extFloat16:
 			out.Float16Int8 = true
 			out.ShaderFloat16 = hasShaderFloat16(h)
-		case "VK_KHR_cooperative_matrix":
-			out.CooperativeMatrix = true
+		case extCoopKHR:
+			out.CooperativeMatrix, coopKHR = true, true
 		case extCoopNV:
-			out.CooperativeMatrix = true
-			out.MatrixTiles = hasMatrixTiles(in, h)
+			out.CooperativeMatrix, coopNV = true, true
+		case extMemoryModel:
+			memoryModel = true
+		case extSubgroupSize:
+			sizeControl = true
 		case "VK_KHR_push_descriptor":
 			out.PushDescriptor = true
 		}
+	}
+	switch {
+	case !memoryModel || !out.ShaderFloat16:
+	case coopKHR && sizeControl && matrixTileEdgeKHR(in, h) > 0:
+		out.MatrixTiles, out.MatrixTileKHR, out.MatrixTileEdge = true, true, matrixTileEdgeKHR(in, h)
+		out.FullSubgroups = true
+	case coopNV && hasMatrixTiles(in, h):
+		out.MatrixTiles, out.MatrixTileEdge = true, 16
 	}
 	return out
 }
@@ -235,4 +254,9 @@ func listDevices() ([]DeviceInfo, int, error) {
 		auto = -1
 	}
 	return infos, auto, nil
+}
+
+// noMatrixTiles records that the device was made without native tiles.
+func (f *Features) noMatrixTiles() {
+	f.MatrixTiles, f.MatrixTileKHR, f.MatrixTileEdge, f.FullSubgroups = false, false, 0, false
 }

@@ -86,15 +86,51 @@ static uint32_t vkp_subgroup_size(void* props2, void* phys, int* shuffle, int* s
 	return sg.subgroupSize;
 }
 
-// 1 when the device multiplies 16x16x16 binary16 tiles into fp32 at
-// subgroup scope, in 32-wide subgroups, with the feature on.
-static int vkp_coop_tiles(void* gipa, void* inst, void* phys, void* props2, void* feats2) {
-	vkp_coop_props_fn fn = (vkp_coop_props_fn)((vkp_gipa_fn)gipa)(inst, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
-	if (!fn || !props2 || !feats2) return 0;
-	vkp_coop_features f = {VKP_COOP_FEATURES, 0, 0, 0};
+// VkCooperativeMatrixPropertiesKHR.
+typedef struct {
+	int32_t sType; void* pNext;
+	uint32_t m, n, k;
+	int32_t a, b, c, result;
+	uint32_t saturating;
+	int32_t scope;
+} vkp_coop_props_khr;
+typedef int32_t (*vkp_coop_props_khr_fn)(void*, uint32_t*, vkp_coop_props_khr*);
+
+// VkPhysicalDeviceVulkanMemoryModelFeatures: glslang declares the Vulkan
+// memory model in every cooperative-matrix shader, NV and KHR alike.
+typedef struct {
+	int32_t sType; void* pNext;
+	uint32_t model, deviceScope, chains;
+} vkp_memory_model;
+
+// VkPhysicalDeviceSubgroupSizeControlFeatures: KHR cooperative-matrix
+// pipelines below SPIR-V 1.6 must be made with full subgroups.
+typedef struct {
+	int32_t sType; void* pNext;
+	uint32_t sizeControl, computeFull;
+} vkp_sg_control;
+
+#define VKP_MEMORY_MODEL 1000211000
+#define VKP_SG_CONTROL 1000225002
+#define VKP_COOP_KHR_FEATURES 1000506000
+#define VKP_COOP_KHR_PROPS 1000506001
+
+// Whether the device has the cooperative-matrix feature (KHR or NV), the
+// Vulkan memory model and, for KHR, full compute subgroups.
+static int vkp_coop_feature(void* feats2, void* phys, int khr) {
+	vkp_sg_control sg = {VKP_SG_CONTROL, 0, 0, 0};
+	vkp_memory_model mm = {VKP_MEMORY_MODEL, khr ? &sg : 0, 0, 0, 0};
+	vkp_coop_features f = {khr ? VKP_COOP_KHR_FEATURES : VKP_COOP_FEATURES, &mm, 0, 0};
 	vkp_features2 f2 = {VKP_FEATURES2, &f};
 	((vkp_features2_fn)feats2)(phys, &f2);
-	if (!f.cooperativeMatrix) return 0;
+	return f.cooperativeMatrix && mm.model && (!khr || sg.computeFull);
+}
+
+// 1 when the device multiplies 16x16x16 binary16 tiles into fp32 at
+// subgroup scope through VK_NV_cooperative_matrix, in 32-wide subgroups.
+static int vkp_coop_tiles(void* gipa, void* inst, void* phys, void* props2, void* feats2) {
+	vkp_coop_props_fn fn = (vkp_coop_props_fn)((vkp_gipa_fn)gipa)(inst, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
+	if (!fn || !props2 || !feats2 || !vkp_coop_feature(feats2, phys, 0)) return 0;
 	int shuffle, sum;
 	if (vkp_subgroup_size(props2, phys, &shuffle, &sum) != 32) return 0;
 	uint32_t n = 0;
@@ -110,10 +146,39 @@ static int vkp_coop_tiles(void* gipa, void* inst, void* phys, void* props2, void
 	return 0;
 }
 
-static void* vkp_coop_chain(void* next) {
-	vkp_coop_features* f = malloc(sizeof *f);
-	if (f) { f->sType = VKP_COOP_FEATURES; f->pNext = next; f->cooperativeMatrix = 1; f->robustBufferAccess = 0; }
-	return f;
+// The edge of the square binary16 tiles, summed in fp32 at subgroup scope
+// without saturation, that VK_KHR_cooperative_matrix offers: 16 where
+// offered (GPUs), else 8 (lavapipe), else 0.
+static uint32_t vkp_coop_khr_edge(void* gipa, void* inst, void* phys, void* props2, void* feats2) {
+	vkp_coop_props_khr_fn fn = (vkp_coop_props_khr_fn)((vkp_gipa_fn)gipa)(inst, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR");
+	if (!fn || !props2 || !feats2 || !vkp_coop_feature(feats2, phys, 1)) return 0;
+	uint32_t n = 0;
+	if (fn(phys, &n, 0) != 0 || n == 0 || n > 256) return 0;
+	vkp_coop_props_khr ps[256];
+	for (uint32_t i = 0; i < n; i++) { memset(&ps[i], 0, sizeof ps[i]); ps[i].sType = VKP_COOP_KHR_PROPS; }
+	if (fn(phys, &n, ps) != 0) return 0;
+	uint32_t best = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		vkp_coop_props_khr* q = &ps[i];
+		if (q->m == q->n && q->n == q->k && (q->m == 16 || q->m == 8) && q->a == VKP_FLOAT16 && q->b == VKP_FLOAT16 &&
+		    q->c == VKP_FLOAT32 && q->result == VKP_FLOAT32 && !q->saturating && q->scope == VKP_SCOPE_SUBGROUP && q->m > best) best = q->m;
+	}
+	return best;
+}
+
+// The cooperative-matrix feature (KHR or NV), the Vulkan memory model and,
+// for KHR, full compute subgroups, chained before next in one allocation
+// (free it with C.free).
+typedef struct { vkp_coop_features coop; vkp_memory_model mm; vkp_sg_control sg; } vkp_coop_link;
+
+static void* vkp_coop_chain(void* next, int khr) {
+	vkp_coop_link* l = malloc(sizeof *l);
+	if (!l) return 0;
+	memset(l, 0, sizeof *l);
+	if (khr) { l->sg.sType = VKP_SG_CONTROL; l->sg.pNext = next; l->sg.computeFull = 1; next = &l->sg; }
+	l->mm.sType = VKP_MEMORY_MODEL; l->mm.pNext = next; l->mm.model = 1;
+	l->coop.sType = khr ? VKP_COOP_KHR_FEATURES : VKP_COOP_FEATURES; l->coop.pNext = &l->mm; l->coop.cooperativeMatrix = 1;
+	return &l->coop;
 }
 */
 import "C"
@@ -142,12 +207,18 @@ func float16Chain(next unsafe.Pointer) unsafe.Pointer { return C.vkp_float16_cha
 
 func freeChain(p unsafe.Pointer) { C.free(p) }
 
-// extCoopNV is the extension behind the MMA kernels' native tiles.
-const extCoopNV = "VK_NV_cooperative_matrix"
+// The extensions behind the MMA kernels' native tiles: either cooperative
+// matrix extension, and the memory model their shaders declare.
+const (
+	extCoopNV       = "VK_NV_cooperative_matrix"
+	extCoopKHR      = "VK_KHR_cooperative_matrix"
+	extMemoryModel  = "VK_KHR_vulkan_memory_model"
+	extSubgroupSize = "VK_EXT_subgroup_size_control"
+)
 
 // hasMatrixTiles asks the device for what conv3x3_mma.comp's COOP_NV form
-// needs: 16x16x16 binary16 tiles summed in fp32 at subgroup scope, and
-// 32-wide subgroups (four per workgroup, one per 16-pixel tile).
+// needs: 16x16x16 binary16 tiles summed in fp32 at subgroup scope, 32-wide
+// subgroups (four per workgroup, one per 16-pixel tile) and the memory model.
 func hasMatrixTiles(in api.Instance, h api.PhysicalDevice) bool {
 	if fast.gipa == nil {
 		return false
@@ -155,9 +226,26 @@ func hasMatrixTiles(in api.Instance, h api.PhysicalDevice) bool {
 	return C.vkp_coop_tiles(fast.gipa, handle(in), handle(h), fast.props2, fast.features2) != 0
 }
 
-// coopChain returns C memory enabling cooperativeMatrix, chained before
-// next; free it with freeChain after vkCreateDevice.
-func coopChain(next unsafe.Pointer) unsafe.Pointer { return C.vkp_coop_chain(next) }
+// matrixTileEdgeKHR is the edge of the square binary16 tiles with fp32 sums
+// that VK_KHR_cooperative_matrix offers at subgroup scope with the memory
+// model (16 or 8, preferring 16), or 0: what the COOP_KHR form needs.
+func matrixTileEdgeKHR(in api.Instance, h api.PhysicalDevice) uint32 {
+	if fast.gipa == nil {
+		return 0
+	}
+	return uint32(C.vkp_coop_khr_edge(fast.gipa, handle(in), handle(h), fast.props2, fast.features2))
+}
+
+// coopChain returns C memory enabling cooperativeMatrix (KHR or NV), the
+// Vulkan memory model and, for KHR, computeFullSubgroups, chained before next; free it with freeChain after
+// vkCreateDevice.
+func coopChain(khr bool) func(unsafe.Pointer) unsafe.Pointer {
+	k := C.int(0)
+	if khr {
+		k = 1
+	}
+	return func(next unsafe.Pointer) unsafe.Pointer { return C.vkp_coop_chain(next, k) }
+}
 
 // subgroupInfo returns the device's subgroup size and whether compute
 // shaders may use subgroup shuffles (VkPhysicalDeviceSubgroupProperties).

@@ -27,6 +27,11 @@ type Shader struct {
 	// storage-buffer load is a loop of scalar loads, one per lane.
 	Texel     uint32
 	TexelHalf bool
+	// FullSubgroups: the pipeline is made with full subgroups of the
+	// device's subgroup size (VK_EXT_subgroup_size_control), as
+	// cooperative-matrix shaders below SPIR-V 1.6 must be and as shaders
+	// that size their workgroups in subgroups assume.
+	FullSubgroups bool
 }
 
 // descriptorType is the type of binding i.
@@ -116,7 +121,10 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 		return err
 	}
 	k.layout = pl
-	pipe, r := createComputePipeline(c.device, k.module, k.layout, spec)
+	if k.shader.FullSubgroups && !c.phys.info.Features.FullSubgroups {
+		return fmt.Errorf("shader %s needs full subgroups (computeFullSubgroups), which %s did not enable", k.shader.Name, c.phys.info.Name)
+	}
+	pipe, r := createComputePipeline(c.device, k.module, k.layout, spec, k.shader.FullSubgroups)
 	if err := check(r, "vkCreateComputePipelines"); err != nil {
 		return err
 	}

@@ -40,8 +40,16 @@ func cmdDevices(args []string, stdout io.Writer) error {
 			continue
 		}
 		f := d.Features
-		fmt.Fprintf(stdout, "      fp16 arithmetic %v, 16-bit storage %v, cooperative matrix %v (fp16-mma tiles %v), max workgroup %d, subgroup %d lanes (shuffles %v), timestamps %d bits\n",
-			f.ShaderFloat16, f.Storage16Bit, f.CooperativeMatrix, f.MatrixTiles && f.ShaderFloat16, d.Limits.MaxWorkgroupInvocations,
+		tiles := "none"
+		if f.MatrixTiles {
+			api := "NV"
+			if f.MatrixTileKHR {
+				api = "KHR"
+			}
+			tiles = fmt.Sprintf("%s %dx%dx%d", api, f.MatrixTileEdge, f.MatrixTileEdge, f.MatrixTileEdge)
+		}
+		fmt.Fprintf(stdout, "      fp16 arithmetic %v, 16-bit storage %v, cooperative matrix %v (fp16-mma tiles: %s), max workgroup %d, subgroup %d lanes (shuffles %v), timestamps %d bits\n",
+			f.ShaderFloat16, f.Storage16Bit, f.CooperativeMatrix, tiles, d.Limits.MaxWorkgroupInvocations,
 			d.Limits.SubgroupSize, f.SubgroupShuffle, d.Limits.TimestampValidBits)
 	}
 	fmt.Fprintf(stdout, "* = chosen by --backend auto (override with --device N or %s)\n", vk.DeviceEnv)
