@@ -58,21 +58,24 @@ func (op Conv3x3) mmaNative(info vk.DeviceInfo, coutp int) (string, []uint32, er
 	return base + "_khr", []uint32{uint32(coutp), edge, mmaPixels / edge * sg}, nil
 }
 
-// mmaDims are the GEMM's k (cin*9) and output channels, padded to tiles.
-func (op Conv3x3) mmaDims() (kp, coutp int) {
+// mmaDims are the input and output channels, padded to tiles.
+func (op Conv3x3) mmaDims() (cinp, coutp int) {
 	up := func(v int) int { return (v + mmaTile - 1) / mmaTile * mmaTile }
-	return up(op.Cin() * 9), up(op.Out)
+	return up(op.Cin()), up(op.Out)
 }
 
-// PackMMA lays OIHW weights out as the binary16 matrix B[k][oc] the MMA
-// shader reads, k = ic*9 + ky*3 + kx, zero in the padding.
+// PackMMA lays OIHW weights out as the binary16 matrices B[tap][ic][oc] the
+// MMA shader reads, tap = ky*3 + kx, one [cinp][coutp] matrix a tap, zero
+// in the padding.
 func (op Conv3x3) PackMMA(weights []float32) []float32 {
-	kp, coutp := op.mmaDims()
-	k := op.Cin() * 9
-	b := make([]float32, kp*coutp)
+	cinp, coutp := op.mmaDims()
+	cin := op.Cin()
+	b := make([]float32, 9*cinp*coutp)
 	for oc := 0; oc < op.Out; oc++ {
-		for i := 0; i < k; i++ {
-			b[i*coutp+oc] = weights[oc*k+i]
+		for ic := 0; ic < cin; ic++ {
+			for tap := 0; tap < 9; tap++ {
+				b[(tap*cinp+ic)*coutp+oc] = weights[(oc*cin+ic)*9+tap]
+			}
 		}
 	}
 	return PackHalf(b)
@@ -122,7 +125,7 @@ func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.B
 	case op.MMA == MMANative && !f.MatrixTiles:
 		return fmt.Errorf("conv3x3 mma: %s offers no binary16 cooperative-matrix tiles with fp32 sums", g.Ctx.Info().Name)
 	}
-	kp, coutp := op.mmaDims()
+	cinp, coutp := op.mmaDims()
 	if coutp > 4*mmaTile {
 		return fmt.Errorf("conv3x3 mma: %d output channels; the shader holds at most %d", op.Out, 4*mmaTile)
 	}
@@ -149,7 +152,7 @@ func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.B
 	}
 	rows := geo.Y1 - geo.Y0
 	push := []uint32{uint32(geo.W), uint32(geo.H), uint32(geo.N), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
-		uint32(op.Out), uint32(kp), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
+		uint32(op.Out), uint32(cinp), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
 	push = append(push, geo.viewPush()...)
 	px, inF, outF := op.traffic(geo, op.Out)
 	return r.Dispatch(vk.Dispatch{
@@ -161,6 +164,6 @@ func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.B
 		Label:  fmt.Sprintf("conv3x3 mma %d->%d", op.Cin(), op.Out),
 		// Useful work, not the padded tiles'.
 		Flops: 2 * 9 * float64(op.Cin()*op.Out) * px,
-		Bytes: 4*(inF+outF+float64(op.Out)) + 2*float64(kp*coutp),
+		Bytes: 4*(inF+outF+float64(op.Out)) + 2*float64(9*cinp*coutp),
 	})
 }

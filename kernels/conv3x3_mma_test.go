@@ -116,23 +116,25 @@ func TestConv3x3MMARefusals(t *testing.T) {
 	}
 }
 
-// PackMMA's matrix holds weight (oc, ic, ky, kx) at row ic*9+ky*3+kx,
-// column oc, and zeros in the padding.
+// PackMMA's matrices hold weight (oc, ic, ky, kx) in tap ky*3+kx's matrix
+// at row ic, column oc, and zeros in the padding.
 func TestPackMMALayout(t *testing.T) {
 	op := Conv3x3{In: [3]int{2, 0, 0}, Out: 3}
 	w := make([]float32, op.WeightLen())
 	for i := range w {
 		w[i] = float32(i + 1)
 	}
-	b := UnpackHalf(op.PackMMA(w), 32*16) // k 18 -> 32, cout 3 -> 16
-	for k := 0; k < 32; k++ {
-		for oc := 0; oc < 16; oc++ {
-			want := float32(0)
-			if k < 18 && oc < 3 {
-				want = float32(oc*18 + k + 1)
-			}
-			if got := b[k*16+oc]; got != want {
-				t.Fatalf("B[%d][%d] = %v, want %v", k, oc, got, want)
+	b := UnpackHalf(op.PackMMA(w), 9*16*16) // cin 2 -> 16, cout 3 -> 16
+	for tap := 0; tap < 9; tap++ {
+		for ic := 0; ic < 16; ic++ {
+			for oc := 0; oc < 16; oc++ {
+				want := float32(0)
+				if ic < 2 && oc < 3 {
+					want = float32((oc*2+ic)*9 + tap + 1)
+				}
+				if got := b[(tap*16+ic)*16+oc]; got != want {
+					t.Fatalf("B[%d][%d][%d] = %v, want %v", tap, ic, oc, got, want)
+				}
 			}
 		}
 	}

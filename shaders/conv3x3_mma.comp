@@ -1,16 +1,22 @@
 #version 450
-// 3x3 convolution as an implicit GEMM on 16x16x16 matrix tiles: out[px][oc]
-// = sum_k A[px][k] B[k][oc], k = ic*9 + ky*3 + kx (the OIHW order), A the
-// im2col of the sources, B the weights packed as binary16 [KP][COUTP] (zero
-// past cin*9 and cout). A workgroup computes 64 adjacent pixels of one row:
-// four groups of 32 invocations, each a 16-pixel tile by all COUTP channels,
-// with binary16 products summed in fp32.
+// 3x3 convolution as an implicit GEMM on matrix tiles, nine shifted GEMMs:
+// out[px][oc] = sum over taps (ky, kx) and input channels ic of
+// in[ic][y+ky-1][px+kx-1] * B[ky*3+kx][ic][oc], B the weights packed as
+// binary16 [9][CINP][COUTP] (input channels padded to CINP, output channels
+// to COUTP, multiples of 16; zero in the padding). A workgroup computes 64
+// adjacent pixels of one row. It stages the three input rows they read, 66
+// pixels with the halo, as [row][x][channel] in shared memory, KC channels
+// at a time: each input value is read from memory once per workgroup, and
+// the A tile of a tap is the staged block shifted by ky rows and kx pixels,
+// loaded straight from shared memory with the channel count as row stride.
+// Products are binary16, sums fp32; the epilogue (bias, activation,
+// residual) goes through shared memory so that stores are along x.
 // COOP_KHR does the tile products with VK_KHR_cooperative_matrix (tensor
 // cores, matrix cores) on square tiles of the edge the device offers (TE:
 // 16 on GPUs, 8 on lavapipe), one subgroup per TE-pixel tile of the
 // workgroup's 64. COOP_NV does them with VK_NV_cooperative_matrix, for
 // drivers without the KHR extension: 16x16x16 tiles, 32-wide subgroups.
-// Without either, each group's invocations emulate the 16x16 tile products
+// Without either, groups of 32 invocations emulate the 16x16 tile products
 // with scalar fp32 arithmetic: the same staging, packing and epilogue.
 // Rows and views follow conv3x3.comp. SRC_F16 / DST_F16 as there.
 #extension GL_EXT_shader_16bit_storage : require
@@ -45,12 +51,15 @@ layout(local_size_x = 128, local_size_y = 1, local_size_z = 1) in;
 #endif
 const uint NT = COUTP / TE;                    // TE-channel tiles
 const uint TP = 64u;                           // pixels per workgroup
+const uint XS = TP + 2u;                       // staged pixels a row, with the halo
+// Channels staged at a time, also the staged rows' pixel stride (rows of
+// a tile 16-byte aligned): the staging and C stay within 32 KB of shared
+// memory (lavapipe's), binary16 (3*66*32*2 + 64*68*4 bytes) or fp32.
 #ifdef COOP
-const uint KC = 64u;                           // k per staged chunk
+const uint KC = 32u;
 #else
-const uint KC = 32u;                           // fp32 staging: within 32 KB of shared memory
+const uint KC = 16u;
 #endif
-const uint AST = KC + 8u;                      // A's row stride (16-byte rows, fewer bank conflicts)
 const uint CST = COUTP + 4u;                   // C's row stride
 
 #ifdef SRC_F16
@@ -65,7 +74,7 @@ const uint CST = COUTP + 4u;                   // C's row stride
 #endif
 
 layout(std430, binding = 0) writeonly buffer Out { DST_T o[]; };
-layout(std430, binding = 1) readonly buffer Wt { float16_t wt[]; }; // [KP][COUTP]
+layout(std430, binding = 1) readonly buffer Wt { float16_t wt[]; }; // [9][CINP][COUTP]
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 3) readonly buffer A { SRC_T a[]; };
 layout(std430, binding = 4) readonly buffer B { SRC_T b[]; };
@@ -76,26 +85,24 @@ layout(push_constant) uniform P {
     uint W, H, N;
     uint ca, cb, cm;
     uint cout;
-    uint kp;           // k padded to 16
+    uint cinp;         // input channels padded to 16
     uint act;
     uint useRes;
     uint y0, rows;
     View va, vb, vm, vo, vr;
 } p;
 
-shared SH_T sa[TP * AST];
+shared SH_T sa[3u * XS * KC];
 shared float sc[TP * CST];
 
-// Element k of pixel (x, y)'s im2col row: zero padding and past cin*9.
-float im2col(uint n, uint k, int x, int y) {
-    uint ic = k / 9u, t = k - ic * 9u;
-    int yy = y + int(t / 3u) - 1, xx = x + int(t % 3u) - 1;
-    if (yy < 0 || yy >= int(p.H) || xx < 0 || xx >= int(p.W)) return 0.0;
-    if (ic < p.ca) return float(a[at(p.va, n, ic, uint(yy), p.W) + uint(xx)]);
+// Input channel ic at (x, y): zero outside the image and past the channels.
+float src(uint n, uint ic, int x, int y) {
+    if (y < 0 || y >= int(p.H) || x < 0 || x >= int(p.W)) return 0.0;
+    if (ic < p.ca) return float(a[at(p.va, n, ic, uint(y), p.W) + uint(x)]);
     ic -= p.ca;
-    if (ic < p.cb) return float(b[at(p.vb, n, ic, uint(yy), p.W) + uint(xx)]);
+    if (ic < p.cb) return float(b[at(p.vb, n, ic, uint(y), p.W) + uint(x)]);
     ic -= p.cb;
-    if (ic < p.cm) return float(m[at(p.vm, n, ic, uint(yy), p.W) + uint(xx)]);
+    if (ic < p.cm) return float(m[at(p.vm, n, ic, uint(y), p.W) + uint(x)]);
     return 0.0;
 }
 
@@ -103,7 +110,6 @@ void main() {
     uint n = gl_WorkGroupID.z, y = p.y0 + gl_WorkGroupID.y;
     int x0 = int(gl_WorkGroupID.x * TP);
     uint lid = gl_LocalInvocationIndex;
-    uint kin = (p.ca + p.cb + p.cm) * 9u;
 #ifdef COOP_NV
     uint g = gl_SubgroupID; // 32-wide subgroups: one per 16-pixel tile
     fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[NT];
@@ -120,40 +126,46 @@ void main() {
     [[unroll]] for (uint t = 0; t < NT; t++)
         [[unroll]] for (uint j = 0; j < 8u; j++) acc[t][j] = 0.0;
 #endif
-    for (uint k0 = 0; k0 < p.kp; k0 += KC) {
-        if (k0 > 0u) barrier(); // every group is done with the last chunk
-        uint kc = min(KC, p.kp - k0);
-        for (uint i = lid; i < TP * kc; i += gl_WorkGroupSize.x) {
-            uint px = i % TP, kk = i / TP, k = k0 + kk;
-            float v = k < kin ? im2col(n, k, x0 + int(px), int(y)) : 0.0;
-            sa[px * AST + kk] = SH_T(HALF(v)); // binary16, as the tiles take it
+    for (uint c0 = 0; c0 < p.cinp; c0 += KC) {
+        if (c0 > 0u) barrier(); // every group is done with the last chunk
+        uint kc = min(KC, p.cinp - c0);
+        // Consecutive invocations read consecutive pixels of a row.
+        for (uint i = lid; i < 3u * XS * kc; i += gl_WorkGroupSize.x) {
+            uint x = i % XS, rc = i / XS, r = rc % 3u, c = rc / 3u;
+            float v = src(n, c0 + c, x0 + int(x) - 1, int(y + r) - 1);
+            sa[(r * XS + x) * KC + c] = HALF(v); // binary16, as the tiles take it
         }
         barrier();
-        for (uint s = 0; s < kc; s += TE) {
+        // Tap (ky, kx): the tile's pixels px read staged pixel px + kx of row ky.
+        for (uint tap = 0; tap < 9u; tap++) {
+            uint base = ((tap / 3u) * XS + g * TE + tap % 3u) * KC;
+            uint wrow = tap * p.cinp + c0;
+            for (uint s = 0; s < kc; s += TE) {
 #ifdef COOP_NV
-            fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> ma;
-            coopMatLoadNV(ma, sa, g * 16u * AST + s, AST, false);
-            [[unroll]] for (uint t = 0; t < NT; t++) {
-                fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> mb;
-                coopMatLoadNV(mb, wt, (k0 + s) * COUTP + t * 16u, COUTP, false);
-                acc[t] = coopMatMulAddNV(ma, mb, acc[t]);
-            }
+                fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> ma;
+                coopMatLoadNV(ma, sa, base + s, KC, false);
+                [[unroll]] for (uint t = 0; t < NT; t++) {
+                    fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> mb;
+                    coopMatLoadNV(mb, wt, (wrow + s) * COUTP + t * 16u, COUTP, false);
+                    acc[t] = coopMatMulAddNV(ma, mb, acc[t]);
+                }
 #elif defined(COOP_KHR)
-            coopmat<float16_t, gl_ScopeSubgroup, TE, TE, gl_MatrixUseA> ma;
-            coopMatLoad(ma, sa, g * TE * AST + s, AST, gl_CooperativeMatrixLayoutRowMajor);
-            [[unroll]] for (uint t = 0; t < NT; t++) {
-                coopmat<float16_t, gl_ScopeSubgroup, TE, TE, gl_MatrixUseB> mb;
-                coopMatLoad(mb, wt, (k0 + s) * COUTP + t * TE, COUTP, gl_CooperativeMatrixLayoutRowMajor);
-                acc[t] = coopMatMulAdd(ma, mb, acc[t]);
-            }
+                coopmat<float16_t, gl_ScopeSubgroup, TE, TE, gl_MatrixUseA> ma;
+                coopMatLoad(ma, sa, base + s, KC, gl_CooperativeMatrixLayoutRowMajor);
+                [[unroll]] for (uint t = 0; t < NT; t++) {
+                    coopmat<float16_t, gl_ScopeSubgroup, TE, TE, gl_MatrixUseB> mb;
+                    coopMatLoad(mb, wt, (wrow + s) * COUTP + t * TE, COUTP, gl_CooperativeMatrixLayoutRowMajor);
+                    acc[t] = coopMatMulAdd(ma, mb, acc[t]);
+                }
 #else
-            for (uint kk = s; kk < s + 16u; kk++) {
-                float av = sa[(g * 16u + row) * AST + kk];
-                uint wrow = (k0 + kk) * COUTP + col;
-                [[unroll]] for (uint t = 0; t < NT; t++)
-                    [[unroll]] for (uint j = 0; j < 8u; j++) acc[t][j] += av * float(wt[wrow + t * 16u + j]);
-            }
+                for (uint kk = s; kk < s + 16u; kk++) {
+                    float av = sa[base + row * KC + kk];
+                    uint wi = (wrow + kk) * COUTP + col;
+                    [[unroll]] for (uint t = 0; t < NT; t++)
+                        [[unroll]] for (uint j = 0; j < 8u; j++) acc[t][j] += av * float(wt[wi + t * 16u + j]);
+                }
 #endif
+            }
         }
     }
 #ifdef COOP_NV
