@@ -5,7 +5,7 @@ $(shell mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR))
 GO ?= go
 WEIGHTS ?= $(VKPERCEPT_MILO_WEIGHTS)
 
-.PHONY: all build quickstart example shaders shaders-check coopmat-toolchain coopmat-driver test test-validation test-coopmat bench fit-spectrum train-milo eval-milo check-milo-big clean
+.PHONY: all build quickstart example shaders shaders-check coopmat-toolchain coopmat-driver test test-validation test-coopmat test-mesa26 bench fit-spectrum train-milo eval-milo check-milo-big clean
 
 all: build
 
@@ -48,6 +48,14 @@ test-coopmat: coopmat-driver
 	$(GO) test -c -o bin/metric.test ./metric
 	cd kernels && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_VALIDATION=1 ../.debroot/forky/bin/run ../bin/kernels.test -test.count=1 -test.v -test.run 'MMA'
 	cd metric && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_VALIDATION=1 ../.debroot/forky/bin/run ../bin/metric.test -test.count=1 -test.v -test.run 'TestMILOGolden/^vulkan-fp16-mma$$/'
+
+# The Vulkan packages' whole suites on forky's lavapipe under its newer
+# validation layer (1.4): a second driver generation, native tiles included.
+test-mesa26: coopmat-driver
+	for p in vk kernels metric; do $(GO) test -c -o bin/$$p.test ./$$p || exit 1; done
+	for p in vk kernels metric; do \
+		(cd $$p && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_VALIDATION=1 ../.debroot/forky/bin/run ../bin/$$p.test -test.count=1) || exit 1; \
+	done
 
 test:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
