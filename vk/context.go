@@ -58,7 +58,7 @@ type Stats struct {
 
 // Open creates a Context on the chosen device.
 func Open(opt Options) (c *Context, err error) {
-	holdGC(func() { c, err = open(opt) }) // vulkan-go's converted arguments (gchold.go)
+	holdFinalizers(func() { c, err = open(opt) }) // vulkan-go's converted arguments (gchold.go)
 	return c, err
 }
 

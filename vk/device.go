@@ -231,7 +231,7 @@ func choose(devs []physical, want int) (int, error) {
 
 // ListDevices enumerates the Vulkan devices and says which one automatic choice takes.
 func ListDevices() (infos []DeviceInfo, auto int, err error) {
-	holdGC(func() { infos, auto, err = listDevices() }) // vulkan-go's converted arguments (gchold.go)
+	holdFinalizers(func() { infos, auto, err = listDevices() }) // vulkan-go's converted arguments (gchold.go)
 	return infos, auto, err
 }
 

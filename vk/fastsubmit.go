@@ -29,6 +29,7 @@ static int32_t vkp_wait_reset(void* wait, void* reset, void* dev, uint64_t fence
 import "C"
 
 import (
+	"fmt"
 	"unsafe"
 
 	api "github.com/vulkan-go/vulkan"
@@ -39,12 +40,20 @@ import (
 // which would make each frame allocate. These take handles only.
 var fast struct{ submit, wait, reset, features2, props2, gipa unsafe.Pointer }
 
-// loadFast resolves the entry points from the loader handle (layers still apply).
-func loadFast(sym func(string) unsafe.Pointer) {
+// loadFast resolves the entry points from the loader handle (layers still
+// apply). The loader's ABI exports every Vulkan 1.0 command, so a missing
+// one is a load error; the 1.1 queries may be absent (features2, props2 nil).
+func loadFast(sym func(string) unsafe.Pointer) error {
 	fast.submit, fast.wait, fast.reset = sym("vkQueueSubmit"), sym("vkWaitForFences"), sym("vkResetFences")
 	fast.features2 = sym("vkGetPhysicalDeviceFeatures2") // Vulkan 1.1 core
 	fast.props2 = sym("vkGetPhysicalDeviceProperties2")
 	fast.gipa = sym("vkGetInstanceProcAddr")
+	for i, p := range []unsafe.Pointer{fast.submit, fast.wait, fast.reset} {
+		if p == nil {
+			return fmt.Errorf("vulkan loader lacks %s", []string{"vkQueueSubmit", "vkWaitForFences", "vkResetFences"}[i])
+		}
+	}
+	return nil
 }
 
 func handle[T any](h T) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&h)) }
@@ -53,24 +62,10 @@ func fenceBits(f api.Fence) C.uint64_t { return C.uint64_t(uintptr(handle(f))) }
 
 // submitOne submits one command buffer with a fence, allocating nothing.
 func submitOne(q api.Queue, cmd api.CommandBuffer, f api.Fence) api.Result {
-	if fast.submit == nil {
-		var r api.Result
-		holdGC(func() {
-			r = api.QueueSubmit(q, 1, []api.SubmitInfo{{SType: api.StructureTypeSubmitInfo, CommandBufferCount: 1, PCommandBuffers: []api.CommandBuffer{cmd}}}, f)
-		})
-		return r
-	}
 	return api.Result(C.vkp_submit_one(fast.submit, handle(q), handle(cmd), fenceBits(f)))
 }
 
 // waitReset waits for a fence and resets it, allocating nothing.
 func waitReset(dev api.Device, f api.Fence) api.Result {
-	if fast.wait == nil || fast.reset == nil {
-		fs := []api.Fence{f}
-		if r := api.WaitForFences(dev, 1, fs, api.True, ^uint64(0)); r != api.Success {
-			return r
-		}
-		return api.ResetFences(dev, 1, fs)
-	}
 	return api.Result(C.vkp_wait_reset(fast.wait, fast.reset, handle(dev), fenceBits(f)))
 }

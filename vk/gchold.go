@@ -1,7 +1,7 @@
 package vk
 
 import (
-	"runtime/debug"
+	"runtime"
 	"sync"
 )
 
@@ -11,33 +11,57 @@ import (
 // returns: a garbage collection between the conversion and the end of the
 // call can free what the driver is reading or writing. It was seen as a
 // rare crash in lavapipe's vkCreateComputePipelines (a pNext of 0x71 in the
-// freed create info), and every time under a collecting goroutine
-// (kernels.TestVulkanCallsUnderCollection). The calls made after setup
-// build their structs in C (capi.go); instance and device setup run under
-// holdGC.
-// (A runtime.GC called by another goroutine during a hold still collects:
-// only setup is left exposed to that.)
-var gcHold struct {
+// freed create info) under a collecting goroutine
+// (kernels.TestVulkanCallsUnderCollection), and as heap corruption when
+// another goroutine called runtime.GC during instance setup
+// (TestSetupUnderExplicitCollection, 9 runs in 30 under the earlier guard,
+// which turned the collector off and so could not stop an explicit one).
+// The calls made after setup build their structs in C (capi.go); instance
+// and device setup run under holdFinalizers.
+var gate struct {
 	sync.Mutex
-	n, percent int
+	n       int
+	release chan struct{}
 }
 
-// holdGC runs f with the collector off (and any collection in progress
-// finished), so that no finalizer can free f's converted arguments before f
-// returns. Concurrent holders share one hold.
-func holdGC(f func()) {
-	gcHold.Lock()
-	if gcHold.n == 0 {
-		gcHold.percent = debug.SetGCPercent(-1)
+// gateObject is what the gate's finalizer is set on: holding a pointer, it
+// is never batched with other objects by the tiny allocator, whose
+// finalizers may not run.
+type gateObject struct {
+	_ *byte
+	_ [2]uint64
+}
+
+// holdFinalizers runs f while the program's finalizer goroutine is parked
+// inside a finalizer of ours, so that no finalizer can free f's converted
+// arguments before f returns, whatever collects meanwhile (a single
+// goroutine runs all finalizers, sequentially: runtime.SetFinalizer's
+// documentation). Parking it takes one runtime.GC; other finalizers of the
+// program wait until f returns. Concurrent holders share one hold.
+func holdFinalizers(f func()) {
+	gate.Lock()
+	if gate.n == 0 {
+		started, release := make(chan struct{}), make(chan struct{})
+		obj := &gateObject{}
+		runtime.SetFinalizer(obj, func(*gateObject) {
+			close(started)
+			<-release
+		})
+		obj = nil
+		// runtime.GC returns after the cycle's sweep, so the finalizer is
+		// queued; wait until the finalizer goroutine is inside it.
+		runtime.GC()
+		<-started
+		gate.release = release
 	}
-	gcHold.n++
-	gcHold.Unlock()
+	gate.n++
+	gate.Unlock()
 	defer func() {
-		gcHold.Lock()
-		if gcHold.n--; gcHold.n == 0 {
-			debug.SetGCPercent(gcHold.percent)
+		gate.Lock()
+		if gate.n--; gate.n == 0 {
+			close(gate.release)
 		}
-		gcHold.Unlock()
+		gate.Unlock()
 	}()
 	f()
 }

@@ -60,7 +60,10 @@ func loadLoader() error {
 			defer C.free(unsafe.Pointer(cs))
 			return unsafe.Pointer(C.vkp_sym(h, cs))
 		}
-		loadFast(sym)
+		if err := loadFast(sym); err != nil {
+			loadErr = err
+			return
+		}
 		if err := loadCAPI(sym); err != nil {
 			loadErr = err
 			return

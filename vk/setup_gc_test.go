@@ -1,0 +1,43 @@
+package vk
+
+import (
+	"runtime"
+	"sync/atomic"
+	"testing"
+)
+
+// Instance and device setup, and device listing, while another goroutine
+// calls runtime.GC without pause: vulkan-go frees the C copies of their
+// arguments (application info, layer and extension names, queue infos)
+// from finalizers, which an explicit collection runs whatever the GC
+// percent. Each context must still open with its features and work.
+func TestSetupUnderExplicitCollection(t *testing.T) {
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for !stop.Load() {
+			runtime.GC()
+		}
+	}()
+	defer func() { stop.Store(true); <-done }()
+	for i := 0; i < 25; i++ {
+		if _, _, err := ListDevices(); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Open(Options{Device: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Info().HasCompute {
+			t.Fatalf("round %d: the device lost its compute queue", i)
+		}
+		b, err := c.NewBuffer(64)
+		if err != nil {
+			c.Close()
+			t.Fatal(err)
+		}
+		b.Free()
+		c.Close()
+	}
+}
