@@ -3,10 +3,9 @@ package kernels
 import (
 	"fmt"
 	"math/rand"
-	"runtime"
-	"sync/atomic"
 	"testing"
 
+	"github.com/vkpercept/vkpercept/internal/gctest"
 	"github.com/vkpercept/vkpercept/vk"
 )
 
@@ -17,15 +16,7 @@ import (
 // rare crash in vkCreateComputePipelines, lavapipe). The vk package builds
 // those structs in C instead; this checks the results under collections.
 func TestVulkanCallsUnderCollection(t *testing.T) {
-	var stop atomic.Bool
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for !stop.Load() {
-			runtime.GC()
-		}
-	}()
-	defer func() { stop.Store(true); <-done }()
+	gctest.Collect(t)
 	rng := rand.New(rand.NewSource(12))
 	for i := 0; i < 12; i++ {
 		// New pipelines (a conv tile not cached yet: its own specialization)

@@ -1,9 +1,9 @@
 package vk
 
 import (
-	"runtime"
-	"sync/atomic"
 	"testing"
+
+	"github.com/vkpercept/vkpercept/internal/gctest"
 )
 
 // Instance and device setup, and device listing, while another goroutine
@@ -12,15 +12,7 @@ import (
 // from finalizers, which an explicit collection runs whatever the GC
 // percent. Each context must still open with its features and work.
 func TestSetupUnderExplicitCollection(t *testing.T) {
-	var stop atomic.Bool
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for !stop.Load() {
-			runtime.GC()
-		}
-	}()
-	defer func() { stop.Store(true); <-done }()
+	gctest.Collect(t)
 	for i := 0; i < 25; i++ {
 		if _, _, err := ListDevices(); err != nil {
 			t.Fatal(err)
