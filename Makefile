@@ -38,7 +38,7 @@ coopmat-toolchain:
 # Debian forky's lavapipe (Mesa 26), loader and validation layer, unpacked
 # under .debroot/forky: the first lavapipe with VK_KHR_cooperative_matrix.
 coopmat-driver:
-	$(GO) run ./tools/debroot -suite forky -dir .debroot/forky mesa-vulkan-drivers libvulkan1 vulkan-validationlayers
+	$(GO) run ./tools/debroot -suite forky,sid -dir .debroot/forky mesa-vulkan-drivers libvulkan1 vulkan-validationlayers
 
 # The MMA kernels on native cooperative-matrix tiles, and MILO's golden
 # scores through them, on forky's lavapipe under the validation layer

@@ -35,7 +35,7 @@ import (
 )
 
 func main() {
-	suite := flag.String("suite", "trixie", "Debian suite to take the packages from")
+	suite := flag.String("suite", "trixie", "Debian suite to take the packages from; a comma-separated list is tried in order (the first that holds them all)")
 	dir := flag.String("dir", "", "directory for the root (made if missing)")
 	mirror := flag.String("mirror", "http://deb.debian.org/debian", "Debian mirror")
 	flag.Parse()
@@ -49,18 +49,26 @@ func main() {
 	}
 }
 
-func run(mirror, suite, dir string, want []string) error {
+func run(mirror, suites, dir string, want []string) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
-	index, err := fetchIndex(mirror, suite)
-	if err != nil {
-		return err
+	// A package can leave a testing suite for a while (a release-critical
+	// bug): the next suite of the list then serves.
+	var suite string
+	var pkgs []*pkg
+	for _, suite = range strings.Split(suites, ",") {
+		var index *index
+		if index, err = fetchIndex(mirror, suite); err == nil {
+			if pkgs, err = index.closure(want); err == nil {
+				break
+			}
+		}
+		fmt.Fprintf(os.Stderr, "debroot: %s: %v\n", suite, err)
 	}
-	pkgs, err := index.closure(want)
 	if err != nil {
-		return err
+		return fmt.Errorf("no suite of %s holds %s", suites, strings.Join(want, ", "))
 	}
 	stamp := stampOf(suite, pkgs)
 	if old, err := os.ReadFile(filepath.Join(dir, "stamp")); err == nil && string(old) == stamp {
@@ -160,16 +168,28 @@ func writeWrappers(tmp, final string) error {
 
 var client = &http.Client{Timeout: 10 * time.Minute}
 
+// get fetches url, trying three times over a few seconds (mirrors and
+// networks hiccup); a 404 is final.
 func get(url string) (io.ReadCloser, error) {
-	resp, err := client.Get(url)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
+	var err error
+	for try := 0; try < 3; try++ {
+		if try > 0 {
+			time.Sleep(time.Duration(try) * 2 * time.Second)
+		}
+		var resp *http.Response
+		if resp, err = client.Get(url); err != nil {
+			continue
+		}
+		if resp.StatusCode == http.StatusOK {
+			return resp.Body, nil
+		}
 		resp.Body.Close()
-		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+		err = fmt.Errorf("GET %s: %s", url, resp.Status)
+		if resp.StatusCode == http.StatusNotFound {
+			break
+		}
 	}
-	return resp.Body, nil
+	return nil, err
 }
 
 // fetchDeb downloads p into dir (kept as a cache) and checks its SHA256.
