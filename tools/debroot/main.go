@@ -126,6 +126,9 @@ func stampOf(suite string, pkgs []*pkg) string {
 // the final directory's absolute paths.
 func writeWrappers(tmp, final string) error {
 	root := filepath.Join(final, "root")
+	if strings.Contains(root, ":") {
+		return fmt.Errorf("%s: the dynamic loader's library path cannot hold a ':'", root)
+	}
 	libs := strings.Join([]string{
 		root + "/usr/lib/x86_64-linux-gnu", root + "/lib/x86_64-linux-gnu",
 	}, ":")
@@ -142,14 +145,14 @@ func writeWrappers(tmp, final string) error {
 	icds, _ := filepath.Glob(filepath.Join(tmp, "root/usr/share/vulkan/icd.d/lvp_icd*.json"))
 	var env string
 	if len(icds) > 0 {
-		env = fmt.Sprintf("export VK_DRIVER_FILES=%s\n", filepath.Join(root, "usr/share/vulkan/icd.d", filepath.Base(icds[0])))
+		env = fmt.Sprintf("export VK_DRIVER_FILES=%s\n", quote(filepath.Join(root, "usr/share/vulkan/icd.d", filepath.Base(icds[0]))))
 	}
 	// Likewise the root's layers, where it has them (the validation layer
 	// must know the SPIR-V the root's tools write).
 	if _, err := os.Stat(filepath.Join(tmp, "root/usr/share/vulkan/explicit_layer.d")); err == nil {
-		env += fmt.Sprintf("export VK_LAYER_PATH=%s\n", filepath.Join(root, "usr/share/vulkan/explicit_layer.d"))
+		env += fmt.Sprintf("export VK_LAYER_PATH=%s\n", quote(filepath.Join(root, "usr/share/vulkan/explicit_layer.d")))
 	}
-	runScript := fmt.Sprintf("#!/bin/sh\n# Runs a program on the libraries of %s (tools/debroot).\n%sexec %s --library-path %s \"$@\"\n", root, env, ldso, libs)
+	runScript := fmt.Sprintf("#!/bin/sh\n# Runs a program on the libraries of %s (tools/debroot).\n%sexec %s --library-path %s \"$@\"\n", root, env, quote(ldso), quote(libs))
 	if err := os.WriteFile(filepath.Join(bin, "run"), []byte(runScript), 0o755); err != nil {
 		return err
 	}
@@ -158,13 +161,16 @@ func writeWrappers(tmp, final string) error {
 		if p.IsDir() {
 			continue
 		}
-		script := fmt.Sprintf("#!/bin/sh\nexec %s %s \"$@\"\n", filepath.Join(final, "bin/run"), filepath.Join(root, "usr/bin", p.Name()))
+		script := fmt.Sprintf("#!/bin/sh\nexec %s %s \"$@\"\n", quote(filepath.Join(final, "bin/run")), quote(filepath.Join(root, "usr/bin", p.Name())))
 		if err := os.WriteFile(filepath.Join(bin, p.Name()), []byte(script), 0o755); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// quote makes s one word for sh.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 var client = &http.Client{Timeout: 10 * time.Minute}
 

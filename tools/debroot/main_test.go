@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -67,5 +70,48 @@ func TestClosure(t *testing.T) {
 	}
 	if _, err := parseIndex(strings.NewReader("\n\n")); err == nil {
 		t.Fatal("an empty index was accepted")
+	}
+}
+
+// The wrappers run the root's loader with the root's libraries, drivers and
+// layers, pass arguments through intact, and survive spaces and quotes in
+// the directory's path. A shell script stands in for the dynamic loader.
+func TestWrappers(t *testing.T) {
+	final := filepath.Join(t.TempDir(), "my root's dir")
+	tmp := final + ".new"
+	for _, d := range []string{"root/usr/lib/x86_64-linux-gnu", "root/usr/bin", "root/usr/share/vulkan/icd.d", "root/usr/share/vulkan/explicit_layer.d"} {
+		if err := os.MkdirAll(filepath.Join(tmp, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake := "#!/bin/sh\nprintf '%s|' \"$VK_DRIVER_FILES\" \"$VK_LAYER_PATH\" \"$@\"\n"
+	files := map[string]string{
+		"root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2": fake,
+		"root/usr/bin/glslc":                       "",
+		"root/usr/share/vulkan/icd.d/lvp_icd.json": "{}",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(tmp, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := writeWrappers(tmp, final); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(filepath.Join(final, "bin", "glslc"), "a b", "-o", "c'd").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(final, "root")
+	want := strings.Join([]string{
+		root + "/usr/share/vulkan/icd.d/lvp_icd.json", root + "/usr/share/vulkan/explicit_layer.d",
+		"--library-path", root + "/usr/lib/x86_64-linux-gnu:" + root + "/lib/x86_64-linux-gnu",
+		root + "/usr/bin/glslc", "a b", "-o", "c'd",
+	}, "|") + "|"
+	if string(out) != want {
+		t.Fatalf("the wrapper ran\n%s\nwant\n%s", out, want)
 	}
 }
