@@ -29,6 +29,10 @@ func TestConv3x3MatchesReference(t *testing.T) {
 		// workgroup.
 		{2, 11, 24, Conv3x3{In: [3]int{3, 3, 1}, Out: 16, Act: ActReLU}},
 		{2, 11, 22, Conv3x3{In: [3]int{3, 3, 1}, Out: 16, Act: ActReLU}},
+		// Texel rows over three workgroups along x (64 pixels each, the last
+		// partial): the rotated texel shaders take a tile's halo from the
+		// neighbouring lanes, and a row's end lanes fetch it across workgroups.
+		{1, 7, 136, Conv3x3{In: [3]int{16, 0, 0}, Out: 16, Act: ActReLU}},
 	}
 	// The GPUs' register tile, CPU drivers' (rotated and not), and an odd one
 	// (partial row tiles).
@@ -257,7 +261,7 @@ func TestConv3x3HalfVariants(t *testing.T) {
 		if group == 4 {
 			tile = ConvTile{Channels: 4, Rows: 2}
 		}
-		w := []int{27, 27, 32, 28, 32}[group]
+		w := []int{27, 27, 136, 28, 32}[group] // _rot_tex: three workgroups along x
 		op := Conv3x3{In: [3]int{16, 0, 0}, Out: 12 + 4*min(group, 1), Act: ActReLU, SrcHalf: hv[0], OutHalf: hv[1], MathHalf: hv[2], Tile: tile}
 		suffix := ""
 		if tile.Rotate {
