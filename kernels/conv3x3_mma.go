@@ -28,7 +28,7 @@ const (
 const mmaTile, mmaPixels = 16, 64
 
 // mmaShader is the variant's name; native tiles depend on the device
-// (mmaNativeSuffix), so Shader names them _native.
+// (mmaNative picks _khr or _nv), so Shader names them _native.
 func (op Conv3x3) mmaShader() string {
 	t := map[bool]string{false: "f32", true: "f16"}
 	name := "conv3x3_mma_" + t[op.SrcHalf] + "_" + t[op.OutHalf]
@@ -41,7 +41,7 @@ func (op Conv3x3) mmaShader() string {
 	return name
 }
 
-// mmaNative is the native shader for f's extension, and its
+// mmaNative is the native shader for the device's extension, and its
 // specialization: the padded output channels, then for KHR the tile edge
 // and the workgroup's invocations (one subgroup per tile of pixels).
 func (op Conv3x3) mmaNative(info vk.DeviceInfo, coutp int) (string, []uint32, error) {

@@ -85,12 +85,18 @@ func queryFeatures(in api.Instance, h api.PhysicalDevice) Features {
 			out.PushDescriptor = true
 		}
 	}
-	switch {
-	case !memoryModel || !out.ShaderFloat16:
-	case coopKHR && sizeControl && matrixTileEdgeKHR(in, h) > 0:
-		out.MatrixTiles, out.MatrixTileKHR, out.MatrixTileEdge = true, true, matrixTileEdgeKHR(in, h)
-		out.FullSubgroups = true
-	case coopNV && hasMatrixTiles(in, h):
+	// Native tiles: KHR where the device offers them, else NV (features and
+	// properties are only asked of devices that list the extensions).
+	if !memoryModel || !out.ShaderFloat16 {
+		return out
+	}
+	if coopKHR && sizeControl {
+		if edge := matrixTileEdgeKHR(in, h); edge > 0 {
+			out.MatrixTiles, out.MatrixTileKHR, out.MatrixTileEdge, out.FullSubgroups = true, true, edge, true
+			return out
+		}
+	}
+	if coopNV && hasMatrixTiles(in, h) {
 		out.MatrixTiles, out.MatrixTileEdge = true, 16
 	}
 	return out
