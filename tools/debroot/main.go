@@ -68,7 +68,13 @@ func run(mirror, suites, dir string, want []string) error {
 		fmt.Fprintf(os.Stderr, "debroot: %s: %v\n", suite, err)
 	}
 	if err != nil {
-		return fmt.Errorf("no suite of %s holds %s", suites, strings.Join(want, ", "))
+		// Offline, or the suites changed under us: a root made before
+		// still serves (make shaders need not reach the mirror).
+		if _, serr := os.Stat(filepath.Join(dir, "stamp")); serr == nil {
+			fmt.Fprintf(os.Stderr, "debroot: keeping %s as it is\n", dir)
+			return nil
+		}
+		return fmt.Errorf("could not get %s from %s (above, why)", strings.Join(want, ", "), suites)
 	}
 	stamp := stampOf(suite, pkgs)
 	if old, err := os.ReadFile(filepath.Join(dir, "stamp")); err == nil && string(old) == stamp {
