@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/vkpercept/vkpercept/vk"
 )
@@ -27,25 +26,29 @@ const (
 // mmaTile is the GEMM tile edge; mmaPixels the pixels of one workgroup.
 const mmaTile, mmaPixels = 16, 64
 
+// mmaBase is the emulated variant's name, which the native ones extend.
+func (op Conv3x3) mmaBase() string {
+	t := map[bool]string{false: "f32", true: "f16"}
+	if op.SrcHalf == op.OutHalf {
+		return "conv3x3_mma_" + t[op.SrcHalf]
+	}
+	return "conv3x3_mma_" + t[op.SrcHalf] + "_" + t[op.OutHalf]
+}
+
 // mmaShader is the variant's name; native tiles depend on the device
 // (mmaNative picks _khr or _nv), so Shader names them _native.
 func (op Conv3x3) mmaShader() string {
-	t := map[bool]string{false: "f32", true: "f16"}
-	name := "conv3x3_mma_" + t[op.SrcHalf] + "_" + t[op.OutHalf]
-	if op.SrcHalf == op.OutHalf {
-		name = "conv3x3_mma_" + t[op.SrcHalf]
-	}
 	if op.MMA == MMANative {
-		name += "_native"
+		return op.mmaBase() + "_native"
 	}
-	return name
+	return op.mmaBase()
 }
 
 // mmaNative is the native shader for the device's extension, and its
 // specialization: the padded output channels, then for KHR the tile edge
 // and the workgroup's invocations (one subgroup per tile of pixels).
 func (op Conv3x3) mmaNative(info vk.DeviceInfo, coutp int) (string, []uint32, error) {
-	base := strings.TrimSuffix(op.mmaShader(), "_native")
+	base := op.mmaBase()
 	f := info.Features
 	if !f.MatrixTileKHR {
 		return base + "_nv", []uint32{uint32(coutp)}, nil

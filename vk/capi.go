@@ -124,18 +124,28 @@ import (
 // allocate C memory per call and may free it during the call (gchold.go).
 var capi struct{ barrier, copy, compute, setLayout, pipeLayout, pool, update unsafe.Pointer }
 
-// loadCAPI resolves them; the loader's ABI exports every Vulkan 1.0 command.
+// loadCAPI resolves them.
 func loadCAPI(sym func(string) unsafe.Pointer) error {
-	for _, f := range []struct {
-		p    *unsafe.Pointer
-		name string
-	}{
+	return resolve(sym, []entryPoint{
 		{&capi.barrier, "vkCmdPipelineBarrier"}, {&capi.copy, "vkCmdCopyBuffer"},
 		{&capi.compute, "vkCreateComputePipelines"}, {&capi.setLayout, "vkCreateDescriptorSetLayout"},
 		{&capi.pipeLayout, "vkCreatePipelineLayout"}, {&capi.pool, "vkCreateDescriptorPool"}, {&capi.update, "vkUpdateDescriptorSets"},
-	} {
-		if *f.p = sym(f.name); *f.p == nil {
-			return fmt.Errorf("vulkan loader exports no %s", f.name)
+	})
+}
+
+// entryPoint is a loader entry point the package calls directly, and where
+// its address goes.
+type entryPoint struct {
+	p    *unsafe.Pointer
+	name string
+}
+
+// resolve looks every entry point up; the loader's ABI exports every
+// Vulkan 1.0 command, so a missing one is a load error.
+func resolve(sym func(string) unsafe.Pointer, eps []entryPoint) error {
+	for _, e := range eps {
+		if *e.p = sym(e.name); *e.p == nil {
+			return fmt.Errorf("vulkan loader exports no %s", e.name)
 		}
 	}
 	return nil

@@ -29,7 +29,6 @@ static int32_t vkp_wait_reset(void* wait, void* reset, void* dev, uint64_t fence
 import "C"
 
 import (
-	"fmt"
 	"unsafe"
 
 	api "github.com/vulkan-go/vulkan"
@@ -41,19 +40,13 @@ import (
 var fast struct{ submit, wait, reset, features2, props2, gipa unsafe.Pointer }
 
 // loadFast resolves the entry points from the loader handle (layers still
-// apply). The loader's ABI exports every Vulkan 1.0 command, so a missing
-// one is a load error; the 1.1 queries may be absent (features2, props2 nil).
+// apply): the 1.0 commands must be there (resolve), the 1.1 queries may be
+// absent (features2, props2 nil).
 func loadFast(sym func(string) unsafe.Pointer) error {
-	fast.submit, fast.wait, fast.reset = sym("vkQueueSubmit"), sym("vkWaitForFences"), sym("vkResetFences")
 	fast.features2 = sym("vkGetPhysicalDeviceFeatures2") // Vulkan 1.1 core
 	fast.props2 = sym("vkGetPhysicalDeviceProperties2")
 	fast.gipa = sym("vkGetInstanceProcAddr")
-	for i, p := range []unsafe.Pointer{fast.submit, fast.wait, fast.reset} {
-		if p == nil {
-			return fmt.Errorf("vulkan loader lacks %s", []string{"vkQueueSubmit", "vkWaitForFences", "vkResetFences"}[i])
-		}
-	}
-	return nil
+	return resolve(sym, []entryPoint{{&fast.submit, "vkQueueSubmit"}, {&fast.wait, "vkWaitForFences"}, {&fast.reset, "vkResetFences"}})
 }
 
 func handle[T any](h T) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&h)) }
