@@ -3,9 +3,9 @@ package kernels
 import (
 	"fmt"
 	"math/rand"
-	"os"
 	"testing"
 
+	"github.com/vkpercept/vkpercept/internal/vktest"
 	"github.com/vkpercept/vkpercept/vk"
 )
 
@@ -30,12 +30,10 @@ func TestConv3x3MMAMatchesReference(t *testing.T) {
 		{1, 6, 9, 1, 6, Conv3x3{In: [3]int{4, 4, 1}, Out: 3, Act: ActSigmoid, Residual: true}},
 	}
 	kinds := []MMA{MMAEmulated}
-	if gpu.Ctx.Info().Features.MatrixTiles {
+	if vktest.NativeTiles(t, gpu.Ctx) {
 		kinds = append(kinds, MMANative)
 		f := gpu.Ctx.Info().Features
 		t.Logf("native tiles: %dx%d, KHR %v, subgroups of %d", f.MatrixTileEdge, f.MatrixTileEdge, f.MatrixTileKHR, gpu.Ctx.Info().Limits.SubgroupSize)
-	} else if os.Getenv("VKPERCEPT_REQUIRE_TILES") != "" {
-		t.Fatalf("VKPERCEPT_REQUIRE_TILES is set and %s offers no native matrix tiles", gpu.Ctx.Info().Name)
 	}
 	for _, kind := range kinds {
 		for _, tc := range cases {

@@ -2,11 +2,11 @@ package metric
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/vkpercept/vkpercept/internal/vktest"
 	"github.com/vkpercept/vkpercept/vk"
 )
 
@@ -83,10 +83,8 @@ func TestMILOGolden(t *testing.T) {
 	// stay within 1e-3 of the golden scalars (fp16-mma runs on matrix tiles,
 	// natively where the device has them, and emulated everywhere).
 	backends := []string{"vulkan", "vulkan-tiled", "vulkan-fused", "vulkan-fp16", "vulkan-fused-fp16", "vulkan-fp16-math", "vulkan-fp16-mma-emu", "cpu"}
-	if testCtx.Info().Features.MatrixTiles {
+	if vktest.NativeTiles(t, testCtx) {
 		backends = append(backends, "vulkan-fp16-mma")
-	} else if os.Getenv("VKPERCEPT_REQUIRE_TILES") != "" {
-		t.Fatalf("VKPERCEPT_REQUIRE_TILES is set and %s offers no native matrix tiles", testCtx.Info().Name)
 	}
 	for _, backend := range backends {
 		for _, c := range cases {

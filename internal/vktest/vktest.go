@@ -29,3 +29,16 @@ func Main(m *testing.M, use func(*vk.Context)) {
 	ctx.Close()
 	os.Exit(code)
 }
+
+// NativeTiles reports whether ctx has native matrix tiles, for tests that
+// run them where present; with VKPERCEPT_REQUIRE_TILES set (make
+// test-mesa26) a device without them fails t instead.
+func NativeTiles(t testing.TB, ctx *vk.Context) bool {
+	if ctx.Info().Features.MatrixTiles {
+		return true
+	}
+	if os.Getenv("VKPERCEPT_REQUIRE_TILES") != "" {
+		t.Fatalf("VKPERCEPT_REQUIRE_TILES is set and %s offers no native matrix tiles", ctx.Info().Name)
+	}
+	return false
+}
