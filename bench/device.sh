@@ -15,5 +15,9 @@ if [ -x bin/kernels.test ]; then
   # The convolution kernels against the reference, native matrix tiles included.
   bin/kernels.test -test.run 'Conv3x3|PackMMA' -test.v 2>&1 | grep -E '^(---|    ---|ok|FAIL|PASS)|native tiles' | tee "${OUT:-/tmp}/kernels.txt" ||
     echo "kernel tests failed: see kernels.txt; benchmarking anyway"
+  # MILO's layers at 1080p in every form: direct, binary16 math, matrix
+  # tiles with 1, 2 and 4 tiles of pixels a subgroup (GPU timestamps).
+  bin/kernels.test -test.run '^$' -test.bench Conv3x3Layers -test.benchtime ${LAYER_RUNS:-10}x -conv.size 1920x1080 2>&1 |
+    grep -E 'Benchmark|FAIL|ok' | tee "${OUT:-/tmp}/layers.txt" || echo "layer benchmark failed: see layers.txt"
 fi
 bin/vkbench -weights .devdata/MILO.pth -python python3 ${BENCH_ARGS:-} -json "${OUT:-/tmp}/bench.json" | tee "${OUT:-/tmp}/table.md"

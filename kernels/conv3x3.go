@@ -28,6 +28,10 @@ type Conv3x3 struct {
 	// MMA computes the layer as an implicit GEMM on 16x16x16 binary16 matrix
 	// tiles (conv3x3_mma.comp): binary16 inputs and weights, fp32 sums.
 	MMA MMA
+	// SubgroupTiles, for MMANative, is how many tiles of pixels one
+	// subgroup computes (1 to 4, dividing the workgroup's 64 pixels); zero
+	// lets the device choose (mmaSubgroupTiles).
+	SubgroupTiles int
 	// Tile is the register tile of one invocation of the scalar kernel; the
 	// zero value lets the device choose (tile).
 	Tile ConvTile

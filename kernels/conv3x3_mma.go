@@ -44,21 +44,37 @@ func (op Conv3x3) mmaShader() string {
 	return op.mmaBase()
 }
 
+// mmaSubgroupTiles is how many tiles of pixels a subgroup computes unless
+// an op says otherwise: two, so that each weight tile it loads serves two
+// products (on a GPU, a 16x16 binary16 B tile costs about as many cycles to
+// load as two 16x16x16 products take).
+const mmaSubgroupTiles = 2
+
 // mmaNative is the native shader for the device's extension, and its
-// specialization: the padded output channels, then for KHR the tile edge
-// and the workgroup's invocations (one subgroup per tile of pixels).
+// specialization: the padded output channels, the tile edge, the
+// workgroup's invocations and the tiles of pixels a subgroup computes
+// (64 / (edge * tiles) subgroups a workgroup).
 func (op Conv3x3) mmaNative(info vk.DeviceInfo, coutp int) (string, []uint32, error) {
-	base := op.mmaBase()
 	f := info.Features
+	name, edge := op.mmaBase()+"_khr", f.MatrixTileEdge
 	if !f.MatrixTileKHR {
-		return base + "_nv", []uint32{uint32(coutp)}, nil
+		name, edge = op.mmaBase()+"_nv", mmaTile
 	}
-	edge, sg := f.MatrixTileEdge, info.Limits.SubgroupSize
-	if edge == 0 || mmaPixels%edge != 0 || sg == 0 || mmaPixels/edge*sg > info.Limits.MaxWorkgroupInvocations {
-		return "", nil, fmt.Errorf("conv3x3 mma: %s's %dx%d tiles in subgroups of %d need %d invocations a workgroup (limit %d)",
-			info.Name, edge, edge, sg, mmaPixels/max(edge, 1)*sg, info.Limits.MaxWorkgroupInvocations)
+	mt := op.SubgroupTiles
+	if mt == 0 {
+		mt = mmaSubgroupTiles
 	}
-	return base + "_khr", []uint32{uint32(coutp), edge, mmaPixels / edge * sg}, nil
+	if edge == 0 || mt < 1 || mt > 4 || mmaPixels%(int(edge)*mt) != 0 {
+		return "", nil, fmt.Errorf("conv3x3 mma: %d tiles of %d pixels a subgroup (1..4) do not divide a workgroup's %d pixels", mt, edge, mmaPixels)
+	}
+	sg := info.Limits.SubgroupSize
+	inv := uint32(mmaPixels/(int(edge)*mt)) * sg
+	// The staging takes the invocations eight at a time.
+	if inv == 0 || inv%8 != 0 || inv > info.Limits.MaxWorkgroupInvocations {
+		return "", nil, fmt.Errorf("conv3x3 mma: %s's %dx%d tiles, %d a subgroup of %d, need %d invocations a workgroup (a multiple of 8, at most %d)",
+			info.Name, edge, edge, mt, sg, inv, info.Limits.MaxWorkgroupInvocations)
+	}
+	return name, []uint32{uint32(coutp), edge, inv, uint32(mt)}, nil
 }
 
 // mmaDims are the input and output channels, padded to tiles.

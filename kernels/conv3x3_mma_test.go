@@ -29,17 +29,23 @@ func TestConv3x3MMAMatchesReference(t *testing.T) {
 		{2, 7, 65, 0, 7, Conv3x3{In: [3]int{16, 0, 0}, Out: 1, Act: ActSigmoid, Residual: true, SrcHalf: true}},
 		{1, 6, 9, 1, 6, Conv3x3{In: [3]int{4, 4, 1}, Out: 3, Act: ActSigmoid, Residual: true}},
 	}
-	kinds := []MMA{MMAEmulated}
+	// The emulation, then native tiles with the device's choice of pixel
+	// tiles a subgroup (0), one and four (edge 16: one subgroup a workgroup).
+	type kind struct {
+		mma   MMA
+		tiles int
+	}
+	kinds := []kind{{MMAEmulated, 0}}
 	if vktest.NativeTiles(t, gpu.Ctx) {
-		kinds = append(kinds, MMANative)
 		f := gpu.Ctx.Info().Features
 		t.Logf("native tiles: %dx%d, KHR %v, subgroups of %d", f.MatrixTileEdge, f.MatrixTileEdge, f.MatrixTileKHR, gpu.Ctx.Info().Limits.SubgroupSize)
+		kinds = append(kinds, kind{MMANative, 0}, kind{MMANative, 1}, kind{MMANative, 4})
 	}
-	for _, kind := range kinds {
+	for _, k := range kinds {
 		for _, tc := range cases {
 			op := tc.op
-			op.MMA = kind
-			t.Run(fmt.Sprintf("%s_%v_%dx%dx%d_rows%d-%d", op.Shader(), op.In, tc.n, tc.h, tc.w, tc.y0, tc.y1), func(t *testing.T) {
+			op.MMA, op.SubgroupTiles = k.mma, k.tiles
+			t.Run(fmt.Sprintf("%s_mt%d_%v_%dx%dx%d_rows%d-%d", op.Shader(), k.tiles, op.In, tc.n, tc.h, tc.w, tc.y0, tc.y1), func(t *testing.T) {
 				rng := rand.New(rand.NewSource(3))
 				plane := tc.h * tc.w
 				g := op.DenseGeom(tc.n, tc.h, tc.w)

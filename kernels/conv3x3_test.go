@@ -316,7 +316,7 @@ func TestConv3x3HalfVariants(t *testing.T) {
 }
 
 // mustWeights uploads a layer's weights, freed when the test ends.
-func mustWeights(t *testing.T, r *vk.Recorder, op Conv3x3, weights, bias []float32) ConvWeights {
+func mustWeights(t testing.TB, r *vk.Recorder, op Conv3x3, weights, bias []float32) ConvWeights {
 	t.Helper()
 	cw, err := op.UploadWeights(gpu, r, weights, bias)
 	if err != nil {

@@ -24,7 +24,7 @@ func randVec(rng *rand.Rand, n int, lo, hi float32) []float32 {
 }
 
 // upload puts data in a fresh pooled buffer.
-func upload(t *testing.T, r *vk.Recorder, data []float32) *vk.Buffer {
+func upload(t testing.TB, r *vk.Recorder, data []float32) *vk.Buffer {
 	t.Helper()
 	b, err := gpu.Ctx.Acquire(uint64(4 * max(len(data), 1)))
 	if err != nil {
@@ -37,7 +37,7 @@ func upload(t *testing.T, r *vk.Recorder, data []float32) *vk.Buffer {
 	return b
 }
 
-func scratch(t *testing.T, n int) *vk.Buffer {
+func scratch(t testing.TB, n int) *vk.Buffer {
 	t.Helper()
 	b, err := gpu.Ctx.Acquire(uint64(4 * max(n, 1)))
 	if err != nil {
@@ -48,7 +48,7 @@ func scratch(t *testing.T, n int) *vk.Buffer {
 }
 
 // closeTo compares with abs+rel tolerance and NaN never passing.
-func closeTo(t *testing.T, what string, got, want []float32, abs, rel float64) {
+func closeTo(t testing.TB, what string, got, want []float32, abs, rel float64) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))

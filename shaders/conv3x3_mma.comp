@@ -8,16 +8,21 @@
 // pixels with the halo, as [row][x][channel] in shared memory, KC channels
 // at a time: each input value is read from memory once per workgroup, and
 // the A tile of a tap is the staged block shifted by ky rows and kx pixels,
-// loaded straight from shared memory with the channel count as row stride.
+// loaded straight from shared memory. A staged pixel takes KC + KC/4
+// channels' room: rows of a tile then fall in distinct banks (80 bytes apart
+// in binary16, 20 words in fp32), and so do the staging stores, whose
+// invocations take eight consecutive pixels of four consecutive channels.
 // Products are binary16, sums fp32; the epilogue (bias, activation,
-// residual) goes through shared memory so that stores are along x.
+// residual) goes through shared memory, up to 32 channels at a time, so
+// that stores are along x.
 // COOP_KHR does the tile products with VK_KHR_cooperative_matrix (tensor
 // cores, matrix cores) on square tiles of the edge the device offers (TE:
-// 16 on GPUs, 8 on lavapipe), one subgroup per TE-pixel tile of the
-// workgroup's 64. COOP_NV does them with VK_NV_cooperative_matrix, for
-// drivers without the KHR extension: 16x16x16 tiles, 32-wide subgroups.
-// Without either, groups of 32 invocations emulate the 16x16 tile products
-// with scalar fp32 arithmetic: the same staging, packing and epilogue.
+// 16 on GPUs, 8 on lavapipe); COOP_NV with VK_NV_cooperative_matrix, for
+// drivers without the KHR extension (16x16x16 tiles). A subgroup computes
+// MT tiles of TE pixels for all output channels, so each B tile it loads
+// serves MT products. Without either, groups of 32 invocations emulate the
+// 16x16 tile products with scalar fp32 arithmetic, one tile of pixels a
+// group: the same staging, packing and epilogue.
 // Rows and views follow conv3x3.comp. SRC_F16 / DST_F16 as there.
 #extension GL_EXT_shader_16bit_storage : require
 #if defined(COOP_NV) || defined(COOP_KHR)
@@ -40,27 +45,35 @@
 #include "view.glsl"
 
 layout(constant_id = 0) const uint COUTP = 64; // output channels padded to 16
+#ifdef COOP
 #ifdef COOP_KHR
-// The tile edge (8 or 16), and the workgroup's invocations: 64 / TE
-// subgroups, so the host sets it from the device's subgroup size.
-layout(constant_id = 1) const uint TE = 16;
-layout(local_size_x_id = 2, local_size_y = 1, local_size_z = 1) in;
+layout(constant_id = 1) const uint TE = 16;    // the tile edge, 8 or 16
 #else
 const uint TE = 16u;
+#endif
+// Pixel tiles a subgroup; the workgroup has 64 / (TE * MT) subgroups, so
+// the host sets its invocations from the device's subgroup size.
+layout(constant_id = 3) const uint MT = 1;
+layout(local_size_x_id = 2, local_size_y = 1, local_size_z = 1) in;
+#else
+const uint TE = 16u, MT = 1u;
 layout(local_size_x = 128, local_size_y = 1, local_size_z = 1) in;
 #endif
 const uint NT = COUTP / TE;                    // TE-channel tiles
 const uint TP = 64u;                           // pixels per workgroup
 const uint XS = TP + 2u;                       // staged pixels a row, with the halo
-// Channels staged at a time, also the staged rows' pixel stride (rows of
-// a tile 16-byte aligned): the staging and C stay within 32 KB of shared
-// memory (lavapipe's), binary16 (3*66*32*2 + 64*68*4 bytes) or fp32.
+// Channels staged at a time, and the staged pixels' stride (16-byte rows
+// for the tiles; see the top). The staging and C stay within 32 KB of
+// shared memory (lavapipe's): 3*66*40*2 + 64*36*4 bytes in binary16,
+// 3*66*20*4 + 64*36*4 in fp32.
 #ifdef COOP
 const uint KC = 32u;
 #else
 const uint KC = 16u;
 #endif
-const uint CST = COUTP + 4u;                   // C's row stride
+const uint XST = KC + KC / 4u;
+const uint CH = COUTP < 32u ? COUTP : 32u;     // channels an epilogue pass
+const uint CST = CH + 4u;                      // C's row stride
 
 #ifdef SRC_F16
 #define SRC_T float16_t
@@ -92,18 +105,26 @@ layout(push_constant) uniform P {
     View va, vb, vm, vo, vr;
 } p;
 
-shared SH_T sa[3u * XS * KC];
+shared SH_T sa[3u * XS * XST];
 shared float sc[TP * CST];
 
-// Input channel ic at (x, y): zero outside the image and past the channels.
-float src(uint n, uint ic, int x, int y) {
-    if (y < 0 || y >= int(p.H) || x < 0 || x >= int(p.W)) return 0.0;
-    if (ic < p.ca) return float(a[at(p.va, n, ic, uint(y), p.W) + uint(x)]);
+// Where input channel ic of image row y lies: its source (0-2; 3 for the
+// zero padding above and below the image and past the channels) and the
+// row's start.
+uvec2 rowAt(uint n, uint ic, int y) {
+    if (y < 0 || y >= int(p.H)) return uvec2(3u, 0u);
+    if (ic < p.ca) return uvec2(0u, at(p.va, n, ic, uint(y), p.W));
     ic -= p.ca;
-    if (ic < p.cb) return float(b[at(p.vb, n, ic, uint(y), p.W) + uint(x)]);
+    if (ic < p.cb) return uvec2(1u, at(p.vb, n, ic, uint(y), p.W));
     ic -= p.cb;
-    if (ic < p.cm) return float(m[at(p.vm, n, ic, uint(y), p.W) + uint(x)]);
-    return 0.0;
+    if (ic < p.cm) return uvec2(2u, at(p.vm, n, ic, uint(y), p.W));
+    return uvec2(3u, 0u);
+}
+
+float fetch(uvec2 row, int x) {
+    if (row.x == 3u || x < 0 || x >= int(p.W)) return 0.0;
+    uint i = row.y + uint(x);
+    return row.x == 0u ? float(a[i]) : row.x == 1u ? float(b[i]) : float(m[i]);
 }
 
 void main() {
@@ -111,13 +132,13 @@ void main() {
     int x0 = int(gl_WorkGroupID.x * TP);
     uint lid = gl_LocalInvocationIndex;
 #ifdef COOP_NV
-    uint g = gl_SubgroupID; // 32-wide subgroups: one per 16-pixel tile
-    fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[NT];
-    [[unroll]] for (uint t = 0; t < NT; t++) acc[t] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
+    uint g = gl_SubgroupID; // 32-wide subgroups
+    fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[MT * NT];
+    [[unroll]] for (uint t = 0; t < MT * NT; t++) acc[t] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
 #elif defined(COOP_KHR)
-    uint g = gl_SubgroupID; // one per TE-pixel tile
-    coopmat<float, gl_ScopeSubgroup, TE, TE, gl_MatrixUseAccumulator> acc[NT];
-    [[unroll]] for (uint t = 0; t < NT; t++) acc[t] = coopmat<float, gl_ScopeSubgroup, TE, TE, gl_MatrixUseAccumulator>(0.0);
+    uint g = gl_SubgroupID;
+    coopmat<float, gl_ScopeSubgroup, TE, TE, gl_MatrixUseAccumulator> acc[MT * NT];
+    [[unroll]] for (uint t = 0; t < MT * NT; t++) acc[t] = coopmat<float, gl_ScopeSubgroup, TE, TE, gl_MatrixUseAccumulator>(0.0);
 #else
     // Emulation: invocation lane of group g owns row lane/2 of the tile and
     // eight of each 16-channel tile's columns.
@@ -126,40 +147,46 @@ void main() {
     [[unroll]] for (uint t = 0; t < NT; t++)
         [[unroll]] for (uint j = 0; j < 8u; j++) acc[t][j] = 0.0;
 #endif
+    // Staging: invocation lid takes pixels lid % 8 + 8k of channels lid / 8
+    // + CL*j (the workgroup's invocations are a multiple of 8).
+    const uint CL = gl_WorkGroupSize.x / 8u;
+    uint sx = lid % 8u, scl = lid / 8u;
     for (uint c0 = 0; c0 < p.cinp; c0 += KC) {
         if (c0 > 0u) barrier(); // every group is done with the last chunk
         uint kc = min(KC, p.cinp - c0);
-        // Consecutive invocations read consecutive pixels of a row.
-        for (uint i = lid; i < 3u * XS * kc; i += gl_WorkGroupSize.x) {
-            uint x = i % XS, rc = i / XS, r = rc % 3u, c = rc / 3u;
-            float v = src(n, c0 + c, x0 + int(x) - 1, int(y + r) - 1);
-            sa[(r * XS + x) * KC + c] = HALF(v); // binary16, as the tiles take it
+        for (uint c = scl; c < kc; c += CL) {
+            [[unroll]] for (uint r = 0; r < 3u; r++) {
+                uvec2 src = rowAt(n, c0 + c, int(y + r) - 1);
+                for (uint x = sx; x < XS; x += 8u)
+                    sa[(r * XS + x) * XST + c] = HALF(fetch(src, x0 + int(x) - 1)); // binary16, as the tiles take it
+            }
         }
         barrier();
         // Tap (ky, kx): the tile's pixels px read staged pixel px + kx of row ky.
         for (uint tap = 0; tap < 9u; tap++) {
-            uint base = ((tap / 3u) * XS + g * TE + tap % 3u) * KC;
+            uint base = ((tap / 3u) * XS + g * MT * TE + tap % 3u) * XST;
             uint wrow = tap * p.cinp + c0;
             for (uint s = 0; s < kc; s += TE) {
 #ifdef COOP_NV
-                fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> ma;
-                coopMatLoadNV(ma, sa, base + s, KC, false);
+                fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> ma[MT];
+                [[unroll]] for (uint i = 0; i < MT; i++) coopMatLoadNV(ma[i], sa, base + i * 16u * XST + s, XST, false);
                 [[unroll]] for (uint t = 0; t < NT; t++) {
                     fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> mb;
                     coopMatLoadNV(mb, wt, (wrow + s) * COUTP + t * 16u, COUTP, false);
-                    acc[t] = coopMatMulAddNV(ma, mb, acc[t]);
+                    [[unroll]] for (uint i = 0; i < MT; i++) acc[i * NT + t] = coopMatMulAddNV(ma[i], mb, acc[i * NT + t]);
                 }
 #elif defined(COOP_KHR)
-                coopmat<float16_t, gl_ScopeSubgroup, TE, TE, gl_MatrixUseA> ma;
-                coopMatLoad(ma, sa, base + s, KC, gl_CooperativeMatrixLayoutRowMajor);
+                coopmat<float16_t, gl_ScopeSubgroup, TE, TE, gl_MatrixUseA> ma[MT];
+                [[unroll]] for (uint i = 0; i < MT; i++)
+                    coopMatLoad(ma[i], sa, base + i * TE * XST + s, XST, gl_CooperativeMatrixLayoutRowMajor);
                 [[unroll]] for (uint t = 0; t < NT; t++) {
                     coopmat<float16_t, gl_ScopeSubgroup, TE, TE, gl_MatrixUseB> mb;
                     coopMatLoad(mb, wt, (wrow + s) * COUTP + t * TE, COUTP, gl_CooperativeMatrixLayoutRowMajor);
-                    acc[t] = coopMatMulAdd(ma, mb, acc[t]);
+                    [[unroll]] for (uint i = 0; i < MT; i++) acc[i * NT + t] = coopMatMulAdd(ma[i], mb, acc[i * NT + t]);
                 }
 #else
                 for (uint kk = s; kk < s + 16u; kk++) {
-                    float av = sa[base + row * KC + kk];
+                    float av = sa[base + row * XST + kk];
                     uint wi = (wrow + kk) * COUTP + col;
                     [[unroll]] for (uint t = 0; t < NT; t++)
                         [[unroll]] for (uint j = 0; j < 8u; j++) acc[t][j] += av * float(wt[wi + t * 16u + j]);
@@ -168,23 +195,33 @@ void main() {
             }
         }
     }
+    // Epilogue, CH channels at a time: the tiles go to C, then consecutive
+    // invocations take consecutive pixels of a channel.
+    [[unroll]] for (uint h = 0; h < COUTP / CH; h++) {
+        if (h > 0u) barrier(); // the last pass has read C
+        // Constant bounds, so that the loop unrolls and acc stays in registers.
+        [[unroll]] for (uint t = 0; t < NT; t++) {
+            if (t * TE / CH != h) continue;
+            uint tc = t * TE - h * CH;
 #ifdef COOP_NV
-    [[unroll]] for (uint t = 0; t < NT; t++) coopMatStoreNV(acc[t], sc, g * 16u * CST + t * 16u, CST, false);
+            [[unroll]] for (uint i = 0; i < MT; i++)
+                coopMatStoreNV(acc[i * NT + t], sc, (g * MT + i) * 16u * CST + tc, CST, false);
 #elif defined(COOP_KHR)
-    [[unroll]] for (uint t = 0; t < NT; t++)
-        coopMatStore(acc[t], sc, g * TE * CST + t * TE, CST, gl_CooperativeMatrixLayoutRowMajor);
+            [[unroll]] for (uint i = 0; i < MT; i++)
+                coopMatStore(acc[i * NT + t], sc, (g * MT + i) * TE * CST + tc, CST, gl_CooperativeMatrixLayoutRowMajor);
 #else
-    [[unroll]] for (uint t = 0; t < NT; t++)
-        [[unroll]] for (uint j = 0; j < 8u; j++) sc[(g * 16u + row) * CST + t * 16u + col + j] = acc[t][j];
+            [[unroll]] for (uint j = 0; j < 8u; j++) sc[(g * 16u + row) * CST + tc + col + j] = acc[t][j];
 #endif
-    barrier();
-    // Epilogue: consecutive invocations take consecutive pixels of a channel.
-    for (uint i = lid; i < TP * p.cout; i += gl_WorkGroupSize.x) {
-        uint px = i % TP, oc = i / TP;
-        uint x = uint(x0) + px;
-        if (x >= p.W) continue;
-        float v = activate(sc[px * CST + oc] + bias[oc], p.act);
-        if (p.useRes != 0u) v += res[at(p.vr, n, oc, y, p.W) + x];
-        o[at(p.vo, n, oc, y, p.W) + x] = DST_T(v);
+        }
+        barrier();
+        uint oc0 = h * CH, ocn = min(p.cout, oc0 + CH);
+        for (uint i = lid; i < TP * (ocn - min(ocn, oc0)); i += gl_WorkGroupSize.x) {
+            uint px = i % TP, oc = oc0 + i / TP;
+            uint x = uint(x0) + px;
+            if (x >= p.W) continue;
+            float v = activate(sc[px * CST + oc - oc0] + bias[oc], p.act);
+            if (p.useRes != 0u) v += res[at(p.vr, n, oc, y, p.W) + x];
+            o[at(p.vo, n, oc, y, p.W) + x] = DST_T(v);
+        }
     }
 }

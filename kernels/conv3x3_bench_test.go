@@ -1,0 +1,236 @@
+package kernels
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"sort"
+	"testing"
+
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+var convBenchSize = flag.String("conv.size", "1920x1080", "BenchmarkConv3x3Layers: the layers' image size, WxH")
+
+// convBenchLayers are MILO's mask-network layers that may run on matrix
+// tiles (all but the first), stored as its fp16 pass stores them.
+var convBenchLayers = []Conv3x3{
+	{In: [3]int{32, 0, 0}, Out: 64, Act: ActReLU, SrcHalf: true, OutHalf: true},
+	{In: [3]int{64, 0, 0}, Out: 32, Act: ActReLU, SrcHalf: true, OutHalf: true},
+	{In: [3]int{32, 0, 0}, Out: 16, Act: ActReLU, SrcHalf: true, OutHalf: true},
+	{In: [3]int{16, 0, 0}, Out: 1, Act: ActSigmoid, Residual: true, SrcHalf: true},
+}
+
+// BenchmarkConv3x3Layers times each of those layers at one size (-conv.size)
+// in every form the device runs: the direct kernel (fp32 arithmetic, and
+// binary16 where the device has shaderFloat16), and the matrix-tile kernel
+// with one, two and four tiles of pixels a subgroup (or its emulation where
+// the device has no tiles). Each run's time is the dispatch's timestamps less
+// the empty-dispatch baseline, the median of b.N runs; 'x-direct' is the
+// direct kernel's time over this one's. Every form's output is checked
+// against the reference on three rows.
+//
+//	go test ./kernels -run '^$' -bench Conv3x3Layers -benchtime 5x -args -conv.size 1920x1080
+func BenchmarkConv3x3Layers(b *testing.B) {
+	var w, h int
+	if _, err := fmt.Sscanf(*convBenchSize, "%dx%d", &w, &h); err != nil || w < 1 || h < 3 {
+		b.Fatalf("-conv.size %q: want WxH, at least 1x3", *convBenchSize)
+	}
+	base, err := DispatchOverhead(gpu, 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	type form struct {
+		name string
+		set  func(op *Conv3x3)
+	}
+	forms := []form{{"direct", func(*Conv3x3) {}}}
+	f := gpu.Ctx.Info().Features
+	if f.ShaderFloat16 {
+		forms = append(forms, form{"direct-f16math", func(op *Conv3x3) { op.MathHalf = true }})
+	}
+	if f.MatrixTiles {
+		for _, mt := range []int{1, 2, 4} {
+			forms = append(forms, form{fmt.Sprintf("mma-%dtiles", mt), func(op *Conv3x3) { op.MMA, op.SubgroupTiles = MMANative, mt }})
+		}
+	} else {
+		forms = append(forms, form{"mma-emu", func(op *Conv3x3) { op.MMA = MMAEmulated }})
+	}
+	for _, layer := range convBenchLayers {
+		// The forms share the layer's storage, so its tensors are made once.
+		src := benchTensor(benchSrcSeed, layer.Cin()*w*h, layer.SrcHalf)
+		var res []float32
+		if layer.Residual {
+			res = benchTensor(benchResSeed, layer.Out*w*h, false)
+		}
+		direct := 0.0
+		for _, fm := range forms {
+			op := layer
+			fm.set(&op)
+			b.Run(fmt.Sprintf("%d-%d/%dx%d/%s", op.Cin(), op.Out, w, h, fm.name), func(b *testing.B) {
+				ns := benchConv(b, op, w, h, src, res, base)
+				if fm.name == "direct" {
+					direct = ns
+				} else if direct > 0 {
+					b.ReportMetric(direct/ns, "x-direct")
+				}
+				b.ReportMetric(ns/1e6, "gpu-ms")
+				b.ReportMetric(2*9*float64(op.Cin()*op.Out)*float64(w*h)/ns/1e3, "TFLOP/s")
+			})
+		}
+	}
+}
+
+// The seeds of the benchmark's source and residual tensors.
+const benchSrcSeed, benchResSeed = 1, 2
+
+// benchValue is element i of a benchmark tensor: reproducible without
+// storing it (a 1080p 64-channel input is 530 MB in fp32), in [-1, 1),
+// exact in binary16.
+func benchValue(seed uint64, i int) float32 {
+	z := (uint64(i) + seed) * 0x9e3779b97f4a7c15
+	z ^= z >> 31
+	z *= 0xbf58476d1ce4e5b9
+	z ^= z >> 29
+	return RoundHalf(float32(z>>40)/float32(1<<23) - 1)
+}
+
+// benchTensor is n values from seed, packed as binary16 pairs when half.
+func benchTensor(seed uint64, n int, half bool) []float32 {
+	if !half {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = benchValue(seed, i)
+		}
+		return v
+	}
+	v := make([]float32, (n+1)/2)
+	for i := 0; i < n; i++ {
+		word := math.Float32bits(v[i/2]) | uint32(HalfBits(benchValue(seed, i)))<<(16*uint(i%2))
+		v[i/2] = math.Float32frombits(word)
+	}
+	return v
+}
+
+// benchConv runs op over one w x h image (benchTensor's src, and res for a
+// residual) b.N times and returns the median dispatch time in ns, baseline
+// subtracted, after checking three rows.
+func benchConv(b *testing.B, op Conv3x3, w, h int, srcData, resData []float32, base float64) float64 {
+	plane := w * h
+	// Weights exact in binary16, as the tiles take them.
+	weights := make([]float32, op.WeightLen())
+	for i := range weights {
+		weights[i] = RoundHalf(0.1 * benchValue(3, i))
+	}
+	bias := make([]float32, op.Out)
+	for i := range bias {
+		bias[i] = 0.1 * benchValue(4, i)
+	}
+	r, err := gpu.Ctx.Begin(false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := upload(b, r, srcData)
+	var res *vk.Buffer
+	if op.Residual {
+		res = upload(b, r, resData)
+	}
+	outFloats := op.Out * plane
+	if op.OutHalf {
+		outFloats = (outFloats + 1) / 2
+	}
+	out := scratch(b, outFloats)
+	cw := mustWeights(b, r, op, weights, bias)
+	if _, err := r.Submit(); err != nil {
+		b.Fatal(err)
+	}
+	g := op.DenseGeom(1, h, w)
+	srcs := [3]*vk.Buffer{src}
+	times := make([]float64, 0, b.N)
+	b.ResetTimer()
+	for i := -1; i < b.N; i++ { // i = -1: the warm-up
+		r, err := gpu.Ctx.Begin(true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := op.Record(gpu, r, out, srcs, res, cw, g); err != nil {
+			r.Abort()
+			b.Fatal(err)
+		}
+		ts, err := r.Submit()
+		if err != nil || len(ts) == 0 {
+			b.Fatalf("%d timings, %v", len(ts), err)
+		}
+		// The direct kernel runs in chunks of output channels where the
+		// weights exceed a uniform buffer: one dispatch each.
+		ns := 0.0
+		for _, t := range ts {
+			ns += max(t.Ns-base, 0)
+		}
+		if i >= 0 {
+			times = append(times, max(ns, 1))
+		}
+	}
+	b.StopTimer()
+	got := poison(outFloats)
+	r, err = gpu.Ctx.Begin(false)
+	if err == nil {
+		err = r.Download(out, got)
+	}
+	if err == nil {
+		_, err = r.Submit()
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, y := range []int{0, h / 2, h - 1} {
+		checkBenchRow(b, op, w, h, y, weights, bias, got)
+	}
+	sort.Float64s(times)
+	return times[len(times)/2]
+}
+
+// checkBenchRow compares output row y with the reference computed from
+// the input rows around it.
+func checkBenchRow(b *testing.B, op Conv3x3, w, h, y int, weights, bias, got []float32) {
+	ys, ye := max(0, y-1), min(h, y+2)
+	cin, plane := op.Cin(), w*h
+	band := make([]float32, cin*(ye-ys)*w)
+	for c := 0; c < cin; c++ {
+		for yy := ys; yy < ye; yy++ {
+			for x := 0; x < w; x++ {
+				band[(c*(ye-ys)+yy-ys)*w+x] = benchValue(benchSrcSeed, c*plane+yy*w+x)
+			}
+		}
+	}
+	res := make([]float32, op.Out*w)
+	for c := range op.Out {
+		for x := 0; x < w; x++ {
+			res[c*w+x] = benchValue(benchResSeed, c*plane+y*w+x)
+		}
+	}
+	g := ConvGeom{N: 1, H: h, W: w, Y0: y, Y1: y + 1, Src: [3]View{Band(cin, ys, ye, w)},
+		Res: Band(op.Out, y, y+1, w), Out: Band(op.Out, y, y+1, w)}
+	want := make([]float32, op.Out*w)
+	if err := op.Ref(want, [3][]float32{band}, res, weights, bias, g); err != nil {
+		b.Fatal(err)
+	}
+	row := make([]float32, op.Out*w)
+	for c := range op.Out {
+		for x := 0; x < w; x++ {
+			e := c*plane + y*w + x
+			if op.OutHalf {
+				row[c*w+x] = HalfValue(uint16(math.Float32bits(got[e/2]) >> (16 * uint(e%2))))
+			} else {
+				row[c*w+x] = got[e]
+			}
+		}
+	}
+	// Binary16 outputs round to 5e-4 relative; binary16 nine-tap sums
+	// (MathHalf) add their own rounding, once per input channel.
+	tol := 2e-3
+	if op.MathHalf {
+		tol = 1e-2
+	}
+	closeTo(b, fmt.Sprintf("%s row %d", op.Shader(), y), row, want, tol, tol)
+}
