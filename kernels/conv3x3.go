@@ -28,6 +28,14 @@ type Conv3x3 struct {
 	// MMA computes the layer as an implicit GEMM on 16x16x16 binary16 matrix
 	// tiles (conv3x3_mma.comp): binary16 inputs and weights, fp32 sums.
 	MMA MMA
+	// Split, for the matrix-tile kernels, gives the layer fp32 accuracy:
+	// each input value and weight enters as the sum of two binary16 values,
+	// three products a term, three times the input channels (padded to 16,
+	// so a 7-channel layer costs two tiles' depth instead of one). For MILO's
+	// first layer, where binary16 inputs and weights moved the scores by up
+	// to 1e-3 relative (and by 1e-2 with weights whose ref and dist halves
+	// nearly cancel). The direct kernels compute in fp32; they ignore it.
+	Split bool
 	// SubgroupTiles, for MMANative, is how many tiles of pixels one
 	// subgroup computes (1 to 4, dividing the workgroup's 64 pixels); zero
 	// lets the device choose (mmaSubgroupTiles).

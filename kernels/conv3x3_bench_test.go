@@ -12,9 +12,11 @@ import (
 
 var convBenchSize = flag.String("conv.size", "1920x1080", "BenchmarkConv3x3Layers: the layers' image size, WxH")
 
-// convBenchLayers are MILO's mask-network layers that may run on matrix
-// tiles (all but the first), stored as its fp16 pass stores them.
+// convBenchLayers are MILO's mask-network layers, stored as its fp16 pass
+// stores them (the first takes fp32 ref, dist and mask, and runs on the
+// tiles split in two halves).
 var convBenchLayers = []Conv3x3{
+	{In: [3]int{3, 3, 1}, Out: 32, Act: ActReLU, OutHalf: true, Split: true},
 	{In: [3]int{32, 0, 0}, Out: 64, Act: ActReLU, SrcHalf: true, OutHalf: true},
 	{In: [3]int{64, 0, 0}, Out: 32, Act: ActReLU, SrcHalf: true, OutHalf: true},
 	{In: [3]int{32, 0, 0}, Out: 16, Act: ActReLU, SrcHalf: true, OutHalf: true},
@@ -40,25 +42,15 @@ func BenchmarkConv3x3Layers(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	type form struct {
-		name string
-		set  func(op *Conv3x3)
-	}
-	forms := []form{{"direct", func(*Conv3x3) {}}}
-	f := gpu.Ctx.Info().Features
-	if f.ShaderFloat16 {
-		forms = append(forms, form{"direct-f16math", func(op *Conv3x3) { op.MathHalf = true }})
-	}
-	if f.MatrixTiles {
-		for _, mt := range []int{1, 2, 4} {
-			forms = append(forms, form{fmt.Sprintf("mma-%dtiles", mt), func(op *Conv3x3) { op.MMA, op.SubgroupTiles = MMANative, mt }})
-		}
-	} else {
-		forms = append(forms, form{"mma-emu", func(op *Conv3x3) { op.MMA = MMAEmulated }})
-	}
+	forms := benchForms()
 	for _, layer := range convBenchLayers {
 		// The forms share the layer's storage, so its tensors are made once.
-		src := benchTensor(benchSrcSeed, layer.Cin()*w*h, layer.SrcHalf)
+		var src [3][]float32
+		for i, c := range layer.In {
+			if c > 0 {
+				src[i] = benchTensor(benchSrcSeed+uint64(i), c*w*h, layer.SrcHalf)
+			}
+		}
 		var res []float32
 		if layer.Residual {
 			res = benchTensor(benchResSeed, layer.Out*w*h, false)
@@ -68,7 +60,7 @@ func BenchmarkConv3x3Layers(b *testing.B) {
 			op := layer
 			fm.set(&op)
 			b.Run(fmt.Sprintf("%d-%d/%dx%d/%s", op.Cin(), op.Out, w, h, fm.name), func(b *testing.B) {
-				ns := benchConv(b, op, w, h, src, res, base)
+				ns := benchConv(b, op, w, h, src, res, base, b.N)
 				if fm.name == "direct" {
 					direct = ns
 				} else if direct > 0 {
@@ -81,8 +73,54 @@ func BenchmarkConv3x3Layers(b *testing.B) {
 	}
 }
 
-// The seeds of the benchmark's source and residual tensors.
-const benchSrcSeed, benchResSeed = 1, 2
+// benchForm is one way of running a layer.
+type benchForm struct {
+	name string
+	set  func(op *Conv3x3)
+}
+
+// benchForms are the forms this device runs: direct, binary16 math where
+// it has shaderFloat16, and the tiles with 1, 2 and 4 tiles of pixels a
+// subgroup (the emulation where it has none).
+func benchForms() []benchForm {
+	forms := []benchForm{{"direct", func(*Conv3x3) {}}}
+	f := gpu.Ctx.Info().Features
+	if f.ShaderFloat16 {
+		forms = append(forms, benchForm{"direct-f16math", func(op *Conv3x3) { op.MathHalf = true }})
+	}
+	if f.MatrixTiles {
+		for _, mt := range []int{1, 2, 4} {
+			forms = append(forms, benchForm{fmt.Sprintf("mma-%dtiles", mt), func(op *Conv3x3) { op.MMA, op.SubgroupTiles = MMANative, mt }})
+		}
+	} else {
+		forms = append(forms, benchForm{"mma-emu", func(op *Conv3x3) { op.MMA = MMAEmulated }})
+	}
+	return forms
+}
+
+// The benchmark's code runs in the suite too, once per layer and form on a
+// small image, so that it works when a GPU is there to time.
+func TestConv3x3LayersBenchRuns(t *testing.T) {
+	const w, h = 70, 5
+	for _, layer := range convBenchLayers {
+		var src [3][]float32
+		for i, c := range layer.In {
+			if c > 0 {
+				src[i] = benchTensor(benchSrcSeed+uint64(i), c*w*h, layer.SrcHalf)
+			}
+		}
+		res := benchTensor(benchResSeed, layer.Out*w*h, false)
+		for _, fm := range benchForms() {
+			op := layer
+			fm.set(&op)
+			benchConv(t, op, w, h, src, res, 0, 1) // it checks three rows
+		}
+	}
+}
+
+// The seeds of the benchmark's residual and first source tensors (the
+// others follow).
+const benchResSeed, benchSrcSeed = 0, 1
 
 // benchValue is element i of a benchmark tensor: reproducible without
 // storing it (a 1080p 64-channel input is 530 MB in fp32), in [-1, 1),
@@ -112,10 +150,10 @@ func benchTensor(seed uint64, n int, half bool) []float32 {
 	return v
 }
 
-// benchConv runs op over one w x h image (benchTensor's src, and res for a
-// residual) b.N times and returns the median dispatch time in ns, baseline
-// subtracted, after checking three rows.
-func benchConv(b *testing.B, op Conv3x3, w, h int, srcData, resData []float32, base float64) float64 {
+// benchConv runs op over one w x h image (benchTensor's sources, and res
+// for a residual) b.N times and returns the median dispatch time in ns,
+// baseline subtracted, after checking three rows.
+func benchConv(b testing.TB, op Conv3x3, w, h int, srcData [3][]float32, resData []float32, base float64, runs int) float64 {
 	plane := w * h
 	// Weights exact in binary16, as the tiles take them.
 	weights := make([]float32, op.WeightLen())
@@ -130,7 +168,12 @@ func benchConv(b *testing.B, op Conv3x3, w, h int, srcData, resData []float32, b
 	if err != nil {
 		b.Fatal(err)
 	}
-	src := upload(b, r, srcData)
+	var srcs [3]*vk.Buffer
+	for i, d := range srcData {
+		if d != nil {
+			srcs[i] = upload(b, r, d)
+		}
+	}
 	var res *vk.Buffer
 	if op.Residual {
 		res = upload(b, r, resData)
@@ -145,10 +188,12 @@ func benchConv(b *testing.B, op Conv3x3, w, h int, srcData, resData []float32, b
 		b.Fatal(err)
 	}
 	g := op.DenseGeom(1, h, w)
-	srcs := [3]*vk.Buffer{src}
-	times := make([]float64, 0, b.N)
-	b.ResetTimer()
-	for i := -1; i < b.N; i++ { // i = -1: the warm-up
+	times := make([]float64, 0, runs)
+	bench, _ := b.(*testing.B)
+	if bench != nil {
+		bench.ResetTimer()
+	}
+	for i := -1; i < runs; i++ { // i = -1: the warm-up
 		r, err := gpu.Ctx.Begin(true)
 		if err != nil {
 			b.Fatal(err)
@@ -171,7 +216,9 @@ func benchConv(b *testing.B, op Conv3x3, w, h int, srcData, resData []float32, b
 			times = append(times, max(ns, 1))
 		}
 	}
-	b.StopTimer()
+	if bench != nil {
+		bench.StopTimer()
+	}
 	got := poison(outFloats)
 	r, err = gpu.Ctx.Begin(false)
 	if err == nil {
@@ -192,14 +239,18 @@ func benchConv(b *testing.B, op Conv3x3, w, h int, srcData, resData []float32, b
 
 // checkBenchRow compares output row y with the reference computed from
 // the input rows around it.
-func checkBenchRow(b *testing.B, op Conv3x3, w, h, y int, weights, bias, got []float32) {
+func checkBenchRow(b testing.TB, op Conv3x3, w, h, y int, weights, bias, got []float32) {
 	ys, ye := max(0, y-1), min(h, y+2)
-	cin, plane := op.Cin(), w*h
-	band := make([]float32, cin*(ye-ys)*w)
-	for c := 0; c < cin; c++ {
-		for yy := ys; yy < ye; yy++ {
-			for x := 0; x < w; x++ {
-				band[(c*(ye-ys)+yy-ys)*w+x] = benchValue(benchSrcSeed, c*plane+yy*w+x)
+	plane := w * h
+	var bands [3][]float32
+	var views [3]View
+	for i, cin := range op.In {
+		bands[i], views[i] = make([]float32, cin*(ye-ys)*w), Band(cin, ys, ye, w)
+		for c := 0; c < cin; c++ {
+			for yy := ys; yy < ye; yy++ {
+				for x := 0; x < w; x++ {
+					bands[i][(c*(ye-ys)+yy-ys)*w+x] = benchValue(benchSrcSeed+uint64(i), c*plane+yy*w+x)
+				}
 			}
 		}
 	}
@@ -209,10 +260,10 @@ func checkBenchRow(b *testing.B, op Conv3x3, w, h, y int, weights, bias, got []f
 			res[c*w+x] = benchValue(benchResSeed, c*plane+y*w+x)
 		}
 	}
-	g := ConvGeom{N: 1, H: h, W: w, Y0: y, Y1: y + 1, Src: [3]View{Band(cin, ys, ye, w)},
+	g := ConvGeom{N: 1, H: h, W: w, Y0: y, Y1: y + 1, Src: views,
 		Res: Band(op.Out, y, y+1, w), Out: Band(op.Out, y, y+1, w)}
 	want := make([]float32, op.Out*w)
-	if err := op.Ref(want, [3][]float32{band}, res, weights, bias, g); err != nil {
+	if err := op.Ref(want, bands, res, weights, bias, g); err != nil {
 		b.Fatal(err)
 	}
 	row := make([]float32, op.Out*w)

@@ -77,31 +77,52 @@ func (op Conv3x3) mmaNative(info vk.DeviceInfo, coutp int) (string, []uint32, er
 	return name, []uint32{uint32(coutp), edge, inv, uint32(mt)}, nil
 }
 
-// mmaDims are the input and output channels, padded to tiles.
+// mmaDims are the input and output channels, padded to tiles (with Split,
+// the input channels three times over).
 func (op Conv3x3) mmaDims() (cinp, coutp int) {
 	up := func(v int) int { return (v + mmaTile - 1) / mmaTile * mmaTile }
+	if op.Split {
+		return up(3 * op.Cin()), up(op.Out)
+	}
 	return up(op.Cin()), up(op.Out)
 }
 
 // PackMMA lays OIHW weights out as the binary16 matrices B[tap][ic][oc] the
 // MMA shader reads, tap = ky*3 + kx, one [cinp][coutp] matrix a tap, zero
-// in the padding.
+// in the padding. With Split the rows are [wh | wh | wl] for the staged
+// channels [xh | xl | xh]: w rounded to binary16, twice, then what that
+// rounding left.
 func (op Conv3x3) PackMMA(weights []float32) []float32 {
 	cinp, coutp := op.mmaDims()
 	cin := op.Cin()
+	parts := 1
+	if op.Split {
+		parts = 3
+	}
 	b := make([]float32, 9*cinp*coutp)
 	for oc := 0; oc < op.Out; oc++ {
 		for ic := 0; ic < cin; ic++ {
 			for tap := 0; tap < 9; tap++ {
-				b[(tap*cinp+ic)*coutp+oc] = weights[(oc*cin+ic)*9+tap]
+				v := weights[(oc*cin+ic)*9+tap]
+				for part := 0; part < parts; part++ {
+					w := v
+					if part == 2 {
+						w = v - RoundHalf(v)
+					}
+					b[(tap*cinp+part*cin+ic)*coutp+oc] = w
+				}
 			}
 		}
 	}
 	return PackHalf(b)
 }
 
-// mmaWeights are a layer's packed binary16 weights and its fp32 biases.
-type mmaWeights struct{ w, b *vk.Buffer }
+// mmaWeights are a layer's packed binary16 weights and its fp32 biases;
+// split says how they were packed.
+type mmaWeights struct {
+	w, b  *vk.Buffer
+	split bool
+}
 
 func (m *mmaWeights) free() {
 	if m.w != nil {
@@ -122,7 +143,7 @@ func (op Conv3x3) uploadMMA(g GPU, r *vk.Recorder, weights, bias []float32) (mma
 		wb.Free()
 		return mmaWeights{}, err
 	}
-	m := mmaWeights{w: wb, b: bb}
+	m := mmaWeights{w: wb, b: bb, split: op.Split}
 	if err := r.Upload(wb, packed); err != nil {
 		m.free()
 		return mmaWeights{}, err
@@ -143,6 +164,8 @@ func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.B
 		return fmt.Errorf("conv3x3 mma: MathHalf is the direct kernel's; the tiles already take binary16")
 	case op.MMA == MMANative && !f.MatrixTiles:
 		return fmt.Errorf("conv3x3 mma: %s offers no binary16 cooperative-matrix tiles with fp32 sums", g.Ctx.Info().Name)
+	case op.Split != mw.split:
+		return fmt.Errorf("conv3x3 mma: weights packed with Split %v, recorded with %v", mw.split, op.Split)
 	}
 	cinp, coutp := op.mmaDims()
 	if coutp > 4*mmaTile {
@@ -159,9 +182,12 @@ func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.B
 	if err != nil {
 		return err
 	}
-	useRes := uint32(0)
+	useRes, split := uint32(0), uint32(0)
 	if op.Residual {
 		useRes = 1
+	}
+	if op.Split {
+		split = uint32(op.Cin())
 	}
 	in := []*vk.Buffer{mw.w, mw.b, srcs[0], srcs[1], srcs[2], res}
 	for i := range in {
@@ -171,7 +197,7 @@ func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.B
 	}
 	rows := geo.Y1 - geo.Y0
 	push := []uint32{uint32(geo.W), uint32(geo.H), uint32(geo.N), uint32(op.In[0]), uint32(op.In[1]), uint32(op.In[2]),
-		uint32(op.Out), uint32(cinp), uint32(op.Act), useRes, uint32(geo.Y0), uint32(rows)}
+		uint32(op.Out), uint32(cinp), uint32(op.Act), useRes, split, uint32(geo.Y0), uint32(rows)}
 	push = append(push, geo.viewPush()...)
 	px, inF, outF := op.traffic(geo, op.Out)
 	return r.Dispatch(vk.Dispatch{

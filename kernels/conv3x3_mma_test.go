@@ -98,6 +98,68 @@ func TestConv3x3MMAMatchesReference(t *testing.T) {
 	}
 }
 
+// Split on a layer like MILO's first: two close images (b = a + 0.01
+// noise) under weights that nearly cancel (W1 = -W0 + 0.01 noise), fp32
+// out. The output is small and the bar (2e-5 + 1e-4 relative) near fp32's:
+// binary16 tiles fed the images and weights as they are miss it by far
+// (the rounding of each image alone is 2.4e-4 of a pixel). Tiles that round
+// their products to binary16 (TileProductsExact false) get a looser bar.
+func TestConv3x3MMASplit(t *testing.T) {
+	const n, h, w = 1, 5, 70
+	op := Conv3x3{In: [3]int{3, 3, 1}, Out: 32, Act: ActReLU, Split: true}
+	rng := rand.New(rand.NewSource(5))
+	plane := h * w
+	a := randVec(rng, n*3*plane, 0, 1)
+	b := make([]float32, len(a))
+	for i := range b {
+		b[i] = a[i] + 0.01*(rng.Float32()-0.5)
+	}
+	m := randVec(rng, n*plane, 0, 0.1)
+	weights := make([]float32, op.WeightLen())
+	for oc := 0; oc < op.Out; oc++ {
+		for ic := 0; ic < 3; ic++ {
+			for k := 0; k < 9; k++ {
+				w0 := 0.6 * (rng.Float32() - 0.5)
+				weights[(oc*7+ic)*9+k] = w0
+				weights[(oc*7+3+ic)*9+k] = -w0 + 0.01*(rng.Float32()-0.5)
+				weights[(oc*7+6)*9+k] = 0.1 * (rng.Float32() - 0.5)
+			}
+		}
+	}
+	bias := randVec(rng, op.Out, 0, 0.01)
+	g := op.DenseGeom(n, h, w)
+	want := make([]float32, n*op.Out*plane)
+	if err := op.Ref(want, [3][]float32{a, b, m}, nil, weights, bias, g); err != nil {
+		t.Fatal(err)
+	}
+	kinds := []MMA{MMAEmulated}
+	exact := true // the emulation multiplies in fp32
+	if vktest.NativeTiles(t, gpu.Ctx) {
+		kinds = append(kinds, MMANative)
+		var err error
+		if exact, err = TileProductsExact(gpu); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("native tiles multiply exactly: %v", exact)
+	}
+	for _, kind := range kinds {
+		op := op
+		op.MMA = kind
+		got := runOne(t, len(want), func(r *vk.Recorder) (*vk.Buffer, error) {
+			srcs := [3]*vk.Buffer{upload(t, r, a), upload(t, r, b), upload(t, r, m)}
+			out := scratch(t, len(want))
+			return out, op.Record(gpu, r, out, srcs, nil, mustWeights(t, r, op, weights, bias), g)
+		})
+		abs, rel := 2e-5, 1e-4
+		if kind == MMANative && !exact {
+			// Products rounded to binary16 (which is why MILO keeps its
+			// first layer off such tiles): the split's layout still holds.
+			abs, rel = 5e-4, 2e-2
+		}
+		closeTo(t, op.Shader()+" split", got, want, abs, rel)
+	}
+}
+
 func TestConv3x3MMARefusals(t *testing.T) {
 	op := Conv3x3{In: [3]int{64, 0, 0}, Out: 65, MMA: MMAEmulated}
 	r, err := gpu.Ctx.Begin(false)
@@ -111,6 +173,13 @@ func TestConv3x3MMARefusals(t *testing.T) {
 	out := scratch(t, 65*4)
 	if err := op.Record(gpu, r, out, [3]*vk.Buffer{src}, nil, cw, op.DenseGeom(1, 2, 2)); err == nil {
 		t.Fatal("accepted 65 output channels (the shader holds 64)")
+	}
+	plain := Conv3x3{In: [3]int{3, 3, 0}, Out: 8, MMA: MMAEmulated}
+	pw := mustWeights(t, r, plain, make([]float32, plain.WeightLen()), make([]float32, 8))
+	plain.Split = true
+	src6 := upload(t, r, make([]float32, 3*4))
+	if err := plain.Record(gpu, r, scratch(t, 8*4), [3]*vk.Buffer{src6, src6}, nil, pw, plain.DenseGeom(1, 2, 2)); err == nil {
+		t.Fatal("recorded Split with weights packed without it")
 	}
 	if !gpu.Ctx.Info().Features.MatrixTiles {
 		op.Out, op.MMA = 64, MMANative
@@ -142,4 +211,48 @@ func TestPackMMALayout(t *testing.T) {
 			}
 		}
 	}
+}
+
+// With Split, input channel ic's weights fill rows ic and cin+ic rounded
+// to binary16 (wh) and row 2cin+ic with what that rounding left (wl).
+func TestPackMMASplit(t *testing.T) {
+	op := Conv3x3{In: [3]int{2, 2, 1}, Out: 2, Split: true}
+	w := make([]float32, op.WeightLen())
+	for i := range w {
+		w[i] = float32(i%37)/8 + 1e-4*float32(i) // not exact in binary16
+	}
+	b := UnpackHalf(op.PackMMA(w), 9*16*16) // 3 x 5 -> 16 rows, 2 -> 16 columns
+	for tap := 0; tap < 9; tap++ {
+		for oc := 0; oc < 16; oc++ {
+			for row := 0; row < 16; row++ {
+				want := float32(0)
+				if oc < 2 && row < 15 {
+					v := w[(oc*5+row%5)*9+tap]
+					want = RoundHalf(v)
+					if row >= 10 {
+						want = RoundHalf(v - RoundHalf(v))
+					}
+				}
+				if got := b[(tap*16+row)*16+oc]; got != want {
+					t.Fatalf("B[%d][%d][%d] = %v, want %v", tap, row, oc, got, want)
+				}
+			}
+		}
+	}
+}
+
+// The probe answers on devices with tiles (and a result that is neither
+// exact nor rounded fails it); without tiles it refuses.
+func TestTileProductsExact(t *testing.T) {
+	exact, err := TileProductsExact(gpu)
+	if !gpu.Ctx.Info().Features.MatrixTiles {
+		if err == nil {
+			t.Fatal("probed tiles on a device without them")
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: tile products exact: %v", gpu.Ctx.Info().Name, exact)
 }

@@ -48,6 +48,9 @@ type MILO struct {
 	// memory (see kernels.Conv3x3Pair). Results equal the layered pass's.
 	Fused  bool
 	passes []*pass // most recent last
+	// exactTiles caches kernels.TileProductsExact for the context (nil:
+	// not asked yet).
+	exactTiles *bool
 }
 
 // maxPasses bounds the per-size passes a MILO keeps with their buffers.
@@ -112,7 +115,8 @@ func (m *MILO) upload(r *vk.Recorder, scaler []float32) error {
 	in := [3]int{m.w.Channels, m.w.Channels, 1}
 	var ops [5]kernels.Conv3x3
 	for i, out := range maskOuts {
-		ops[i] = kernels.Conv3x3{In: in, Out: out, Act: kernels.ActReLU}
+		// The first layer's tile copy is packed split in two halves (see runPass).
+		ops[i] = kernels.Conv3x3{In: in, Out: out, Act: kernels.ActReLU, Split: i == 0}
 		if m.conv[i], err = ops[i].UploadWeights(g, r, m.w.Mask[i].W, m.w.Mask[i].B); err != nil {
 			return err
 		}
@@ -265,9 +269,23 @@ func (m *MILO) passFor(n, c, h, w int, maps bool) (*pass, error) {
 	return ps, nil
 }
 
+// tilesExact reports (once per MILO) whether the device's tiles form
+// binary16 products exactly, so that the first layer can run on them
+// split in two halves (see runPass).
+func (m *MILO) tilesExact() (bool, error) {
+	if m.exactTiles == nil {
+		exact, err := kernels.TileProductsExact(kernels.GPU{Ctx: m.ctx})
+		if err != nil {
+			return false, fmt.Errorf("milo: %w", err)
+		}
+		m.exactTiles = &exact
+	}
+	return *m.exactTiles, nil
+}
+
 // newPass plans and allocates a pass that the caller owns.
 func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
-	half, mathHalf, mma := false, false, kernels.MMAOff
+	half, mathHalf, mma, splitFirst := false, false, kernels.MMAOff, false
 	switch m.Precision {
 	case FP32:
 	case FP16, FP16Math, FP16MMA, FP16MMAEmulated:
@@ -287,8 +305,13 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 		switch m.Precision {
 		case FP16MMA:
 			mma = kernels.MMANative
+			var err error
+			if splitFirst, err = m.tilesExact(); err != nil {
+				return nil, err
+			}
 		case FP16MMAEmulated:
-			mma = kernels.MMAEmulated
+			// The emulation multiplies binary16 values in fp32: exactly.
+			mma, splitFirst = kernels.MMAEmulated, true
 		}
 	default:
 		return nil, fmt.Errorf("unknown precision %q", m.Precision)
@@ -306,7 +329,7 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.fused, p.mathHalf, p.mma = m.Fused, mathHalf, mma
+	p.fused, p.mathHalf, p.mma, p.splitFirst = m.Fused, mathHalf, mma, splitFirst
 	ps := &pass{p: p, budget: m.Budget, prec: m.Precision}
 	if m.ctx == nil {
 		ps.cpu, err = allocBuffers[[]float32](cpuBackend{w: m.w}, &ps.p)

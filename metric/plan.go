@@ -101,6 +101,7 @@ type plan struct {
 	half       bool        // fp16 activations
 	mathHalf   bool        // the single-layer convolutions compute in binary16
 	mma        kernels.MMA // the single-layer convolutions run on matrix tiles
+	splitFirst bool        // the first layer too, split (kernels.Conv3x3.Split)
 	fused      bool        // mask layers 1+2 and 4+5 as fused pairs
 	hs, ws     [Levels]int
 	band       [Levels]int // output rows per band

@@ -23,6 +23,11 @@
 // serves MT products. Without either, groups of 32 invocations emulate the
 // 16x16 tile products with scalar fp32 arithmetic, one tile of pixels a
 // group: the same staging, packing and epilogue.
+// With split (layers of few input channels that need fp32 accuracy), each
+// input value x and weight w enters as two binary16 halves, x = xh + xl,
+// w = wh + wl, and the tiles sum xh*wh + xl*wh + xh*wl: the staged channels
+// are [xh | xl | xh], the packed weight rows [wh | wh | wl], so the error
+// is about xl*wl, 2^-22 relative, for three times the channels.
 // Rows and views follow conv3x3.comp. SRC_F16 / DST_F16 as there.
 #extension GL_EXT_shader_16bit_storage : require
 #if defined(COOP_NV) || defined(COOP_KHR)
@@ -101,6 +106,7 @@ layout(push_constant) uniform P {
     uint cinp;         // input channels padded to 16
     uint act;
     uint useRes;
+    uint split;        // the input channels when split in two halves, else 0
     uint y0, rows;
     View va, vb, vm, vo, vr;
 } p;
@@ -155,10 +161,28 @@ void main() {
         if (c0 > 0u) barrier(); // every group is done with the last chunk
         uint kc = min(KC, p.cinp - c0);
         for (uint c = scl; c < kc; c += CL) {
+            // Split: staged channel k is input channel k % split, rounded to
+            // binary16 (k < split, or 2 split <= k < 3 split) or what that
+            // rounding left (split <= k < 2 split); past 3 split, zero.
+            uint ch = c0 + c, part = 0u;
+            if (p.split != 0u) {
+                part = ch / p.split;
+                ch = part < 3u ? ch % p.split : p.ca + p.cb + p.cm;
+            }
             [[unroll]] for (uint r = 0; r < 3u; r++) {
-                uvec2 src = rowAt(n, c0 + c, int(y + r) - 1);
-                for (uint x = sx; x < XS; x += 8u)
-                    sa[(r * XS + x) * XST + c] = HALF(fetch(src, x0 + int(x) - 1)); // binary16, as the tiles take it
+                uvec2 src = rowAt(n, ch, int(y + r) - 1);
+                uint at0 = (r * XS + sx) * XST + c;
+                if (part != 1u) {
+                    for (uint x = sx; x < XS; x += 8u, at0 += 8u * XST)
+                        sa[at0] = HALF(fetch(src, x0 + int(x) - 1)); // binary16, as the tiles take it
+                } else {
+                    for (uint x = sx; x < XS; x += 8u, at0 += 8u * XST) {
+                        // Rounded through packHalf2x16: lavapipe folds
+                        // float(float16_t(v)) to v.
+                        float v = fetch(src, x0 + int(x) - 1);
+                        sa[at0] = HALF(v - unpackHalf2x16(packHalf2x16(vec2(v, 0.0))).x);
+                    }
+                }
             }
         }
         barrier();
