@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/vkpercept/vkpercept/internal/vktest"
@@ -181,11 +182,17 @@ func TestConv3x3MMARefusals(t *testing.T) {
 	if err := plain.Record(gpu, r, scratch(t, 8*4), [3]*vk.Buffer{src6, src6}, nil, pw, plain.DenseGeom(1, 2, 2)); err == nil {
 		t.Fatal("recorded Split with weights packed without it")
 	}
+	op.Out, op.MMA = 64, MMANative
 	if !gpu.Ctx.Info().Features.MatrixTiles {
-		op.Out, op.MMA = 64, MMANative
 		if err := op.Record(gpu, r, out, [3]*vk.Buffer{src}, nil, cw, op.DenseGeom(1, 2, 2)); err == nil {
 			t.Fatal("recorded native tiles on a device without them")
 		}
+		return
+	}
+	// Three tiles of pixels a subgroup do not divide a workgroup's 64.
+	op.SubgroupTiles = 3
+	if err := op.Record(gpu, r, out, [3]*vk.Buffer{src}, nil, cw, op.DenseGeom(1, 2, 2)); err == nil || !strings.Contains(err.Error(), "3 tiles of") {
+		t.Fatalf("3 tiles of pixels a subgroup: %v", err)
 	}
 }
 
