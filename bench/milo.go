@@ -77,15 +77,20 @@ func runMILOChild(backend, prec, weights, refPath, distPath string, batch, repea
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
-// timeSession times frames through a Session: planar float frames in, three
-// scalars out, nothing recorded per frame.
+// timeSession times frames through a Session as an engine sends them:
+// RGBA8 pixels in (the bench pairs are 8-bit), three scalars out, nothing
+// recorded per frame.
 func timeSession(m *metric.MILO, ref, dist metric.Image, repeat int) (float64, error) {
 	s, err := m.NewSession(ref.H, ref.W, false)
 	if err != nil {
 		return 0, err
 	}
 	defer s.Close()
-	fr, fd := metric.Frame{Format: metric.Planar32, Floats: ref.Data}, metric.Frame{Format: metric.Planar32, Floats: dist.Data}
+	rgba := func(im metric.Image) metric.Frame {
+		n := im.NRGBA()
+		return metric.Frame{Format: metric.RGBA8, Bytes: n.Pix, Stride: n.Stride}
+	}
+	fr, fd := rgba(ref), rgba(dist)
 	if _, err := s.Score(fr, fd); err != nil {
 		return 0, err
 	}
@@ -283,6 +288,6 @@ func printMILOTable(all []result) {
 			r.Ms, r.Ms/float64(max(r.Batch, 1)), sess, ratio, r.Score, mb(r.DevicePeak), mb(r.StagingPeak), mb(r.HostPeak))
 	}
 	fmt.Printf("\n'vs PyTorch' is the fastest PyTorch row's time over this row's, same size and batch (above 1 = faster). " +
-		"Median of the timed runs after a full-size warm-up; 'session ms' is a frame through metric.Session. " +
+		"Median of the timed runs after a full-size warm-up; 'session ms' is an RGBA8 frame pair through metric.Session. " +
 		"Device MB is device-local memory, staging MB host-visible Vulkan memory (uploads, read-backs, inputs read in place), host MB the process's peak RSS.\n")
 }

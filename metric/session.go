@@ -3,6 +3,8 @@ package metric
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
+	"unsafe"
 
 	"github.com/vkpercept/vkpercept/kernels"
 	"github.com/vkpercept/vkpercept/vk"
@@ -34,10 +36,12 @@ type Scores struct{ Score, Loss, MOS float32 }
 
 // Session scores a stream of frame pairs of one size on Vulkan, as a game
 // engine or a video tool does every frame. It records the whole pass into two
-// command buffers once; a frame converts the pixels straight into the
-// mapped staging memory of a free one, submits it and, on Wait, reads back
+// command buffers once; a frame copies its pixels as they are, with a format
+// word, into the mapped staging memory of a free one (the program unpacks
+// them on the device; where the budget leaves the inputs in staging, the
+// host converts them to planar floats), submits it and, on Wait, reads back
 // only the three scalars (and the maps when the session was made with them).
-// While frame N computes, frame N+1 can be converted and queued: Submit
+// While frame N computes, frame N+1 can be copied and queued: Submit
 // returns at once, Wait returns the oldest frame's scores. After the first
 // frame nothing is allocated, in Go or in Vulkan. Not safe for concurrent use.
 type Session struct {
@@ -46,11 +50,14 @@ type Session struct {
 	h, w  int
 	progs [2]*vk.Program
 	slots [2][2][]float32 // per program: ref and dist staging slots (nil for device frames)
-	outs  [2]outputs
-	queue [2]int // programs in flight, oldest first
-	busy  int
-	next  int
-	last  int // program of the last waited frame
+	// formats are the slots' format words where the program unpacks raw
+	// pixels (resident inputs); nil where the slot takes planar floats.
+	formats [2][2][]float32
+	outs    [2]outputs
+	queue   [2]int // programs in flight, oldest first
+	busy    int
+	next    int
+	last    int // program of the last waited frame
 }
 
 // NewSession prepares frames of h x w (RGB) with maps or without.
@@ -93,9 +100,9 @@ func (m *MILO) newSession(h, w int, maps bool, fixed [2]*vk.Buffer) (*Session, e
 			return nil, err
 		}
 		be := ps.be
-		be.r, be.inFloats, be.slots, be.fixed = r, m.w.Channels*h*w, nil, fixed
+		be.r, be.frame, be.slots, be.formats, be.fixed = r, kernels.UnpackFrame{C: m.w.Channels, H: h, W: w}, nil, nil, fixed
 		err = runPass[*vk.Buffer](be, &ps.p, ps.gpu, m.w, nil, nil, &s.outs[k])
-		be.r, be.inFloats = nil, 0
+		be.r, be.frame = nil, kernels.UnpackFrame{}
 		if err != nil {
 			r.Abort()
 			s.Close()
@@ -103,6 +110,7 @@ func (m *MILO) newSession(h, w int, maps bool, fixed [2]*vk.Buffer) (*Session, e
 		}
 		if fixed[0] == nil {
 			copy(s.slots[k][:], be.slots)
+			copy(s.formats[k][:], be.formats)
 		}
 		if s.progs[k], err = r.Program(); err != nil {
 			s.Close()
@@ -135,11 +143,10 @@ func (s *Session) Submit(ref, dist Frame) error {
 	}
 	k := s.next
 	if s.slots[k][0] != nil {
-		if err := s.fill(s.slots[k][0], ref, "ref"); err != nil {
-			return err
-		}
-		if err := s.fill(s.slots[k][1], dist, "dist"); err != nil {
-			return err
+		for j, f := range [2]Frame{ref, dist} {
+			if err := s.fill(s.slots[k][j], s.formats[k][j], f, [2]string{"ref", "dist"}[j]); err != nil {
+				return err
+			}
 		}
 	}
 	if err := s.progs[k].Submit(); err != nil {
@@ -179,51 +186,77 @@ func (s *Session) Score(ref, dist Frame) (Scores, error) {
 // Maps returns the last waited frame's quality map and mask (nil without maps).
 func (s *Session) Maps() (qmap, mask []float32) { return s.outs[s.last].qmap, s.outs[s.last].mask }
 
-// fill converts a frame into a staging slot (C x H x W float32 in [0,1]).
-func (s *Session) fill(dst []float32, f Frame, what string) error {
+// fill puts a frame into a staging slot: with a format word (resident
+// inputs) its pixels as they are, rows back to back, for the program to
+// unpack; without, converted to C x H x W float32 in [0,1] for the pass to
+// read in place.
+func (s *Session) fill(dst, format []float32, f Frame, what string) error {
 	h, w := s.h, s.w
 	plane := h * w
-	c := len(dst) / plane
+	c := s.m.w.Channels
 	switch f.Format {
 	case Planar32:
-		if len(f.Floats) != len(dst) {
-			return fmt.Errorf("milo session: %s holds %d floats, a %dx%dx%d frame needs %d", what, len(f.Floats), c, h, w, len(dst))
+		if len(f.Floats) != c*plane {
+			return fmt.Errorf("milo session: %s holds %d floats, a %dx%dx%d frame needs %d", what, len(f.Floats), c, h, w, c*plane)
 		}
 		copy(dst, f.Floats)
-		return nil
+		return setFormat(format, kernels.FramePlanar32)
 	case RGBA8, RGBA16F:
-		if c != 3 {
-			return fmt.Errorf("milo session: RGBA frames need RGB weights, these take %d channels", c)
-		}
-		bpp := 4
-		if f.Format == RGBA16F {
-			bpp = 8
-		}
-		stride := f.Stride
-		if stride == 0 {
-			stride = bpp * w
-		}
-		if stride < bpp*w || len(f.Bytes) < stride*(h-1)+bpp*w {
-			return fmt.Errorf("milo session: %s holds %d bytes with stride %d, a %dx%d frame needs %d", what, len(f.Bytes), stride, w, h, stride*(h-1)+bpp*w)
-		}
-		for y := 0; y < h; y++ {
-			row := f.Bytes[y*stride : y*stride+bpp*w]
-			r, g, b := dst[y*w:y*w+w], dst[plane+y*w:plane+y*w+w], dst[2*plane+y*w:2*plane+y*w+w]
-			if f.Format == RGBA8 {
-				for x := 0; x < w; x++ {
-					p := row[4*x : 4*x+3]
-					r[x], g[x], b[x] = float32(p[0])/255, float32(p[1])/255, float32(p[2])/255
-				}
-				continue
-			}
-			for x := 0; x < w; x++ {
-				p := row[8*x : 8*x+6]
-				r[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[0:]))
-				g[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[2:]))
-				b[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[4:]))
-			}
-		}
-		return nil
+	default:
+		return fmt.Errorf("milo session: unknown frame format %d", f.Format)
 	}
-	return fmt.Errorf("milo session: unknown frame format %d", f.Format)
+	if c != 3 {
+		return fmt.Errorf("milo session: RGBA frames need RGB weights, these take %d channels", c)
+	}
+	bpp := 4
+	if f.Format == RGBA16F {
+		bpp = 8
+	}
+	stride := f.Stride
+	if stride == 0 {
+		stride = bpp * w
+	}
+	if stride < bpp*w || len(f.Bytes) < stride*(h-1)+bpp*w {
+		return fmt.Errorf("milo session: %s holds %d bytes with stride %d, a %dx%d frame needs %d", what, len(f.Bytes), stride, w, h, stride*(h-1)+bpp*w)
+	}
+	if format != nil {
+		raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), 4*len(dst))
+		if stride == bpp*w {
+			copy(raw, f.Bytes[:bpp*plane])
+		} else {
+			for y := 0; y < h; y++ {
+				copy(raw[y*bpp*w:(y+1)*bpp*w], f.Bytes[y*stride:y*stride+bpp*w])
+			}
+		}
+		if f.Format == RGBA8 {
+			return setFormat(format, kernels.FrameRGBA8)
+		}
+		return setFormat(format, kernels.FrameRGBA16F)
+	}
+	for y := 0; y < h; y++ {
+		row := f.Bytes[y*stride : y*stride+bpp*w]
+		r, g, b := dst[y*w:y*w+w], dst[plane+y*w:plane+y*w+w], dst[2*plane+y*w:2*plane+y*w+w]
+		if f.Format == RGBA8 {
+			for x := 0; x < w; x++ {
+				p := row[4*x : 4*x+3]
+				r[x], g[x], b[x] = float32(p[0])/255, float32(p[1])/255, float32(p[2])/255
+			}
+			continue
+		}
+		for x := 0; x < w; x++ {
+			p := row[8*x : 8*x+6]
+			r[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[0:]))
+			g[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[2:]))
+			b[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[4:]))
+		}
+	}
+	return nil
+}
+
+// setFormat writes a frame's format word, where the slot has one.
+func setFormat(word []float32, f kernels.FrameFormat) error {
+	if word != nil {
+		word[0] = math.Float32frombits(uint32(f))
+	}
+	return nil
 }

@@ -201,3 +201,62 @@ func TestSessionFormats(t *testing.T) {
 		t.Fatal("accepted device frames too small for the size")
 	}
 }
+
+// Resident inputs take the frames' raw pixels and unpack them on the device
+// (one recorded program, the format word per frame); inputs read in place
+// (a budget too small to copy them) are converted on the host. Both score
+// RGBA8 with a padded stride, RGBA16F and planar frames, mixed in flight,
+// as Evaluate scores the same pixels.
+func TestSessionUnpacksOnTheDevice(t *testing.T) {
+	const h, w = 36, 45
+	m, err := NewMILO(randomWeights(3, 20), testCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	f1, im1 := rgba8(h, w, 5)
+	f2, im2 := rgba8(h, w, 6)
+	// RGBA16F holds im2 rounded to binary16, which Evaluate is given too.
+	h2 := Frame{Format: RGBA16F, Bytes: make([]byte, 8*h*w)}
+	im2h := Image{C: 3, H: h, W: w, Data: make([]float32, len(im2.Data))}
+	for p := 0; p < h*w; p++ {
+		for c := 0; c < 3; c++ {
+			v := kernels.HalfBits(im2.Data[c*h*w+p])
+			binary.LittleEndian.PutUint16(h2.Bytes[8*p+2*c:], v)
+			im2h.Data[c*h*w+p] = kernels.HalfValue(v)
+		}
+	}
+	want, err := m.EvaluateBatch([]Image{im1, im1, im1}, []Image{im2, im2h, im2}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, budget := range []int64{DefaultBudget, 1} {
+		m.Budget = budget
+		s, err := m.NewSession(h, w, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if unpacks := s.formats[0][0] != nil; unpacks != (budget == DefaultBudget) {
+			t.Fatalf("budget %d: unpacking on the device %v", budget, unpacks)
+		}
+		if err := s.Submit(f1, f2); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Submit(f1, h2); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 2; i++ {
+			got, err := s.Wait()
+			if err != nil {
+				t.Fatal(err)
+			}
+			closeScores(t, [2]string{"RGBA8", "RGBA16F"}[i], got, want[i])
+		}
+		got, err := s.Score(Frame{Format: Planar32, Floats: im1.Data}, Frame{Format: Planar32, Floats: im2.Data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeScores(t, "planar", got, want[2])
+		s.Close()
+	}
+}

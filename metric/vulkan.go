@@ -17,13 +17,20 @@ type vkBackend struct {
 	owned   []*vk.Buffer
 	res     [2]*vk.Buffer // resident inputs, handed out in order by input
 	nextIn  int
-	// Program recording (sessions): inputs come from staging slots the host
-	// fills per frame (slots, in input order), or from the caller's own
-	// device buffers (fixed).
-	inFloats int
-	slots    [][]float32
-	fixed    [2]*vk.Buffer
+	// Program recording (sessions): inputs (frame, of c x h x w) come from
+	// staging slots the host fills per frame (slots, in input order), or
+	// from the caller's own device buffers (fixed). A resident input's slot
+	// takes the frame's raw pixels, and its format word (formats, in the
+	// same order) says how the program is to unpack them; an input read in
+	// place takes planar floats (formats has nil there).
+	frame   kernels.UnpackFrame
+	slots   [][]float32
+	formats [][]float32
+	fixed   [2]*vk.Buffer
 }
+
+// recording reports whether a session's program is being recorded.
+func (e *vkBackend) recording() bool { return e.frame.C > 0 }
 
 func (e *vkBackend) alloc(floats int) (*vk.Buffer, error) {
 	b, err := e.g.Ctx.NewBuffer(uint64(4 * max(floats, 1)))
@@ -47,10 +54,12 @@ func (e *vkBackend) input(data []float32, resident bool) (*vk.Buffer, error) {
 	if e.fixed[i] != nil {
 		return e.fixed[i], nil
 	}
-	if e.inFloats > 0 { // recording a program: the host fills a slot per frame
+	floats := len(data)
+	if e.recording() { // the host fills a slot per frame
+		floats = e.frame.C * e.frame.H * e.frame.W
 		if !resident {
-			b, slot, err := e.r.StageSlot(e.inFloats)
-			e.slots = append(e.slots, slot)
+			b, slot, err := e.r.StageSlot(floats)
+			e.slots, e.formats = append(e.slots, slot), append(e.formats, nil)
 			return b, err
 		}
 	} else if !resident {
@@ -59,16 +68,23 @@ func (e *vkBackend) input(data []float32, resident bool) (*vk.Buffer, error) {
 	// Resident inputs are the backend's own: allocated on the first pass,
 	// reused after (ref first, then dist).
 	if e.res[i] == nil {
-		b, err := e.alloc(max(len(data), e.inFloats))
+		b, err := e.alloc(floats)
 		if err != nil {
 			return nil, err
 		}
 		e.res[i] = b
 	}
-	if e.inFloats > 0 {
-		slot, err := e.r.UploadSlot(e.res[i], e.inFloats)
-		e.slots = append(e.slots, slot)
-		return e.res[i], err
+	if e.recording() {
+		raw, slot, err := e.r.StageSlot(e.frame.Words())
+		if err != nil {
+			return nil, err
+		}
+		word, format, err := e.r.StageSlot(1)
+		if err != nil {
+			return nil, err
+		}
+		e.slots, e.formats = append(e.slots, slot), append(e.formats, format)
+		return e.res[i], e.frame.Record(e.g, e.r, e.res[i], raw, word)
 	}
 	return e.res[i], e.r.Upload(e.res[i], data)
 }

@@ -90,6 +90,7 @@ var Variants = []Variant{
 	{Name: "wiener_low_f32", Source: "wiener_low.comp", Bindings: 3},
 	{Name: "wiener_band_f32", Source: "wiener_band.comp", Bindings: 5},
 	{Name: "empty", Source: "empty.comp", Bindings: 1},
+	{Name: "unpack_frame", Source: "unpack_frame.comp", Bindings: 3},
 }
 
 // Lookup returns a variant and its SPIR-V.

@@ -1,0 +1,87 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+// FrameFormat is how a frame's pixels lie in the raw buffer UnpackFrame
+// reads; its value is the word the host writes beside them.
+type FrameFormat uint32
+
+const (
+	// FrameRGBA8 is 8-bit unorm RGBA, a word a pixel, rows back to back.
+	FrameRGBA8 FrameFormat = iota
+	// FrameRGBA16F is binary16 RGBA, two little-endian words a pixel.
+	FrameRGBA16F
+	// FramePlanar32 is float32 C x H x W, copied as it is.
+	FramePlanar32
+)
+
+// UnpackFrame converts an H x W frame's raw pixels into a planar float32
+// C x H x W image (RGBA formats: C is 3, alpha dropped, unorm bytes scaled
+// by 1/255). The format is read from a one-word buffer at run time, so a
+// recorded program takes whichever format the host wrote with the frame.
+type UnpackFrame struct{ C, H, W int }
+
+// Words is the raw buffer's size in 32-bit words that takes every format.
+func (op UnpackFrame) Words() int { return max(2, op.C) * op.H * op.W }
+
+// Ref converts raw (words, as the host wrote them) as the shader does.
+func (op UnpackFrame) Ref(out []float32, raw []uint32, format FrameFormat) error {
+	plane := op.H * op.W
+	if len(out) < op.C*plane || len(raw) < op.Words() {
+		return fmt.Errorf("unpack frame: %d floats out and %d words in for %dx%dx%d", len(out), len(raw), op.C, op.H, op.W)
+	}
+	switch format {
+	case FramePlanar32:
+		for i := range op.C * plane {
+			out[i] = math.Float32frombits(raw[i])
+		}
+		return nil
+	case FrameRGBA8, FrameRGBA16F:
+		if op.C != 3 {
+			return fmt.Errorf("unpack frame: RGBA pixels into %d channels", op.C)
+		}
+		for i := range plane {
+			for c := range 3 {
+				var v float32
+				if format == FrameRGBA8 {
+					v = float32(raw[i]>>(8*c)&0xff) / 255
+				} else {
+					v = HalfValue(uint16(raw[2*i+c/2] >> (16 * (c % 2))))
+				}
+				out[c*plane+i] = v
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("unpack frame: unknown format %d", format)
+}
+
+// Record converts raw into out with the format in fmtWord (one word).
+func (op UnpackFrame) Record(g GPU, r *vk.Recorder, out, raw, fmtWord *vk.Buffer) error {
+	if op.C < 1 || op.H < 1 || op.W < 1 {
+		return fmt.Errorf("unpack frame: %dx%dx%d", op.C, op.H, op.W)
+	}
+	plane := op.H * op.W
+	if floats(out) < op.C*plane || floats(raw) < op.Words() || floats(fmtWord) < 1 {
+		return fmt.Errorf("unpack frame: buffers of %d, %d and %d words for %dx%dx%d (need %d, %d and 1)",
+			floats(out), floats(raw), floats(fmtWord), op.C, op.H, op.W, op.C*plane, op.Words())
+	}
+	k, err := g.kernel("unpack_frame")
+	if err != nil {
+		return err
+	}
+	return r.Dispatch(vk.Dispatch{
+		Kernel: k,
+		Groups: [3]uint32{groups(op.W, 64), uint32(op.H), 1},
+		Push:   []uint32{uint32(op.W), uint32(op.H), uint32(op.C)},
+		Out:    []*vk.Buffer{out},
+		In:     []*vk.Buffer{raw, fmtWord},
+		Label:  fmt.Sprintf("unpack frame %dx%d", op.W, op.H),
+		Bytes:  4 * float64(op.C*plane) * 2,
+	})
+}

@@ -1,0 +1,70 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/vkpercept/vkpercept/vk"
+)
+
+// Each format on odd sizes, one recorded kernel per case, against Ref: the
+// RGBA8 bytes to 1 ulp (unpackUnorm4x8's division), the rest exactly.
+func TestUnpackFrameMatchesReference(t *testing.T) {
+	for _, hw := range oddSizes {
+		for _, tc := range []struct {
+			format FrameFormat
+			c      int
+		}{{FrameRGBA8, 3}, {FrameRGBA16F, 3}, {FramePlanar32, 3}, {FramePlanar32, 4}} {
+			op := UnpackFrame{C: tc.c, H: hw[0], W: hw[1]}
+			t.Run(fmt.Sprintf("%d_%dx%dx%d", tc.format, tc.c, hw[0], hw[1]), func(t *testing.T) {
+				rng := rand.New(rand.NewSource(int64(hw[0]*100 + hw[1])))
+				raw := make([]uint32, op.Words())
+				for i := range raw {
+					switch tc.format {
+					case FrameRGBA8:
+						raw[i] = rng.Uint32()
+					case FrameRGBA16F:
+						raw[i] = uint32(HalfBits(2*rng.Float32()-0.5)) | uint32(HalfBits(rng.Float32()))<<16
+					default:
+						raw[i] = math.Float32bits(rng.Float32())
+					}
+				}
+				want := make([]float32, tc.c*hw[0]*hw[1])
+				if err := op.Ref(want, raw, tc.format); err != nil {
+					t.Fatal(err)
+				}
+				words := make([]float32, len(raw))
+				for i, w := range raw {
+					words[i] = math.Float32frombits(w)
+				}
+				got := runOne(t, len(want), func(r *vk.Recorder) (*vk.Buffer, error) {
+					out := scratch(t, len(want))
+					return out, op.Record(gpu, r, out, upload(t, r, words), upload(t, r, []float32{math.Float32frombits(uint32(tc.format))}))
+				})
+				closeTo(t, "unpack", got, want, 0, 1.2e-7)
+			})
+		}
+	}
+}
+
+func TestUnpackFrameRefusals(t *testing.T) {
+	r, err := gpu.Ctx.Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	op := UnpackFrame{C: 3, H: 4, W: 5}
+	small := scratch(t, 3*4*5-1)
+	ok, word := scratch(t, op.Words()), scratch(t, 1)
+	if err := op.Record(gpu, r, small, ok, word); err == nil {
+		t.Fatal("unpacked into a buffer one float short")
+	}
+	if err := op.Record(gpu, r, ok, small, word); err == nil {
+		t.Fatal("unpacked from a raw buffer too small for RGBA16F")
+	}
+	if err := (UnpackFrame{C: 4, H: 1, W: 1}).Ref(make([]float32, 4), make([]uint32, 4), FrameRGBA8); err == nil {
+		t.Fatal("unpacked RGBA into 4 channels")
+	}
+}
