@@ -26,8 +26,25 @@ const (
 // recorded program takes whichever format the host wrote with the frame.
 type UnpackFrame struct{ C, H, W int }
 
-// Words is the raw buffer's size in 32-bit words that takes every format.
-func (op UnpackFrame) Words() int { return max(2, op.C) * op.H * op.W }
+// Words is the raw buffer's size in 32-bit words for frames of the given
+// formats (none: every format).
+func (op UnpackFrame) Words(formats ...FrameFormat) int {
+	if len(formats) == 0 {
+		formats = []FrameFormat{FrameRGBA8, FrameRGBA16F, FramePlanar32}
+	}
+	per := 0 // words a pixel
+	for _, f := range formats {
+		switch f {
+		case FrameRGBA8:
+			per = max(per, 1)
+		case FrameRGBA16F:
+			per = max(per, 2)
+		default:
+			per = max(per, op.C)
+		}
+	}
+	return per * op.H * op.W
+}
 
 // Ref converts raw (words, as the host wrote them) as the shader does.
 func (op UnpackFrame) Ref(out []float32, raw []uint32, format FrameFormat) error {
@@ -61,15 +78,21 @@ func (op UnpackFrame) Ref(out []float32, raw []uint32, format FrameFormat) error
 	return fmt.Errorf("unpack frame: unknown format %d", format)
 }
 
-// Record converts raw into out with the format in fmtWord (one word).
-func (op UnpackFrame) Record(g GPU, r *vk.Recorder, out, raw, fmtWord *vk.Buffer) error {
+// Record converts raw into out with the format in fmtWord (one word),
+// which holds one of formats (none: any; raw must hold the largest).
+func (op UnpackFrame) Record(g GPU, r *vk.Recorder, out, raw, fmtWord *vk.Buffer, formats ...FrameFormat) error {
 	if op.C < 1 || op.H < 1 || op.W < 1 {
 		return fmt.Errorf("unpack frame: %dx%dx%d", op.C, op.H, op.W)
 	}
-	plane := op.H * op.W
-	if floats(out) < op.C*plane || floats(raw) < op.Words() || floats(fmtWord) < 1 {
+	for _, f := range formats {
+		if f > FramePlanar32 || (f != FramePlanar32 && op.C != 3) {
+			return fmt.Errorf("unpack frame: format %d into %d channels", f, op.C)
+		}
+	}
+	plane, words := op.H*op.W, op.Words(formats...)
+	if floats(out) < op.C*plane || floats(raw) < words || floats(fmtWord) < 1 {
 		return fmt.Errorf("unpack frame: buffers of %d, %d and %d words for %dx%dx%d (need %d, %d and 1)",
-			floats(out), floats(raw), floats(fmtWord), op.C, op.H, op.W, op.C*plane, op.Words())
+			floats(out), floats(raw), floats(fmtWord), op.C, op.H, op.W, op.C*plane, words)
 	}
 	k, err := g.kernel("unpack_frame")
 	if err != nil {

@@ -62,25 +62,50 @@ type Session struct {
 
 // NewSession prepares frames of h x w (RGB) with maps or without.
 func (m *MILO) NewSession(h, w int, maps bool) (*Session, error) {
-	return m.newSession(h, w, maps, [2]*vk.Buffer{})
+	return m.newSession(h, w, maps, [2]*vk.Buffer{}, kernels.FramePlanar32)
 }
 
-// NewDeviceSession scores frames that already live in device memory: ref and
-// dist hold one C x H x W float32 image each, which the caller rewrites
-// between frames (ordering its writes before Submit). Frame arguments of
-// Submit are then ignored.
-func (m *MILO) NewDeviceSession(ref, dist *vk.Buffer, h, w int, maps bool) (*Session, error) {
+// NewDeviceSession scores frames that already live in device memory: ref
+// and dist hold one frame each, laid out as format (Planar32: C x H x W
+// float32, bound as they are; RGBA8 or RGBA16F: pixels with rows back to
+// back, as vkCmdCopyImageToBuffer writes an image with a zero row length,
+// which the program unpacks into its own inputs, so the budget must leave
+// them resident). The caller rewrites them between frames, ordering its
+// writes before Submit. Frame arguments of Submit are then ignored.
+func (m *MILO) NewDeviceSession(ref, dist *vk.Buffer, format Format, h, w int, maps bool) (*Session, error) {
 	if ref == nil || dist == nil {
 		return nil, fmt.Errorf("milo session: nil device frame")
 	}
-	need := uint64(4 * m.w.Channels * h * w)
+	ff, bpp, err := frameFormat(format, m.w.Channels)
+	if err != nil {
+		return nil, fmt.Errorf("milo session: %w", err)
+	}
+	need := uint64(bpp * h * w)
 	if ref.Size < need || dist.Size < need {
 		return nil, fmt.Errorf("milo session: device frames of %d and %d bytes, %dx%d needs %d", ref.Size, dist.Size, w, h, need)
 	}
-	return m.newSession(h, w, maps, [2]*vk.Buffer{ref, dist})
+	return m.newSession(h, w, maps, [2]*vk.Buffer{ref, dist}, ff)
 }
 
-func (m *MILO) newSession(h, w int, maps bool, fixed [2]*vk.Buffer) (*Session, error) {
+// frameFormat is format's kernels.FrameFormat and bytes a pixel, for
+// weights of c channels.
+func frameFormat(format Format, c int) (kernels.FrameFormat, int, error) {
+	switch format {
+	case Planar32:
+		return kernels.FramePlanar32, 4 * c, nil
+	case RGBA8, RGBA16F:
+		if c != 3 {
+			return 0, 0, fmt.Errorf("RGBA frames need RGB weights, these take %d channels", c)
+		}
+		if format == RGBA8 {
+			return kernels.FrameRGBA8, 4, nil
+		}
+		return kernels.FrameRGBA16F, 8, nil
+	}
+	return 0, 0, fmt.Errorf("unknown frame format %d", format)
+}
+
+func (m *MILO) newSession(h, w int, maps bool, fixed [2]*vk.Buffer, fixedFormat kernels.FrameFormat) (*Session, error) {
 	if m.ctx == nil {
 		return nil, fmt.Errorf("milo session: needs the Vulkan backend")
 	}
@@ -100,7 +125,8 @@ func (m *MILO) newSession(h, w int, maps bool, fixed [2]*vk.Buffer) (*Session, e
 			return nil, err
 		}
 		be := ps.be
-		be.r, be.frame, be.slots, be.formats, be.fixed = r, kernels.UnpackFrame{C: m.w.Channels, H: h, W: w}, nil, nil, fixed
+		be.r, be.frame, be.slots, be.formats = r, kernels.UnpackFrame{C: m.w.Channels, H: h, W: w}, nil, nil
+		be.fixed, be.fixedFormat = fixed, fixedFormat
 		err = runPass[*vk.Buffer](be, &ps.p, ps.gpu, m.w, nil, nil, &s.outs[k])
 		be.r, be.frame = nil, kernels.UnpackFrame{}
 		if err != nil {
@@ -192,25 +218,17 @@ func (s *Session) Maps() (qmap, mask []float32) { return s.outs[s.last].qmap, s.
 // read in place.
 func (s *Session) fill(dst, format []float32, f Frame, what string) error {
 	h, w := s.h, s.w
-	plane := h * w
-	c := s.m.w.Channels
-	switch f.Format {
-	case Planar32:
+	plane, c := h*w, s.m.w.Channels
+	ff, bpp, err := frameFormat(f.Format, c)
+	if err != nil {
+		return fmt.Errorf("milo session: %s: %w", what, err)
+	}
+	if ff == kernels.FramePlanar32 {
 		if len(f.Floats) != c*plane {
 			return fmt.Errorf("milo session: %s holds %d floats, a %dx%dx%d frame needs %d", what, len(f.Floats), c, h, w, c*plane)
 		}
 		copy(dst, f.Floats)
-		return setFormat(format, kernels.FramePlanar32)
-	case RGBA8, RGBA16F:
-	default:
-		return fmt.Errorf("milo session: unknown frame format %d", f.Format)
-	}
-	if c != 3 {
-		return fmt.Errorf("milo session: RGBA frames need RGB weights, these take %d channels", c)
-	}
-	bpp := 4
-	if f.Format == RGBA16F {
-		bpp = 8
+		return setFormat(format, ff)
 	}
 	stride := f.Stride
 	if stride == 0 {
@@ -228,10 +246,7 @@ func (s *Session) fill(dst, format []float32, f Frame, what string) error {
 				copy(raw[y*bpp*w:(y+1)*bpp*w], f.Bytes[y*stride:y*stride+bpp*w])
 			}
 		}
-		if f.Format == RGBA8 {
-			return setFormat(format, kernels.FrameRGBA8)
-		}
-		return setFormat(format, kernels.FrameRGBA16F)
+		return setFormat(format, ff)
 	}
 	for y := 0; y < h; y++ {
 		row := f.Bytes[y*stride : y*stride+bpp*w]

@@ -2,11 +2,13 @@ package metric
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand"
 	"testing"
 
 	"github.com/vkpercept/vkpercept/kernels"
+	"github.com/vkpercept/vkpercept/vk"
 )
 
 // rgba8 makes a random RGBA8 frame with a padded stride and its float image.
@@ -187,7 +189,7 @@ func TestSessionFormats(t *testing.T) {
 	if _, err := r.Submit(); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := m.NewDeviceSession(rb, db, h, w, false)
+	ds, err := m.NewDeviceSession(rb, db, Planar32, h, w, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +199,7 @@ func TestSessionFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeScores(t, "device frames", got, want)
-	if _, err := m.NewDeviceSession(rb, db, h+1, w, false); err == nil {
+	if _, err := m.NewDeviceSession(rb, db, Planar32, h+1, w, false); err == nil {
 		t.Fatal("accepted device frames too small for the size")
 	}
 }
@@ -258,5 +260,97 @@ func TestSessionUnpacksOnTheDevice(t *testing.T) {
 		}
 		closeScores(t, "planar", got, want[2])
 		s.Close()
+	}
+}
+
+// Device frames of RGBA8 and RGBA16F pixels (as an engine copies an image
+// into a buffer) are unpacked by the program and score as Evaluate does;
+// too small a buffer, or a budget that leaves no room to unpack them, is
+// refused.
+func TestDeviceSessionRGBA(t *testing.T) {
+	const h, w = 21, 34
+	m, err := NewMILO(randomWeights(3, 21), testCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	f1, im1 := rgba8(h, w, 7)
+	f2, im2 := rgba8(h, w, 8)
+	// RGBA16F frames hold the images rounded to binary16.
+	round := func(im Image) Image {
+		out := Image{C: im.C, H: im.H, W: im.W, Data: make([]float32, len(im.Data))}
+		for i, v := range im.Data {
+			out.Data[i] = kernels.RoundHalf(v)
+		}
+		return out
+	}
+	want, err := m.EvaluateBatch([]Image{im1, round(im1)}, []Image{im2, round(im2)}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The frames' pixels as words, rows back to back (rgba8 pads its rows).
+	words := func(f Frame, half bool) []float32 {
+		n := 1
+		if half {
+			n = 2
+		}
+		out := make([]float32, n*h*w)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				p := f.Bytes[y*f.Stride+4*x:]
+				if !half {
+					out[y*w+x] = math.Float32frombits(binary.LittleEndian.Uint32(p))
+					continue
+				}
+				var v [4]uint16
+				for c := range v {
+					v[c] = kernels.HalfBits(float32(p[c]) / 255)
+				}
+				out[2*(y*w+x)] = math.Float32frombits(uint32(v[0]) | uint32(v[1])<<16)
+				out[2*(y*w+x)+1] = math.Float32frombits(uint32(v[2]) | uint32(v[3])<<16)
+			}
+		}
+		return out
+	}
+	for i, tc := range []struct {
+		format Format
+		half   bool
+	}{{RGBA8, false}, {RGBA16F, true}} {
+		r, err := testCtx.Begin(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bufs [2]*vk.Buffer
+		for j, f := range []Frame{f1, f2} {
+			data := words(f, tc.half)
+			if bufs[j], err = testCtx.NewBuffer(uint64(4 * len(data))); err != nil {
+				t.Fatal(err)
+			}
+			defer bufs[j].Free()
+			if err := r.Upload(bufs[j], data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := r.Submit(); err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.NewDeviceSession(bufs[0], bufs[1], tc.format, h, w, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Score(Frame{}, Frame{})
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeScores(t, fmt.Sprintf("device frames of format %d", tc.format), got, want[i])
+		if _, err := m.NewDeviceSession(bufs[0], bufs[1], tc.format, h, w+1, false); err == nil {
+			t.Fatalf("format %d: accepted device frames too small for the size", tc.format)
+		}
+		m.Budget = 1
+		if _, err := m.NewDeviceSession(bufs[0], bufs[1], tc.format, h, w, false); err == nil {
+			t.Fatalf("format %d: unpacked device frames with no room in the budget", tc.format)
+		}
+		m.Budget = DefaultBudget
 	}
 }

@@ -1,6 +1,9 @@
 package metric
 
 import (
+	"fmt"
+	"math"
+
 	"github.com/vkpercept/vkpercept/kernels"
 	"github.com/vkpercept/vkpercept/vk"
 )
@@ -27,6 +30,9 @@ type vkBackend struct {
 	slots   [][]float32
 	formats [][]float32
 	fixed   [2]*vk.Buffer
+	// fixedFormat is how the fixed buffers hold their frames: planar ones
+	// are bound as they are, RGBA pixels unpacked into the resident inputs.
+	fixedFormat kernels.FrameFormat
 }
 
 // recording reports whether a session's program is being recorded.
@@ -51,18 +57,21 @@ func (e *vkBackend) free() {
 func (e *vkBackend) input(data []float32, resident bool) (*vk.Buffer, error) {
 	i := e.nextIn % 2
 	e.nextIn++
-	if e.fixed[i] != nil {
-		return e.fixed[i], nil
-	}
 	floats := len(data)
-	if e.recording() { // the host fills a slot per frame
+	if e.recording() {
 		floats = e.frame.C * e.frame.H * e.frame.W
-		if !resident {
-			b, slot, err := e.r.StageSlot(floats)
-			e.slots, e.formats = append(e.slots, slot), append(e.formats, nil)
-			return b, err
-		}
-	} else if !resident {
+	}
+	fixed := e.fixed[i]
+	switch {
+	case fixed != nil && e.fixedFormat == kernels.FramePlanar32:
+		return fixed, nil
+	case fixed != nil && !resident:
+		return nil, fmt.Errorf("device frames of RGBA pixels are unpacked into device memory, which the memory budget leaves no room for (raise it)")
+	case fixed == nil && e.recording() && !resident: // the host fills a slot per frame
+		b, slot, err := e.r.StageSlot(floats)
+		e.slots, e.formats = append(e.slots, slot), append(e.formats, nil)
+		return b, err
+	case fixed == nil && !resident:
 		return e.r.Stage(data)
 	}
 	// Resident inputs are the backend's own: allocated on the first pass,
@@ -74,19 +83,26 @@ func (e *vkBackend) input(data []float32, resident bool) (*vk.Buffer, error) {
 		}
 		e.res[i] = b
 	}
-	if e.recording() {
-		raw, slot, err := e.r.StageSlot(e.frame.Words())
-		if err != nil {
-			return nil, err
-		}
-		word, format, err := e.r.StageSlot(1)
-		if err != nil {
-			return nil, err
-		}
-		e.slots, e.formats = append(e.slots, slot), append(e.formats, format)
-		return e.res[i], e.frame.Record(e.g, e.r, e.res[i], raw, word)
+	if !e.recording() {
+		return e.res[i], e.r.Upload(e.res[i], data)
 	}
-	return e.res[i], e.r.Upload(e.res[i], data)
+	// The program unpacks the frame: the caller's device buffer in a fixed
+	// format, or a staging slot that the host fills with a frame's raw
+	// pixels and its format word.
+	word, format, err := e.r.StageSlot(1)
+	if err != nil {
+		return nil, err
+	}
+	if fixed != nil {
+		format[0] = math.Float32frombits(uint32(e.fixedFormat))
+		return e.res[i], e.frame.Record(e.g, e.r, e.res[i], fixed, word, e.fixedFormat)
+	}
+	raw, slot, err := e.r.StageSlot(e.frame.Words())
+	if err != nil {
+		return nil, err
+	}
+	e.slots, e.formats = append(e.slots, slot), append(e.formats, format)
+	return e.res[i], e.frame.Record(e.g, e.r, e.res[i], raw, word)
 }
 
 func (e *vkBackend) zero(t *vk.Buffer, floats int) error { return e.r.Fill(t, uint64(4*floats), 0) }
