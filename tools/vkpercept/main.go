@@ -89,6 +89,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 // parse parses flags that may come before, between or after the positional
 // arguments, and checks the positional count.
 func parse(fs *flag.FlagSet, args []string, want int, names string) ([]string, error) {
+	pos, err := parseAll(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != want {
+		return nil, fmt.Errorf("%w: %s takes %s (got %d arguments)", errUsage, fs.Name(), names, len(pos))
+	}
+	return pos, nil
+}
+
+// parseAll is parse without the count check.
+func parseAll(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -103,9 +115,6 @@ func parse(fs *flag.FlagSet, args []string, want int, names string) ([]string, e
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
-	}
-	if len(pos) != want {
-		return nil, fmt.Errorf("%w: %s takes %s (got %d arguments)", errUsage, fs.Name(), names, len(pos))
 	}
 	return pos, nil
 }

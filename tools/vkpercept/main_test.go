@@ -432,3 +432,73 @@ func TestMiloBuiltinWeights(t *testing.T) {
 		t.Errorf("built-in MOS: identical pair %.3f, example pair %.3f", same, dist)
 	}
 }
+
+// --pairs scores a list in order, batching consecutive pairs of one size,
+// with the scores the one-pair command gives; a bad list names its line.
+func TestMiloPairs(t *testing.T) {
+	dir := t.TempDir()
+	good := randomWeightsFile(t, dir, 3)
+	for _, im := range []struct {
+		name  string
+		w, h  int
+		shade uint8
+	}{{"a.png", 32, 32, 0}, {"b.png", 32, 32, 40}, {"c.png", 40, 36, 10}, {"d.png", 40, 36, 60}} {
+		writePNG(t, filepath.Join(dir, im.name), im.w, im.h, im.shade)
+	}
+	list := filepath.Join(dir, "pairs.txt")
+	os.WriteFile(list, []byte("# ref dist\n\na.png b.png\na.png,a.png\nc.png\td.png\n  a.png   b.png  \n"), 0o644)
+	want := [][2]string{{"a.png", "b.png"}, {"a.png", "a.png"}, {"c.png", "d.png"}, {"a.png", "b.png"}}
+	code, out, errs := runCLI(t, "milo", "--weights", good, "--backend", "vulkan", "--json", "--batch", "2", "--pairs", list)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d reports for %d pairs:\n%s", len(lines), len(want), out)
+	}
+	for i, line := range lines {
+		var got miloReport
+		if err := json.Unmarshal([]byte(line), &got); err != nil {
+			t.Fatal(err)
+		}
+		ref, dist := filepath.Join(dir, want[i][0]), filepath.Join(dir, want[i][1])
+		if got.Ref != ref || got.Dist != dist {
+			t.Fatalf("report %d is for %s, %s; want %s, %s", i, got.Ref, got.Dist, ref, dist)
+		}
+		code, one, errs := runCLI(t, "milo", "--weights", good, "--backend", "vulkan", "--json", ref, dist)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var single miloReport
+		if err := json.Unmarshal([]byte(one), &single); err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got.Score-single.Score) > 1e-6 || math.Abs(got.MOS-single.MOS) > 1e-5 {
+			t.Errorf("pair %d: listed %+v, alone %+v", i, got, single)
+		}
+	}
+	bad := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(text), 0o644)
+		return p
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--pairs", bad("one.txt", "a.png b.png\nc.png\n")}, 1, "one.txt:2: want REF and DIST"},
+		{[]string{"--pairs", bad("missing.txt", "a.png nope.png\n")}, 1, "missing.txt:1"},
+		{[]string{"--pairs", bad("mismatch.txt", "a.png b.png\na.png c.png\n")}, 1, "mismatch.txt:2: size mismatch"},
+		{[]string{"--pairs", bad("empty.txt", "# nothing\n")}, 1, "lists no pairs"},
+		{[]string{"--pairs", list, "a.png", "b.png"}, 2, "not REF DIST"},
+		{[]string{"--pairs", list, "--map", filepath.Join(dir, "m.png")}, 2, "one pair"},
+		{[]string{"--pairs", list, "--batch", "0"}, 2, "--batch"},
+	} {
+		args := append([]string{"milo", "--weights", good, "--backend", "vulkan"}, tc.args...)
+		code, _, errs := runCLI(t, args...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+}

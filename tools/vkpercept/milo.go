@@ -43,13 +43,26 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	precision := fs.String("precision", "fp32", "Vulkan precision: fp32, fp16 (binary16 activations), fp16-math (binary16 activations and arithmetic), fp16-mma (binary16 activations, convolutions on cooperative-matrix tiles: tensor cores), fp16-mma-emu (the same tiles emulated, for testing) or auto (fp16 where the device has 16-bit storage)")
 	fused := fs.Bool("fused", false, "run the mask network as the fused short chain (Vulkan)")
 	budget := fs.Int("budget-mb", metric.DefaultBudget>>20, "device memory a pass plans for, in MiB; larger images run in row bands (0: no limit)")
+	pairsFile := fs.String("pairs", "", "score the pairs listed in `FILE` instead of REF DIST: one 'REF DIST' a line (split at a tab, else a comma, else spaces; # comments; paths relative to FILE's folder), a result line (or JSON object) a pair")
+	batch := fs.Int("batch", 8, "with --pairs: consecutive pairs of one size scored in one submission")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vkpercept milo [flags] REF DIST")
+		fmt.Fprintln(stderr, "usage: vkpercept milo [flags] REF DIST\n       vkpercept milo [flags] --pairs FILE")
 		fs.PrintDefaults()
 	}
-	pos, err := parse(fs, args, 2, "REF DIST")
+	pos, err := parseAll(fs, args)
 	if err != nil {
 		return err
+	}
+	maps := *mapOut != "" || *maskOut != "" || *mapNpy != ""
+	switch {
+	case *pairsFile == "" && len(pos) != 2:
+		return fmt.Errorf("%w: milo takes REF DIST or --pairs FILE (got %d arguments)", errUsage, len(pos))
+	case *pairsFile != "" && len(pos) != 0:
+		return fmt.Errorf("%w: --pairs takes its pairs from the file, not REF DIST", errUsage)
+	case *pairsFile != "" && maps:
+		return fmt.Errorf("%w: --map, --mask and --map-npy are for one pair, not --pairs", errUsage)
+	case *batch < 1:
+		return fmt.Errorf("%w: --batch must be 1 or more", errUsage)
 	}
 	if *backend != "auto" && *backend != "vulkan" && *backend != "cpu" {
 		return fmt.Errorf("%w: --backend must be auto, vulkan or cpu, not %q", errUsage, *backend)
@@ -77,7 +90,13 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	if !*latent && w.Channels != 3 {
 		return fmt.Errorf("%s: weights are for %d-channel latents; pass --latent with .npy inputs", wpath, w.Channels)
 	}
-	ref, dist, err := loadPair(pos[0], pos[1], *latent, w.Channels)
+	var pairs []listedPair
+	var ref, dist metric.Image
+	if *pairsFile != "" {
+		pairs, err = readPairs(*pairsFile)
+	} else {
+		ref, dist, err = loadPair(pos[0], pos[1], *latent, w.Channels)
+	}
 	if err != nil {
 		return err
 	}
@@ -107,7 +126,18 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	} else if prec != metric.FP32 {
 		return fmt.Errorf("--precision %s needs the Vulkan backend", prec)
 	}
-	maps := *mapOut != "" || *maskOut != "" || *mapNpy != ""
+	emit := func(rep miloReport) error {
+		rep.Backend, rep.Device, rep.Weights, rep.Latent = m.Backend(), devName, wpath, *latent
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(rep)
+		}
+		_, err := fmt.Fprintf(stdout, "MILO %s vs %s (%dx%d): score %.6f  loss %.6g  MOS %.3f  [%s on %s, %.1f ms]\n",
+			rep.Dist, rep.Ref, rep.Width, rep.Height, rep.Score, rep.Loss, rep.MOS, rep.Backend, devName, rep.Ms)
+		return err
+	}
+	if *pairsFile != "" {
+		return scorePairs(m, pairs, *batch, *latent, w.Channels, emit)
+	}
 	start := time.Now()
 	res, err := m.Evaluate(ref, dist, maps)
 	if err != nil {
@@ -117,15 +147,7 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	if err := writeMaps(res, *mapOut, *maskOut, *mapNpy); err != nil {
 		return err
 	}
-	rep := miloReport{Ref: pos[0], Dist: pos[1], Width: res.Width, Height: res.Height, Score: res.Score,
-		Loss: res.Loss, MOS: res.MOS, Backend: m.Backend(), Device: devName, Weights: wpath, Latent: *latent, Ms: ms}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		return enc.Encode(rep)
-	}
-	fmt.Fprintf(stdout, "MILO %s vs %s (%dx%d): score %.6f  loss %.6g  MOS %.3f  [%s on %s, %.1f ms]\n",
-		pos[1], pos[0], res.Width, res.Height, res.Score, res.Loss, res.MOS, rep.Backend, devName, ms)
-	return nil
+	return emit(miloReport{Ref: pos[0], Dist: pos[1], Width: res.Width, Height: res.Height, Score: res.Score, Loss: res.Loss, MOS: res.MOS, Ms: ms})
 }
 
 func loadPair(refPath, distPath string, latent bool, channels int) (metric.Image, metric.Image, error) {

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/vkpercept/vkpercept/metric"
+)
+
+// listedPair is one line of a --pairs file.
+type listedPair struct {
+	ref, dist string
+	where     string // file:line, for errors
+}
+
+// readPairs reads a --pairs file: one "REF DIST" a line, split at a tab if
+// the line has one, else at a comma, else at white space; blank lines and
+// lines starting with # are skipped; relative paths are taken from the
+// file's folder, so a list travels with its images.
+func readPairs(path string) ([]listedPair, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	dir := filepath.Dir(path)
+	var pairs []listedPair
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		var fields []string
+		switch {
+		case strings.Contains(line, "\t"):
+			fields = strings.Split(line, "\t")
+		case strings.Contains(line, ","):
+			fields = strings.Split(line, ",")
+		default:
+			fields = strings.Fields(line)
+		}
+		where := fmt.Sprintf("%s:%d", path, n)
+		if len(fields) != 2 || strings.TrimSpace(fields[0]) == "" || strings.TrimSpace(fields[1]) == "" {
+			return nil, fmt.Errorf("%s: want REF and DIST, got %q", where, line)
+		}
+		p := listedPair{where: where}
+		for i, dst := range []*string{&p.ref, &p.dist} {
+			*dst = strings.TrimSpace(fields[i])
+			if !filepath.IsAbs(*dst) {
+				*dst = filepath.Join(dir, *dst)
+			}
+		}
+		pairs = append(pairs, p)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(pairs) == 0 {
+		return nil, fmt.Errorf("%s lists no pairs", path)
+	}
+	return pairs, nil
+}
+
+// scorePairs scores the list in order, up to batch consecutive pairs of
+// one size in one submission (EvaluateBatch), loading a batch's images
+// only, and emits each pair's report (its share of the batch's time) as
+// its batch completes. The first pair that cannot be read or scored stops
+// it with an error naming its line.
+func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, channels int, emit func(miloReport) error) error {
+	type loaded struct {
+		p         listedPair
+		ref, dist metric.Image
+	}
+	load := func(p listedPair) (loaded, error) {
+		ref, dist, err := loadPair(p.ref, p.dist, latent, channels)
+		if err != nil {
+			return loaded{}, fmt.Errorf("%s: %w", p.where, err)
+		}
+		return loaded{p, ref, dist}, nil
+	}
+	var next *loaded // read while filling the last batch, of another size
+	for i := 0; i < len(pairs) || next != nil; {
+		var group []loaded
+		if next != nil {
+			group, next = append(group, *next), nil
+		}
+		for len(group) < batch && i < len(pairs) {
+			l, err := load(pairs[i])
+			if err != nil {
+				return err
+			}
+			i++
+			if len(group) > 0 && (l.ref.H != group[0].ref.H || l.ref.W != group[0].ref.W) {
+				next = &l
+				break
+			}
+			group = append(group, l)
+		}
+		refs, dists := make([]metric.Image, len(group)), make([]metric.Image, len(group))
+		for k, l := range group {
+			refs[k], dists[k] = l.ref, l.dist
+		}
+		start := time.Now()
+		res, err := m.EvaluateBatch(refs, dists, false)
+		if err != nil {
+			return fmt.Errorf("%s: %w", group[0].p.where, err)
+		}
+		ms := float64(time.Since(start).Microseconds()) / 1000 / float64(len(group))
+		for k, r := range res {
+			rep := miloReport{Ref: group[k].p.ref, Dist: group[k].p.dist, Width: r.Width, Height: r.Height,
+				Score: r.Score, Loss: r.Loss, MOS: r.MOS, Ms: ms}
+			if err := emit(rep); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
