@@ -228,7 +228,8 @@ func (s *Session) fill(dst, format []float32, f Frame, what string) error {
 			return fmt.Errorf("milo session: %s holds %d floats, a %dx%dx%d frame needs %d", what, len(f.Floats), c, h, w, c*plane)
 		}
 		copy(dst, f.Floats)
-		return setFormat(format, ff)
+		setFormat(format, ff)
+		return nil
 	}
 	stride := f.Stride
 	if stride == 0 {
@@ -246,7 +247,8 @@ func (s *Session) fill(dst, format []float32, f Frame, what string) error {
 				copy(raw[y*bpp*w:(y+1)*bpp*w], f.Bytes[y*stride:y*stride+bpp*w])
 			}
 		}
-		return setFormat(format, ff)
+		setFormat(format, ff)
+		return nil
 	}
 	for y := 0; y < h; y++ {
 		row := f.Bytes[y*stride : y*stride+bpp*w]
@@ -269,9 +271,8 @@ func (s *Session) fill(dst, format []float32, f Frame, what string) error {
 }
 
 // setFormat writes a frame's format word, where the slot has one.
-func setFormat(word []float32, f kernels.FrameFormat) error {
+func setFormat(word []float32, f kernels.FrameFormat) {
 	if word != nil {
 		word[0] = math.Float32frombits(uint32(f))
 	}
-	return nil
 }

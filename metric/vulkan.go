@@ -2,7 +2,6 @@ package metric
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/vkpercept/vkpercept/kernels"
 	"github.com/vkpercept/vkpercept/vk"
@@ -94,7 +93,7 @@ func (e *vkBackend) input(data []float32, resident bool) (*vk.Buffer, error) {
 		return nil, err
 	}
 	if fixed != nil {
-		format[0] = math.Float32frombits(uint32(e.fixedFormat))
+		setFormat(format, e.fixedFormat)
 		return e.res[i], e.frame.Record(e.g, e.r, e.res[i], fixed, word, e.fixedFormat)
 	}
 	raw, slot, err := e.r.StageSlot(e.frame.Words())
