@@ -208,12 +208,16 @@ func benchConv(b testing.TB, op Conv3x3, w, h int, srcData [3][]float32, resData
 		}
 		// The direct kernel runs in chunks of output channels where the
 		// weights exceed a uniform buffer: one dispatch each.
-		ns := 0.0
+		raw := 0.0
 		for _, t := range ts {
-			ns += max(t.Ns-base, 0)
+			raw += t.Ns
+		}
+		ns := raw - base*float64(len(ts))
+		if ns <= 0 {
+			b.Fatalf("%s: %d dispatches took %.0f ns, within the empty-dispatch baseline (%.0f ns each): time a larger -conv.size", op.Shader(), len(ts), raw, base)
 		}
 		if i >= 0 {
-			times = append(times, max(ns, 1))
+			times = append(times, ns)
 		}
 	}
 	if bench != nil {
