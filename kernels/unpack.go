@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -49,7 +50,7 @@ func (op UnpackFrame) Words(formats ...FrameFormat) int {
 // Ref converts raw (words, as the host wrote them) as the shader does.
 func (op UnpackFrame) Ref(out []float32, raw []uint32, format FrameFormat) error {
 	plane := op.H * op.W
-	if len(out) < op.C*plane || len(raw) < op.Words() {
+	if len(out) < op.C*plane || len(raw) < op.Words(format) {
 		return fmt.Errorf("unpack frame: %d floats out and %d words in for %dx%dx%d", len(out), len(raw), op.C, op.H, op.W)
 	}
 	switch format {
@@ -62,20 +63,40 @@ func (op UnpackFrame) Ref(out []float32, raw []uint32, format FrameFormat) error
 		if op.C != 3 {
 			return fmt.Errorf("unpack frame: RGBA pixels into %d channels", op.C)
 		}
-		for i := range plane {
-			for c := range 3 {
-				var v float32
-				if format == FrameRGBA8 {
-					v = float32(raw[i]>>(8*c)&0xff) / 255
-				} else {
-					v = HalfValue(uint16(raw[2*i+c/2] >> (16 * (c % 2))))
-				}
-				out[c*plane+i] = v
+		// The words of a row as the bytes the host wrote (little-endian).
+		per := op.Words(format) / plane
+		row := make([]byte, 4*per*op.W)
+		for y := range op.H {
+			for k := range per * op.W {
+				binary.LittleEndian.PutUint32(row[4*k:], raw[y*per*op.W+k])
 			}
+			at := y * op.W
+			format.UnpackRow(out[at:at+op.W], out[plane+at:plane+at+op.W], out[2*plane+at:2*plane+at+op.W], row)
 		}
 		return nil
 	}
 	return fmt.Errorf("unpack frame: unknown format %d", format)
+}
+
+// UnpackRow converts one row of RGBA pixels, as the host holds them (4
+// bytes a pixel for RGBA8, unorm; 8 for RGBA16F, binary16 little-endian),
+// into its rows of the red, green and blue planes (len(r) pixels), as the
+// shader does; alpha is dropped. The host converts with it where a frame
+// cannot be unpacked on the device.
+func (f FrameFormat) UnpackRow(r, g, b []float32, px []byte) {
+	if f == FrameRGBA8 {
+		for x := range r {
+			p := px[4*x : 4*x+3]
+			r[x], g[x], b[x] = float32(p[0])/255, float32(p[1])/255, float32(p[2])/255
+		}
+		return
+	}
+	for x := range r {
+		p := px[8*x : 8*x+6]
+		r[x] = HalfValue(binary.LittleEndian.Uint16(p[0:]))
+		g[x] = HalfValue(binary.LittleEndian.Uint16(p[2:]))
+		b[x] = HalfValue(binary.LittleEndian.Uint16(p[4:]))
+	}
 }
 
 // Record converts raw into out with the format in fmtWord (one word),

@@ -1,7 +1,6 @@
 package metric
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"unsafe"
@@ -251,21 +250,8 @@ func (s *Session) fill(dst, format []float32, f Frame, what string) error {
 		return nil
 	}
 	for y := 0; y < h; y++ {
-		row := f.Bytes[y*stride : y*stride+bpp*w]
-		r, g, b := dst[y*w:y*w+w], dst[plane+y*w:plane+y*w+w], dst[2*plane+y*w:2*plane+y*w+w]
-		if f.Format == RGBA8 {
-			for x := 0; x < w; x++ {
-				p := row[4*x : 4*x+3]
-				r[x], g[x], b[x] = float32(p[0])/255, float32(p[1])/255, float32(p[2])/255
-			}
-			continue
-		}
-		for x := 0; x < w; x++ {
-			p := row[8*x : 8*x+6]
-			r[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[0:]))
-			g[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[2:]))
-			b[x] = kernels.HalfValue(binary.LittleEndian.Uint16(p[4:]))
-		}
+		at := y * w
+		ff.UnpackRow(dst[at:at+w], dst[plane+at:plane+at+w], dst[2*plane+at:2*plane+at+w], f.Bytes[y*stride:y*stride+bpp*w])
 	}
 	return nil
 }
