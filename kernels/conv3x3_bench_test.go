@@ -45,16 +45,7 @@ func BenchmarkConv3x3Layers(b *testing.B) {
 	forms := benchForms()
 	for _, layer := range convBenchLayers {
 		// The forms share the layer's storage, so its tensors are made once.
-		var src [3][]float32
-		for i, c := range layer.In {
-			if c > 0 {
-				src[i] = benchTensor(benchSrcSeed+uint64(i), c*w*h, layer.SrcHalf)
-			}
-		}
-		var res []float32
-		if layer.Residual {
-			res = benchTensor(benchResSeed, layer.Out*w*h, false)
-		}
+		src, res := benchLayerTensors(layer, w, h)
 		direct := 0.0
 		for _, fm := range forms {
 			op := layer
@@ -103,13 +94,7 @@ func benchForms() []benchForm {
 func TestConv3x3LayersBenchRuns(t *testing.T) {
 	const w, h = 70, 5
 	for _, layer := range convBenchLayers {
-		var src [3][]float32
-		for i, c := range layer.In {
-			if c > 0 {
-				src[i] = benchTensor(benchSrcSeed+uint64(i), c*w*h, layer.SrcHalf)
-			}
-		}
-		res := benchTensor(benchResSeed, layer.Out*w*h, false)
+		src, res := benchLayerTensors(layer, w, h)
 		for _, fm := range benchForms() {
 			op := layer
 			fm.set(&op)
@@ -133,7 +118,23 @@ func benchValue(seed uint64, i int) float32 {
 	return RoundHalf(float32(z>>40)/float32(1<<23) - 1)
 }
 
-// benchTensor is n values from seed, packed as binary16 pairs when half.
+// benchLayerTensors are a layer's sources and, with a residual, its
+// residual, over one w x h image.
+func benchLayerTensors(layer Conv3x3, w, h int) (src [3][]float32, res []float32) {
+	for i, c := range layer.In {
+		if c > 0 {
+			src[i] = benchTensor(benchSrcSeed+uint64(i), c*w*h, layer.SrcHalf)
+		}
+	}
+	if layer.Residual {
+		res = benchTensor(benchResSeed, layer.Out*w*h, false)
+	}
+	return src, res
+}
+
+// benchTensor is n values from seed, packed as binary16 pairs when half
+// (straight into the words, not through PackHalf: a 1080p 64-channel
+// input would need a 530 MB fp32 copy first).
 func benchTensor(seed uint64, n int, half bool) []float32 {
 	if !half {
 		v := make([]float32, n)
