@@ -34,8 +34,10 @@ type MILO struct {
 	weights *vk.Buffer  // the scaler's table
 	conv    [5]kernels.ConvWeights
 	pairs   [5]kernels.PairWeights // fused layers 1+2 at 0, 4+5 at 3
-	// weightBytes is the device memory the weights hold (approximate when
-	// other users of the context allocate concurrently).
+	// weightBytes is the device memory NewMILO added: the weights' small
+	// buffers share a block (2 MB), whose rest the passes' small buffers
+	// fill; approximate when other users of the context allocate
+	// concurrently.
 	weightBytes uint64
 	// Budget is the memory, in bytes, a pass plans for: larger images are
 	// processed in row bands of the mask network (see plan). 0 means no limit.
@@ -316,7 +318,7 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 	default:
 		return nil, fmt.Errorf("unknown precision %q", m.Precision)
 	}
-	// The budget covers the weights too (a few hundred KB).
+	// The budget covers the weights too (a few hundred KB, in a block of 2 MB).
 	budget := m.Budget
 	if budget > 0 && m.ctx != nil {
 		budget = max(budget-int64(m.weightBytes), 1)

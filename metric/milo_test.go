@@ -88,7 +88,7 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := testCtx.Stats()
-	if after.MemoryAllocations != before.MemoryAllocations || after.DescriptorSets != before.DescriptorSets || after.Pipelines != before.Pipelines {
+	if after.MemoryAllocations != before.MemoryAllocations || after.Buffers != before.Buffers || after.DescriptorSets != before.DescriptorSets || after.Pipelines != before.Pipelines {
 		t.Fatalf("second call allocated: before %+v, after %+v", before, after)
 	}
 	if after.Submits != before.Submits+1 {

@@ -89,7 +89,7 @@ func TestSessionFramesAllocateNothing(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("%v Go allocations per frame pair", allocs)
 	}
-	if after.MemoryAllocations != before.MemoryAllocations || after.DescriptorSets != before.DescriptorSets || after.Pipelines != before.Pipelines {
+	if after.MemoryAllocations != before.MemoryAllocations || after.Buffers != before.Buffers || after.DescriptorSets != before.DescriptorSets || after.Pipelines != before.Pipelines {
 		t.Fatalf("frames created Vulkan objects: before %+v, after %+v", before, after)
 	}
 	// In-flight order: the second frame's scores come second.

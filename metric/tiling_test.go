@@ -85,7 +85,7 @@ func TestBudgetBoundsDeviceMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	const h, w, budget = 300, 400, 6 << 20
+	const h, w, budget = 300, 400, 8 << 20
 	m.Budget = budget
 	weights := ctx.Stats().DeviceBytesLive
 	if _, err := m.Evaluate(randomImage(3, h, w, 15), randomImage(3, h, w, 16), false); err != nil {
@@ -94,7 +94,7 @@ func TestBudgetBoundsDeviceMemory(t *testing.T) {
 	ps, _ := m.passFor(1, 3, h, w, false)
 	st := ctx.Stats()
 	if st.DevicePeakBytes > uint64(ps.p.Bytes())+weights+1<<16 || ps.p.Bytes()+int64(weights) > budget {
-		t.Fatalf("device peak %d bytes, plan %d, budget %d", st.DevicePeakBytes, ps.p.Bytes(), budget)
+		t.Fatalf("device peak %d bytes, plan %d, budget %d, weights %d bands %v", st.DevicePeakBytes, ps.p.Bytes(), budget, weights, ps.p.band)
 	}
 	if ps.p.band[Levels-1] >= h {
 		t.Fatalf("a %d-byte budget did not tile %dx%d", budget, w, h)

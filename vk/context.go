@@ -36,6 +36,7 @@ type Context struct {
 	sets      descriptorCache
 	pools     map[memKind]map[uint64][]*Buffer
 	all       map[*Buffer]struct{} // every live buffer, freed on Close
+	blocks    []*memBlock          // the blocks small buffers share
 	stats     Stats
 	nextID    uint64
 	closed    bool
@@ -43,9 +44,10 @@ type Context struct {
 
 // Stats counts the Vulkan objects a Context has created; steady-state calls must not move them.
 type Stats struct {
-	MemoryAllocations uint64 // vkAllocateMemory calls
+	MemoryAllocations uint64 // vkAllocateMemory calls (small buffers share blocks)
+	Buffers           uint64 // VkBuffers created
 	BytesAllocated    uint64 // total bytes ever allocated
-	BytesLive         uint64 // bytes currently allocated
+	BytesLive         uint64 // bytes currently allocated, shared blocks whole
 	PeakBytes         uint64 // high-water mark of BytesLive
 	// The same two for device-local memory alone (weights, activations),
 	// without the host-visible staging that holds uploads and read-backs.

@@ -25,16 +25,19 @@ func (k memKind) String() string {
 	return "device"
 }
 
-// Buffer is one VkBuffer bound to its own memory. Pooled buffers keep their
-// size class as capacity; Size is what the last user asked for.
+// Buffer is one VkBuffer, bound to memory of its own or to a span of a
+// shared block. Pooled buffers keep their size class as capacity; Size is
+// what the last user asked for.
 type Buffer struct {
 	ctx      *Context
 	id       uint64
 	handle   api.Buffer
 	mem      api.DeviceMemory
 	kind     memKind
-	capacity uint64 // the VkBuffer's size
-	memSize  uint64 // its memory's, which the driver may round further (the statistics count it)
+	capacity uint64    // the VkBuffer's size
+	memSize  uint64    // its memory's (own) or span's (shared), which the driver may round further
+	blk      *memBlock // the shared block it lies in, else nil
+	off      uint64    // its offset there
 	Size     uint64
 	mapped   unsafe.Pointer
 	pooled   bool
@@ -66,6 +69,8 @@ func (c *Context) findMemType(bitsMask uint32, want api.MemoryPropertyFlagBits) 
 }
 
 // newBuffer creates a buffer of exactly size bytes. Caller holds c.mu.
+// Small buffers share memory blocks (blocks.go); larger ones get memory of
+// their own.
 func (c *Context) newBuffer(size uint64, kind memKind) (*Buffer, error) {
 	// Whole 16-byte vectors: shaders read uniform data (weights, tables) in
 	// vec4s or 64-bit pairs, and a read partly past the buffer's end reads
@@ -89,63 +94,97 @@ func (c *Context) newBuffer(size uint64, kind memKind) (*Buffer, error) {
 	var req api.MemoryRequirements
 	api.GetBufferMemoryRequirements(c.device, b.handle, &req)
 	req.Deref()
-	var idx uint32
-	var ok bool
-	if kind == Staging {
-		// Cached memory makes read-backs fast; fall back to any coherent host memory.
-		idx, ok = c.findMemType(req.MemoryTypeBits, api.MemoryPropertyHostVisibleBit|api.MemoryPropertyHostCoherentBit|api.MemoryPropertyHostCachedBit)
-		if !ok {
-			idx, ok = c.findMemType(req.MemoryTypeBits, api.MemoryPropertyHostVisibleBit|api.MemoryPropertyHostCoherentBit)
-		}
-	} else {
-		idx, ok = c.findMemType(req.MemoryTypeBits, api.MemoryPropertyDeviceLocalBit)
-		if !ok {
-			idx, ok = c.findMemType(req.MemoryTypeBits, 0)
-		}
-	}
+	idx, ok := c.memTypeFor(kind, req.MemoryTypeBits)
 	if !ok {
 		api.DestroyBuffer(c.device, b.handle, nil)
 		return nil, fmt.Errorf("vulkan: no %s memory type for a %d-byte buffer", kind, size)
 	}
-	ainfo := &api.MemoryAllocateInfo{
-		SType:           api.StructureTypeMemoryAllocateInfo,
-		AllocationSize:  req.Size,
-		MemoryTypeIndex: idx,
+	var err error
+	if uint64(req.Size) <= sharedMax && uint64(req.Alignment) <= blockBytes {
+		err = c.placeShared(b, idx, uint64(req.Size), uint64(req.Alignment))
+	} else {
+		err = c.placeOwn(b, idx, uint64(req.Size))
 	}
-	var mem api.DeviceMemory
-	if err := check(api.AllocateMemory(c.device, ainfo, nil, &mem), fmt.Sprintf("vkAllocateMemory(%d bytes, %s)", req.Size, kind)); err != nil {
+	if err != nil {
 		api.DestroyBuffer(c.device, b.handle, nil)
 		return nil, err
-	}
-	b.mem = mem
-	if err := check(api.BindBufferMemory(c.device, b.handle, b.mem, 0), "vkBindBufferMemory"); err != nil {
-		api.FreeMemory(c.device, b.mem, nil)
-		api.DestroyBuffer(c.device, b.handle, nil)
-		return nil, err
-	}
-	if kind == Staging {
-		var mapped unsafe.Pointer
-		err := check(api.MapMemory(c.device, b.mem, 0, api.DeviceSize(size), 0, &mapped), "vkMapMemory")
-		b.mapped = mapped
-		if err != nil {
-			api.FreeMemory(c.device, b.mem, nil)
-			api.DestroyBuffer(c.device, b.handle, nil)
-			return nil, err
-		}
 	}
 	c.nextID++
 	b.id = c.nextID
 	c.all[b] = struct{}{}
+	c.stats.Buffers++
+	return b, nil
+}
+
+// memTypeFor picks the memory type of kind's buffers among those allowed.
+func (c *Context) memTypeFor(kind memKind, allowed uint32) (uint32, bool) {
+	if kind == Staging {
+		// Cached memory makes read-backs fast; fall back to any coherent host memory.
+		if idx, ok := c.findMemType(allowed, api.MemoryPropertyHostVisibleBit|api.MemoryPropertyHostCoherentBit|api.MemoryPropertyHostCachedBit); ok {
+			return idx, true
+		}
+		return c.findMemType(allowed, api.MemoryPropertyHostVisibleBit|api.MemoryPropertyHostCoherentBit)
+	}
+	if idx, ok := c.findMemType(allowed, api.MemoryPropertyDeviceLocalBit); ok {
+		return idx, true
+	}
+	return c.findMemType(allowed, 0)
+}
+
+// placeOwn binds b to memory of its own.
+func (c *Context) placeOwn(b *Buffer, idx uint32, size uint64) error {
+	mem, mapped, err := c.allocate(b.kind, idx, size)
+	if err != nil {
+		return err
+	}
+	if err := check(api.BindBufferMemory(c.device, b.handle, mem, 0), "vkBindBufferMemory"); err != nil {
+		c.deallocate(b.kind, mem, mapped, size)
+		return err
+	}
+	b.mem, b.mapped, b.memSize = mem, mapped, size
+	return nil
+}
+
+// allocate makes size bytes of memory type idx, mapped if kind is Staging,
+// and counts them.
+func (c *Context) allocate(kind memKind, idx uint32, size uint64) (api.DeviceMemory, unsafe.Pointer, error) {
+	ainfo := &api.MemoryAllocateInfo{
+		SType:           api.StructureTypeMemoryAllocateInfo,
+		AllocationSize:  api.DeviceSize(size),
+		MemoryTypeIndex: idx,
+	}
+	var mem api.DeviceMemory
+	if err := check(api.AllocateMemory(c.device, ainfo, nil, &mem), fmt.Sprintf("vkAllocateMemory(%d bytes, %s)", size, kind)); err != nil {
+		return nil, nil, err
+	}
+	var mapped unsafe.Pointer
+	if kind == Staging {
+		if err := check(api.MapMemory(c.device, mem, 0, api.DeviceSize(size), 0, &mapped), "vkMapMemory"); err != nil {
+			api.FreeMemory(c.device, mem, nil)
+			return nil, nil, err
+		}
+	}
 	c.stats.MemoryAllocations++
-	b.memSize = uint64(req.Size)
-	c.stats.BytesAllocated += uint64(req.Size)
-	c.stats.BytesLive += uint64(req.Size)
+	c.stats.BytesAllocated += size
+	c.stats.BytesLive += size
 	c.stats.PeakBytes = max(c.stats.PeakBytes, c.stats.BytesLive)
 	if kind == Device {
-		c.stats.DeviceBytesLive += uint64(req.Size)
+		c.stats.DeviceBytesLive += size
 		c.stats.DevicePeakBytes = max(c.stats.DevicePeakBytes, c.stats.DeviceBytesLive)
 	}
-	return b, nil
+	return mem, mapped, nil
+}
+
+// deallocate frees what allocate made and uncounts it.
+func (c *Context) deallocate(kind memKind, mem api.DeviceMemory, mapped unsafe.Pointer, size uint64) {
+	if mapped != nil {
+		api.UnmapMemory(c.device, mem)
+	}
+	api.FreeMemory(c.device, mem, nil)
+	c.stats.BytesLive -= size
+	if kind == Device {
+		c.stats.DeviceBytesLive -= size
+	}
 }
 
 func (b *Buffer) free() {
@@ -160,14 +199,11 @@ func (b *Buffer) free() {
 			b.views[i] = nil
 		}
 	}
-	if b.mapped != nil {
-		api.UnmapMemory(c.device, b.mem)
-	}
 	api.DestroyBuffer(c.device, b.handle, nil)
-	api.FreeMemory(c.device, b.mem, nil)
-	c.stats.BytesLive -= b.memSize
-	if b.kind == Device {
-		c.stats.DeviceBytesLive -= b.memSize
+	if b.blk != nil {
+		c.unplaceShared(b)
+	} else {
+		c.deallocate(b.kind, b.mem, b.mapped, b.memSize)
 	}
 	delete(c.all, b)
 	b.handle = nil
