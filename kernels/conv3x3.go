@@ -25,8 +25,9 @@ type Conv3x3 struct {
 	// weights exactly; the device's binary16 rounding of the nine-tap sums is
 	// what a test's tolerance must allow.
 	MathHalf bool
-	// MMA computes the layer as an implicit GEMM on 16x16x16 binary16 matrix
-	// tiles (conv3x3_mma.comp): binary16 inputs and weights, fp32 sums.
+	// MMA computes the layer as an implicit GEMM on binary16 matrix tiles
+	// (conv3x3_mma.comp; natively of the device's shape, vk.Features
+	// MatrixTile): binary16 inputs and weights, fp32 sums.
 	MMA MMA
 	// Split, for the matrix-tile kernels, gives the layer fp32 accuracy:
 	// each input value and weight enters as the sum of two binary16 values,

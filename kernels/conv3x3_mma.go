@@ -17,13 +17,14 @@ const (
 	// native variant shares are tested where no tensor cores exist.
 	MMAEmulated
 	// MMANative multiplies the tiles with VK_KHR_cooperative_matrix (tiles
-	// of the edge the device offers) or, where a driver has only that,
+	// of the shape the device offers) or, where a driver has only that,
 	// VK_NV_cooperative_matrix; the device must report
 	// vk.Features.MatrixTiles.
 	MMANative
 )
 
-// mmaTile is the GEMM tile edge; mmaPixels the pixels of one workgroup.
+// mmaTile is what channels are padded to, the emulation's tile edge and
+// the largest native side; mmaPixels the pixels of one workgroup.
 const mmaTile, mmaPixels = 16, 64
 
 // mmaBase is the emulated variant's name, which the native ones extend.
@@ -50,31 +51,42 @@ func (op Conv3x3) mmaShader() string {
 // load as two 16x16x16 products take).
 const mmaSubgroupTiles = 2
 
+// forceTile, when set, replaces the device's tile shape: the tests run
+// shapes lavapipe computes but does not list.
+var forceTile [3]uint32
+
 // mmaNative is the native shader for the device's extension, and its
-// specialization: the padded output channels, the tile edge, the
-// workgroup's invocations and the tiles of pixels a subgroup computes
-// (64 / (edge * tiles) subgroups a workgroup).
+// specialization: the padded output channels, the tile's M (pixels), the
+// workgroup's invocations, the tiles of pixels a subgroup computes (64 /
+// (M * tiles) subgroups a workgroup), and the tile's N and K (channels).
 func (op Conv3x3) mmaNative(info vk.DeviceInfo, coutp int) (string, []uint32, error) {
 	f := info.Features
-	name, edge := op.mmaBase()+"_khr", f.MatrixTileEdge
+	name, tile := op.mmaBase()+"_khr", f.MatrixTile
 	if !f.MatrixTileKHR {
-		name, edge = op.mmaBase()+"_nv", mmaTile
+		name, tile = op.mmaBase()+"_nv", [3]uint32{mmaTile, mmaTile, mmaTile}
+	} else if forceTile[0] > 0 {
+		tile = forceTile
 	}
+	m := int(tile[0])
 	mt := op.SubgroupTiles
 	if mt == 0 {
 		mt = mmaSubgroupTiles
 	}
-	if edge == 0 || mt < 1 || mt > 4 || mmaPixels%(int(edge)*mt) != 0 {
-		return "", nil, fmt.Errorf("conv3x3 mma: %d tiles of %d pixels a subgroup (1..4) do not divide a workgroup's %d pixels", mt, edge, mmaPixels)
+	if m == 0 || mt < 1 || mt > 4 || mmaPixels%(m*mt) != 0 {
+		return "", nil, fmt.Errorf("conv3x3 mma: %d tiles of %d pixels a subgroup (1..4) do not divide a workgroup's %d pixels", mt, m, mmaPixels)
+	}
+	// Channels are padded to 16 and staged 32 at a time.
+	if mmaTile%tile[1] != 0 || mmaTile%tile[2] != 0 {
+		return "", nil, fmt.Errorf("conv3x3 mma: %dx%dx%d tiles: the channels (N, K) must divide %d", tile[0], tile[1], tile[2], mmaTile)
 	}
 	sg := info.Limits.SubgroupSize
-	inv := uint32(mmaPixels/(int(edge)*mt)) * sg
+	inv := uint32(mmaPixels/(m*mt)) * sg
 	// The staging takes the invocations eight at a time.
 	if inv == 0 || inv%8 != 0 || inv > info.Limits.MaxWorkgroupInvocations {
-		return "", nil, fmt.Errorf("conv3x3 mma: %s's %dx%d tiles, %d a subgroup of %d, need %d invocations a workgroup (a multiple of 8, at most %d)",
-			info.Name, edge, edge, mt, sg, inv, info.Limits.MaxWorkgroupInvocations)
+		return "", nil, fmt.Errorf("conv3x3 mma: %s's %dx%dx%d tiles, %d a subgroup of %d, need %d invocations a workgroup (a multiple of 8, at most %d)",
+			info.Name, tile[0], tile[1], tile[2], mt, sg, inv, info.Limits.MaxWorkgroupInvocations)
 	}
-	return name, []uint32{uint32(coutp), edge, inv, uint32(mt)}, nil
+	return name, []uint32{uint32(coutp), tile[0], inv, uint32(mt), tile[1], tile[2]}, nil
 }
 
 // mmaDims are the input and output channels, padded to tiles (with Split,

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math/rand"
+	"os"
 	"strings"
 	"testing"
 
@@ -31,22 +32,33 @@ func TestConv3x3MMAMatchesReference(t *testing.T) {
 		{1, 6, 9, 1, 6, Conv3x3{In: [3]int{4, 4, 1}, Out: 3, Act: ActSigmoid, Residual: true}},
 	}
 	// The emulation, then native tiles with the device's choice of pixel
-	// tiles a subgroup (0), one and four (edge 16: one subgroup a workgroup).
+	// tiles a subgroup (0), one and four (16 pixels a tile: one subgroup a
+	// workgroup), then any shapes asked for (tileShapes).
 	type kind struct {
 		mma   MMA
 		tiles int
+		shape [3]uint32
 	}
-	kinds := []kind{{MMAEmulated, 0}}
+	kinds := []kind{{mma: MMAEmulated}}
 	if vktest.NativeTiles(t, gpu.Ctx) {
 		f := gpu.Ctx.Info().Features
-		t.Logf("native tiles: %dx%d, KHR %v, subgroups of %d", f.MatrixTileEdge, f.MatrixTileEdge, f.MatrixTileKHR, gpu.Ctx.Info().Limits.SubgroupSize)
-		kinds = append(kinds, kind{MMANative, 0}, kind{MMANative, 1}, kind{MMANative, 4})
+		t.Logf("native tiles: %dx%dx%d, KHR %v, subgroups of %d", f.MatrixTile[0], f.MatrixTile[1], f.MatrixTile[2], f.MatrixTileKHR, gpu.Ctx.Info().Limits.SubgroupSize)
+		kinds = append(kinds, kind{mma: MMANative}, kind{mma: MMANative, tiles: 1}, kind{mma: MMANative, tiles: 4})
+	}
+	for _, sh := range tileShapes(t) {
+		kinds = append(kinds, kind{mma: MMANative, shape: sh}, kind{mma: MMANative, tiles: 1, shape: sh})
 	}
 	for _, k := range kinds {
 		for _, tc := range cases {
 			op := tc.op
 			op.MMA, op.SubgroupTiles = k.mma, k.tiles
-			t.Run(fmt.Sprintf("%s_mt%d_%v_%dx%dx%d_rows%d-%d", op.Shader(), k.tiles, op.In, tc.n, tc.h, tc.w, tc.y0, tc.y1), func(t *testing.T) {
+			name := fmt.Sprintf("%s_mt%d_%v_%dx%dx%d_rows%d-%d", op.Shader(), k.tiles, op.In, tc.n, tc.h, tc.w, tc.y0, tc.y1)
+			if k.shape[0] > 0 {
+				name = fmt.Sprintf("%s_tile%dx%dx%d", name, k.shape[0], k.shape[1], k.shape[2])
+			}
+			t.Run(name, func(t *testing.T) {
+				forceTile = k.shape
+				defer func() { forceTile = [3]uint32{} }()
 				rng := rand.New(rand.NewSource(3))
 				plane := tc.h * tc.w
 				g := op.DenseGeom(tc.n, tc.h, tc.w)
@@ -262,4 +274,29 @@ func TestTileProductsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%s: tile products exact: %v", gpu.Ctx.Info().Name, exact)
+}
+
+// tileShapes are the tile shapes VKPERCEPT_TILE_SHAPES asks for
+// ("8x8x16,16x16x16"), run natively in place of the device's own. lavapipe
+// 26 computes any shape of sides 8 and 16 but lists only 8x8x8, so `make
+// test-mesa26` runs Intel's and the GPUs' shapes on it this way, without
+// the validation layer (which rightly rejects shapes a device does not list).
+func tileShapes(t *testing.T) [][3]uint32 {
+	env := os.Getenv("VKPERCEPT_TILE_SHAPES")
+	if env == "" {
+		return nil
+	}
+	f := gpu.Ctx.Info().Features
+	if !f.MatrixTiles || !f.MatrixTileKHR {
+		t.Fatalf("VKPERCEPT_TILE_SHAPES=%s needs KHR matrix tiles, which %s lacks", env, gpu.Ctx.Info().Name)
+	}
+	var out [][3]uint32
+	for _, s := range strings.Split(env, ",") {
+		var sh [3]uint32
+		if n, err := fmt.Sscanf(s, "%dx%dx%d", &sh[0], &sh[1], &sh[2]); n != 3 || err != nil {
+			t.Fatalf("VKPERCEPT_TILE_SHAPES: %q is not MxNxK", s)
+		}
+		out = append(out, sh)
+	}
+	return out
 }

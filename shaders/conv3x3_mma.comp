@@ -16,11 +16,12 @@
 // residual) goes through shared memory, up to 32 channels at a time, so
 // that stores are along x.
 // COOP_KHR does the tile products with VK_KHR_cooperative_matrix (tensor
-// cores, matrix cores) on square tiles of the edge the device offers (TE:
-// 16 on GPUs, 8 on lavapipe); COOP_NV with VK_NV_cooperative_matrix, for
-// drivers without the KHR extension (16x16x16 tiles). A subgroup computes
-// MT tiles of TE pixels for all output channels, so each B tile it loads
-// serves MT products. Without either, groups of 32 invocations emulate the
+// cores, matrix cores, XMX) on tiles of the shape the device offers: TM
+// pixels by TK input channels times TK by TN output channels, each 8 or 16
+// (16x16x16 on NVIDIA and AMD, 8x8x16 or 8x16x16 on Intel, 8x8x8 on
+// lavapipe); COOP_NV with VK_NV_cooperative_matrix, for drivers without
+// the KHR extension (16x16x16). A subgroup computes MT tiles of TM pixels
+// for all output channels, so each B tile it loads serves MT products. Without either, groups of 32 invocations emulate the
 // 16x16 tile products with scalar fp32 arithmetic, one tile of pixels a
 // group: the same staging, packing and epilogue.
 // With split (layers of few input channels that need fp32 accuracy), each
@@ -52,19 +53,21 @@
 layout(constant_id = 0) const uint COUTP = 64; // output channels padded to 16
 #ifdef COOP
 #ifdef COOP_KHR
-layout(constant_id = 1) const uint TE = 16;    // the tile edge, 8 or 16
+layout(constant_id = 1) const uint TM = 16;    // the tile's pixels, 8 or 16
+layout(constant_id = 4) const uint TN = 16;    // its output channels, 8 or 16
+layout(constant_id = 5) const uint TK = 16;    // its input channels, 8 or 16
 #else
-const uint TE = 16u;
+const uint TM = 16u, TN = 16u, TK = 16u;
 #endif
-// Pixel tiles a subgroup; the workgroup has 64 / (TE * MT) subgroups, so
+// Pixel tiles a subgroup; the workgroup has 64 / (TM * MT) subgroups, so
 // the host sets its invocations from the device's subgroup size.
 layout(constant_id = 3) const uint MT = 1;
 layout(local_size_x_id = 2, local_size_y = 1, local_size_z = 1) in;
 #else
-const uint TE = 16u, MT = 1u;
+const uint TM = 16u, TN = 16u, TK = 16u, MT = 1u;
 layout(local_size_x = 128, local_size_y = 1, local_size_z = 1) in;
 #endif
-const uint NT = COUTP / TE;                    // TE-channel tiles
+const uint NT = COUTP / TN;                    // TN-channel tiles
 const uint TP = 64u;                           // pixels per workgroup
 const uint XS = TP + 2u;                       // staged pixels a row, with the halo
 // Channels staged at a time, and the staged pixels' stride (16-byte rows
@@ -143,8 +146,8 @@ void main() {
     [[unroll]] for (uint t = 0; t < MT * NT; t++) acc[t] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
 #elif defined(COOP_KHR)
     uint g = gl_SubgroupID;
-    coopmat<float, gl_ScopeSubgroup, TE, TE, gl_MatrixUseAccumulator> acc[MT * NT];
-    [[unroll]] for (uint t = 0; t < MT * NT; t++) acc[t] = coopmat<float, gl_ScopeSubgroup, TE, TE, gl_MatrixUseAccumulator>(0.0);
+    coopmat<float, gl_ScopeSubgroup, TM, TN, gl_MatrixUseAccumulator> acc[MT * NT];
+    [[unroll]] for (uint t = 0; t < MT * NT; t++) acc[t] = coopmat<float, gl_ScopeSubgroup, TM, TN, gl_MatrixUseAccumulator>(0.0);
 #else
     // Emulation: invocation lane of group g owns row lane/2 of the tile and
     // eight of each 16-channel tile's columns.
@@ -188,9 +191,9 @@ void main() {
         barrier();
         // Tap (ky, kx): the tile's pixels px read staged pixel px + kx of row ky.
         for (uint tap = 0; tap < 9u; tap++) {
-            uint base = ((tap / 3u) * XS + g * MT * TE + tap % 3u) * XST;
+            uint base = ((tap / 3u) * XS + g * MT * TM + tap % 3u) * XST;
             uint wrow = tap * p.cinp + c0;
-            for (uint s = 0; s < kc; s += TE) {
+            for (uint s = 0; s < kc; s += TK) {
 #ifdef COOP_NV
                 fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> ma[MT];
                 [[unroll]] for (uint i = 0; i < MT; i++) coopMatLoadNV(ma[i], sa, base + i * 16u * XST + s, XST, false);
@@ -200,12 +203,12 @@ void main() {
                     [[unroll]] for (uint i = 0; i < MT; i++) acc[i * NT + t] = coopMatMulAddNV(ma[i], mb, acc[i * NT + t]);
                 }
 #elif defined(COOP_KHR)
-                coopmat<float16_t, gl_ScopeSubgroup, TE, TE, gl_MatrixUseA> ma[MT];
+                coopmat<float16_t, gl_ScopeSubgroup, TM, TK, gl_MatrixUseA> ma[MT];
                 [[unroll]] for (uint i = 0; i < MT; i++)
-                    coopMatLoad(ma[i], sa, base + i * TE * XST + s, XST, gl_CooperativeMatrixLayoutRowMajor);
+                    coopMatLoad(ma[i], sa, base + i * TM * XST + s, XST, gl_CooperativeMatrixLayoutRowMajor);
                 [[unroll]] for (uint t = 0; t < NT; t++) {
-                    coopmat<float16_t, gl_ScopeSubgroup, TE, TE, gl_MatrixUseB> mb;
-                    coopMatLoad(mb, wt, (wrow + s) * COUTP + t * TE, COUTP, gl_CooperativeMatrixLayoutRowMajor);
+                    coopmat<float16_t, gl_ScopeSubgroup, TK, TN, gl_MatrixUseB> mb;
+                    coopMatLoad(mb, wt, (wrow + s) * COUTP + t * TN, COUTP, gl_CooperativeMatrixLayoutRowMajor);
                     [[unroll]] for (uint i = 0; i < MT; i++) acc[i * NT + t] = coopMatMulAdd(ma[i], mb, acc[i * NT + t]);
                 }
 #else
@@ -225,14 +228,14 @@ void main() {
         if (h > 0u) barrier(); // the last pass has read C
         // Constant bounds, so that the loop unrolls and acc stays in registers.
         [[unroll]] for (uint t = 0; t < NT; t++) {
-            if (t * TE / CH != h) continue;
-            uint tc = t * TE - h * CH;
+            if (t * TN / CH != h) continue;
+            uint tc = t * TN - h * CH;
 #ifdef COOP_NV
             [[unroll]] for (uint i = 0; i < MT; i++)
                 coopMatStoreNV(acc[i * NT + t], sc, (g * MT + i) * 16u * CST + tc, CST, false);
 #elif defined(COOP_KHR)
             [[unroll]] for (uint i = 0; i < MT; i++)
-                coopMatStore(acc[i * NT + t], sc, (g * MT + i) * TE * CST + tc, CST, gl_CooperativeMatrixLayoutRowMajor);
+                coopMatStore(acc[i * NT + t], sc, (g * MT + i) * TM * CST + tc, CST, gl_CooperativeMatrixLayoutRowMajor);
 #else
             [[unroll]] for (uint j = 0; j < 8u; j++) sc[(g * 16u + row) * CST + tc + col + j] = acc[t][j];
 #endif

@@ -33,14 +33,15 @@ type Features struct {
 	Float16Int8       bool `json:"ext_shader_float16_int8"` // VK_KHR_shader_float16_int8
 	ShaderFloat16     bool `json:"shader_float16"`          // its shaderFloat16: binary16 arithmetic
 	CooperativeMatrix bool `json:"ext_cooperative_matrix"`  // VK_KHR_ or VK_NV_cooperative_matrix
-	// MatrixTiles: square binary16 tiles summed in fp32 at subgroup scope,
-	// with shaderFloat16 and the Vulkan memory model, enabled on the device
-	// (what kernels.MMANative needs): through VK_KHR_cooperative_matrix
-	// (MatrixTileKHR; edge MatrixTileEdge, 16 or 8) where offered, else
-	// VK_NV_cooperative_matrix (16x16x16 tiles, 32-wide subgroups).
-	MatrixTiles    bool   `json:"matrix_tiles_f16"`
-	MatrixTileKHR  bool   `json:"matrix_tiles_khr"`
-	MatrixTileEdge uint32 `json:"matrix_tile_edge"`
+	// MatrixTiles: binary16 tiles summed in fp32 at subgroup scope, with
+	// shaderFloat16 and the Vulkan memory model, enabled on the device (what
+	// kernels.MMANative needs): through VK_KHR_cooperative_matrix
+	// (MatrixTileKHR) where it offers a shape with sides of 8 or 16, else
+	// VK_NV_cooperative_matrix (16x16x16, 32-wide subgroups). MatrixTile is
+	// the shape the kernels take: M pixels, N output and K input channels.
+	MatrixTiles   bool      `json:"matrix_tiles_f16"`
+	MatrixTileKHR bool      `json:"matrix_tiles_khr"`
+	MatrixTile    [3]uint32 `json:"matrix_tile"`
 	// FullSubgroups: computeFullSubgroups is enabled (with the KHR tiles,
 	// whose pipelines need it), so Shader.FullSubgroups pipelines can be made.
 	FullSubgroups  bool `json:"full_subgroups"`
@@ -91,13 +92,13 @@ func queryFeatures(in api.Instance, h api.PhysicalDevice) Features {
 		return out
 	}
 	if coopKHR && sizeControl {
-		if edge := matrixTileEdgeKHR(in, h); edge > 0 {
-			out.MatrixTiles, out.MatrixTileKHR, out.MatrixTileEdge, out.FullSubgroups = true, true, edge, true
+		if tile := matrixTileKHR(in, h); tile[0] > 0 {
+			out.MatrixTiles, out.MatrixTileKHR, out.MatrixTile, out.FullSubgroups = true, true, tile, true
 			return out
 		}
 	}
 	if coopNV && hasMatrixTiles(in, h) {
-		out.MatrixTiles, out.MatrixTileEdge = true, 16
+		out.MatrixTiles, out.MatrixTile = true, [3]uint32{16, 16, 16}
 	}
 	return out
 }
@@ -264,5 +265,5 @@ func listDevices() ([]DeviceInfo, int, error) {
 
 // noMatrixTiles records that the device was made without native tiles.
 func (f *Features) noMatrixTiles() {
-	f.MatrixTiles, f.MatrixTileKHR, f.MatrixTileEdge, f.FullSubgroups = false, false, 0, false
+	f.MatrixTiles, f.MatrixTileKHR, f.MatrixTile, f.FullSubgroups = false, false, [3]uint32{}, false
 }

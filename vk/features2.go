@@ -146,10 +146,10 @@ static int vkp_coop_tiles(void* gipa, void* inst, void* phys, void* props2, void
 	return 0;
 }
 
-// The edge of the square binary16 tiles, summed in fp32 at subgroup scope
-// without saturation, that VK_KHR_cooperative_matrix offers: 16 where
-// offered (GPUs), else 8 (lavapipe), else 0.
-static uint32_t vkp_coop_khr_edge(void* gipa, void* inst, void* phys, void* props2, void* feats2) {
+// The tile shapes (M, N, K; three words each in shapes, at most max) of
+// binary16 products summed in fp32 at subgroup scope without saturation
+// that VK_KHR_cooperative_matrix offers; the count.
+static uint32_t vkp_coop_khr_shapes(void* gipa, void* inst, void* phys, void* props2, void* feats2, uint32_t* shapes, uint32_t max) {
 	vkp_coop_props_khr_fn fn = (vkp_coop_props_khr_fn)((vkp_gipa_fn)gipa)(inst, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR");
 	if (!fn || !props2 || !feats2 || !vkp_coop_feature(feats2, phys, 1)) return 0;
 	uint32_t n = 0;
@@ -157,13 +157,16 @@ static uint32_t vkp_coop_khr_edge(void* gipa, void* inst, void* phys, void* prop
 	vkp_coop_props_khr ps[256];
 	for (uint32_t i = 0; i < n; i++) { memset(&ps[i], 0, sizeof ps[i]); ps[i].sType = VKP_COOP_KHR_PROPS; }
 	if (fn(phys, &n, ps) != 0) return 0;
-	uint32_t best = 0;
-	for (uint32_t i = 0; i < n; i++) {
+	uint32_t found = 0;
+	for (uint32_t i = 0; i < n && found < max; i++) {
 		vkp_coop_props_khr* q = &ps[i];
-		if (q->m == q->n && q->n == q->k && (q->m == 16 || q->m == 8) && q->a == VKP_FLOAT16 && q->b == VKP_FLOAT16 &&
-		    q->c == VKP_FLOAT32 && q->result == VKP_FLOAT32 && !q->saturating && q->scope == VKP_SCOPE_SUBGROUP && q->m > best) best = q->m;
+		if (q->a == VKP_FLOAT16 && q->b == VKP_FLOAT16 && q->c == VKP_FLOAT32 && q->result == VKP_FLOAT32 &&
+		    !q->saturating && q->scope == VKP_SCOPE_SUBGROUP) {
+			shapes[3*found] = q->m; shapes[3*found+1] = q->n; shapes[3*found+2] = q->k;
+			found++;
+		}
 	}
-	return best;
+	return found;
 }
 
 // The cooperative-matrix feature (KHR or NV), the Vulkan memory model and,
@@ -226,14 +229,19 @@ func hasMatrixTiles(in api.Instance, h api.PhysicalDevice) bool {
 	return C.vkp_coop_tiles(fast.gipa, handle(in), handle(h), fast.props2, fast.features2) != 0
 }
 
-// matrixTileEdgeKHR is the edge of the square binary16 tiles with fp32 sums
-// that VK_KHR_cooperative_matrix offers at subgroup scope with the memory
-// model (16 or 8, preferring 16), or 0: what the COOP_KHR form needs.
-func matrixTileEdgeKHR(in api.Instance, h api.PhysicalDevice) uint32 {
+// matrixTileKHR is the tile shape (M, N, K) the COOP_KHR form takes among
+// those VK_KHR_cooperative_matrix offers (pickTile), or zeros.
+func matrixTileKHR(in api.Instance, h api.PhysicalDevice) [3]uint32 {
 	if fast.gipa == nil {
-		return 0
+		return [3]uint32{}
 	}
-	return uint32(C.vkp_coop_khr_edge(fast.gipa, handle(in), handle(h), fast.props2, fast.features2))
+	var buf [3 * 64]C.uint32_t
+	n := int(C.vkp_coop_khr_shapes(fast.gipa, handle(in), handle(h), fast.props2, fast.features2, &buf[0], 64))
+	shapes := make([][3]uint32, n)
+	for i := range shapes {
+		shapes[i] = [3]uint32{uint32(buf[3*i]), uint32(buf[3*i+1]), uint32(buf[3*i+2])}
+	}
+	return pickTile(shapes)
 }
 
 // coopChain returns C memory enabling cooperativeMatrix (KHR or NV), the
