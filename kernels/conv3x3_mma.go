@@ -51,9 +51,14 @@ func (op Conv3x3) mmaShader() string {
 // load as two 16x16x16 products take).
 const mmaSubgroupTiles = 2
 
-// forceTile, when set, replaces the device's tile shape: the tests run
-// shapes lavapipe computes but does not list.
-var forceTile [3]uint32
+// Test hooks. forceTile, when set, replaces the device's tile shape: the
+// tests run shapes lavapipe computes but does not list. idleSubgroups are
+// added to a workgroup with no tiles of their own, as where a driver runs
+// smaller subgroups than it reports.
+var (
+	forceTile     [3]uint32
+	idleSubgroups uint32
+)
 
 // mmaNative is the native shader for the device's extension, and its
 // specialization: the padded output channels, the tile's M (pixels), the
@@ -79,8 +84,15 @@ func (op Conv3x3) mmaNative(info vk.DeviceInfo, coutp int) (string, []uint32, er
 	if mmaTile%tile[1] != 0 || mmaTile%tile[2] != 0 {
 		return "", nil, fmt.Errorf("conv3x3 mma: %dx%dx%d tiles: the channels (N, K) must divide %d", tile[0], tile[1], tile[2], mmaTile)
 	}
-	sg := info.Limits.SubgroupSize
-	inv := uint32(mmaPixels/(m*mt)) * sg
+	sg, groups := info.Limits.TileSubgroupSize, uint32(mmaPixels/(m*mt))
+	if !f.MatrixTileKHR {
+		sg = info.Limits.SubgroupSize // NV: 32, checked with the tiles
+	}
+	inv := (groups + idleSubgroups) * sg
+	if most := info.Limits.MaxWorkgroupSubgroups; most > 0 && groups > most {
+		return "", nil, fmt.Errorf("conv3x3 mma: %s's %dx%dx%d tiles, %d a subgroup, need %d subgroups a workgroup; it allows %d",
+			info.Name, tile[0], tile[1], tile[2], mt, groups, most)
+	}
 	// The staging takes the invocations eight at a time.
 	if inv == 0 || inv%8 != 0 || inv > info.Limits.MaxWorkgroupInvocations {
 		return "", nil, fmt.Errorf("conv3x3 mma: %s's %dx%dx%d tiles, %d a subgroup of %d, need %d invocations a workgroup (a multiple of 8, at most %d)",

@@ -33,17 +33,19 @@ func TestConv3x3MMAMatchesReference(t *testing.T) {
 	}
 	// The emulation, then native tiles with the device's choice of pixel
 	// tiles a subgroup (0), one and four (16 pixels a tile: one subgroup a
-	// workgroup), then any shapes asked for (tileShapes).
+	// workgroup), with three subgroups more than tiles, then any shapes
+	// asked for (tileShapes).
 	type kind struct {
 		mma   MMA
 		tiles int
 		shape [3]uint32
+		idle  uint32 // subgroups with no tiles (idleSubgroups)
 	}
 	kinds := []kind{{mma: MMAEmulated}}
 	if vktest.NativeTiles(t, gpu.Ctx) {
 		f := gpu.Ctx.Info().Features
-		t.Logf("native tiles: %dx%dx%d, KHR %v, subgroups of %d", f.MatrixTile[0], f.MatrixTile[1], f.MatrixTile[2], f.MatrixTileKHR, gpu.Ctx.Info().Limits.SubgroupSize)
-		kinds = append(kinds, kind{mma: MMANative}, kind{mma: MMANative, tiles: 1}, kind{mma: MMANative, tiles: 4})
+		t.Logf("native tiles: %dx%dx%d, KHR %v, subgroups of %d (required: %v)", f.MatrixTile[0], f.MatrixTile[1], f.MatrixTile[2], f.MatrixTileKHR, gpu.Ctx.Info().Limits.TileSubgroupSize, f.PinnedSubgroups)
+		kinds = append(kinds, kind{mma: MMANative}, kind{mma: MMANative, tiles: 1}, kind{mma: MMANative, tiles: 4}, kind{mma: MMANative, idle: 3})
 	}
 	for _, sh := range tileShapes(t) {
 		kinds = append(kinds, kind{mma: MMANative, shape: sh}, kind{mma: MMANative, tiles: 1, shape: sh})
@@ -56,9 +58,12 @@ func TestConv3x3MMAMatchesReference(t *testing.T) {
 			if k.shape[0] > 0 {
 				name = fmt.Sprintf("%s_tile%dx%dx%d", name, k.shape[0], k.shape[1], k.shape[2])
 			}
+			if k.idle > 0 {
+				name = fmt.Sprintf("%s_idle%d", name, k.idle)
+			}
 			t.Run(name, func(t *testing.T) {
-				forceTile = k.shape
-				defer func() { forceTile = [3]uint32{} }()
+				forceTile, idleSubgroups = k.shape, k.idle
+				defer func() { forceTile, idleSubgroups = [3]uint32{}, 0 }()
 				rng := rand.New(rand.NewSource(3))
 				plane := tc.h * tc.w
 				g := op.DenseGeom(tc.n, tc.h, tc.w)

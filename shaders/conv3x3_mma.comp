@@ -148,7 +148,14 @@ void main() {
     uint g = gl_SubgroupID;
     coopmat<float, gl_ScopeSubgroup, TM, TN, gl_MatrixUseAccumulator> acc[MT * NT];
     [[unroll]] for (uint t = 0; t < MT * NT; t++) acc[t] = coopmat<float, gl_ScopeSubgroup, TM, TN, gl_MatrixUseAccumulator>(0.0);
+#endif
+#ifdef COOP
+    // Subgroups past the workgroup's tiles (a driver that runs smaller
+    // subgroups than it reports, where the size cannot be required) only
+    // stage and store.
+    bool tiled = g * MT * TM < TP;
 #else
+    const bool tiled = true;
     // Emulation: invocation lane of group g owns row lane/2 of the tile and
     // eight of each 16-channel tile's columns.
     uint g = lid / 32u, lane = lid % 32u, row = lane / 2u, col = (lane % 2u) * 8u;
@@ -190,7 +197,7 @@ void main() {
         }
         barrier();
         // Tap (ky, kx): the tile's pixels px read staged pixel px + kx of row ky.
-        for (uint tap = 0; tap < 9u; tap++) {
+        for (uint tap = 0; tiled && tap < 9u; tap++) {
             uint base = ((tap / 3u) * XS + g * MT * TM + tap % 3u) * XST;
             uint wrow = tap * p.cinp + c0;
             for (uint s = 0; s < kc; s += TK) {
@@ -228,7 +235,7 @@ void main() {
         if (h > 0u) barrier(); // the last pass has read C
         // Constant bounds, so that the loop unrolls and acc stays in registers.
         [[unroll]] for (uint t = 0; t < NT; t++) {
-            if (t * TN / CH != h) continue;
+            if (!tiled || t * TN / CH != h) continue;
             uint tc = t * TN - h * CH;
 #ifdef COOP_NV
             [[unroll]] for (uint i = 0; i < MT; i++)

@@ -135,7 +135,7 @@ func (c *Context) init() error {
 			if f.MatrixTileKHR {
 				exts = []string{extCoopKHR, extMemoryModel, extSubgroupSize}
 			}
-			opts = append(opts, optFeature{exts, coopChain(f.MatrixTileKHR), f.noMatrixTiles})
+			opts = append(opts, optFeature{exts, coopChain(f.MatrixTileKHR, f.PinnedSubgroups), f.noMatrixTiles})
 		} else {
 			f.noMatrixTiles()
 		}

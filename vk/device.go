@@ -44,8 +44,13 @@ type Features struct {
 	MatrixTile    [3]uint32 `json:"matrix_tile"`
 	// FullSubgroups: computeFullSubgroups is enabled (with the KHR tiles,
 	// whose pipelines need it), so Shader.FullSubgroups pipelines can be made.
-	FullSubgroups  bool `json:"full_subgroups"`
-	PushDescriptor bool `json:"ext_push_descriptor"` // VK_KHR_push_descriptor
+	FullSubgroups bool `json:"full_subgroups"`
+	// PinnedSubgroups: subgroupSizeControl is enabled too, and such
+	// pipelines require subgroups of Limits.TileSubgroupSize, the size
+	// their workgroups are planned for: drivers may pick another size for
+	// cooperative-matrix shaders unless told.
+	PinnedSubgroups bool `json:"pinned_subgroups"`
+	PushDescriptor  bool `json:"ext_push_descriptor"` // VK_KHR_push_descriptor
 	// SubgroupShuffle: compute shaders may shuffle values within a subgroup.
 	SubgroupShuffle bool `json:"subgroup_shuffle"`
 	// SubgroupArithmetic: compute shaders may sum (and elect) within a subgroup.
@@ -116,6 +121,15 @@ type Limits struct {
 	TimestampValidBits      uint32    `json:"timestamp_valid_bits"`
 	MinStorageAlign         uint64    `json:"min_storage_buffer_offset_alignment"`
 	SubgroupSize            uint32    `json:"subgroup_size"`
+	// TileSubgroupSize is the subgroup size of Shader.FullSubgroups
+	// pipelines (the matrix-tile kernels): the device's smallest where it
+	// can be required (Features.PinnedSubgroups), the width its matrix
+	// units take (8 or 16 on Intel, wave32 on AMD, 32 on NVIDIA), else
+	// SubgroupSize.
+	TileSubgroupSize uint32 `json:"tile_subgroup_size,omitempty"`
+	// MaxWorkgroupSubgroups: maxComputeWorkgroupSubgroups, where the
+	// pipelines' subgroups are pinned (else 0: unknown).
+	MaxWorkgroupSubgroups uint32 `json:"max_workgroup_subgroups,omitempty"`
 }
 
 type physical struct {
@@ -177,6 +191,13 @@ func enumerate(in *instance) ([]physical, error) {
 		api.GetPhysicalDeviceQueueFamilyProperties(h, &qn, qs)
 		info.Features = queryFeatures(in.handle, h)
 		info.Limits.SubgroupSize, info.Features.SubgroupShuffle, info.Features.SubgroupArithmetic = subgroupInfo(h)
+		if info.Features.FullSubgroups {
+			info.Limits.TileSubgroupSize = info.Limits.SubgroupSize
+			if ok, lo, most := subgroupPin(h); ok {
+				info.Features.PinnedSubgroups = true
+				info.Limits.TileSubgroupSize, info.Limits.MaxWorkgroupSubgroups = lo, most
+			}
+		}
 		phys := physical{handle: h, info: info}
 		best := -1
 		for qi := range qs {
@@ -265,5 +286,5 @@ func listDevices() ([]DeviceInfo, int, error) {
 
 // noMatrixTiles records that the device was made without native tiles.
 func (f *Features) noMatrixTiles() {
-	f.MatrixTiles, f.MatrixTileKHR, f.MatrixTile, f.FullSubgroups = false, false, [3]uint32{}, false
+	f.MatrixTiles, f.MatrixTileKHR, f.MatrixTile, f.FullSubgroups, f.PinnedSubgroups = false, false, [3]uint32{}, false, false
 }

@@ -110,7 +110,14 @@ typedef struct {
 	uint32_t sizeControl, computeFull;
 } vkp_sg_control;
 
+// VkPhysicalDeviceSubgroupSizeControlProperties.
+typedef struct {
+	int32_t sType; void* pNext;
+	uint32_t minSize, maxSize, maxComputeSubgroups, requiredStages;
+} vkp_sg_size_props;
+
 #define VKP_MEMORY_MODEL 1000211000
+#define VKP_SG_SIZE_PROPS 1000225000
 #define VKP_SG_CONTROL 1000225002
 #define VKP_COOP_KHR_FEATURES 1000506000
 #define VKP_COOP_KHR_PROPS 1000506001
@@ -169,16 +176,35 @@ static uint32_t vkp_coop_khr_shapes(void* gipa, void* inst, void* phys, void* pr
 	return found;
 }
 
+// Whether compute pipelines may require a subgroup size (the
+// subgroupSizeControl feature, compute among requiredSubgroupSizeStages),
+// with the sizes they may require, [*lo, *hi], and
+// maxComputeWorkgroupSubgroups.
+static int vkp_sg_pin(void* props2, void* feats2, void* phys, uint32_t* lo, uint32_t* hi, uint32_t* maxSubgroups) {
+	*lo = 0, *hi = 0, *maxSubgroups = 0;
+	if (!props2 || !feats2) return 0;
+	vkp_sg_control f = {VKP_SG_CONTROL, 0, 0, 0};
+	vkp_features2 f2 = {VKP_FEATURES2, &f};
+	((vkp_features2_fn)feats2)(phys, &f2);
+	vkp_sg_size_props sp = {VKP_SG_SIZE_PROPS, 0, 0, 0, 0, 0};
+	vkp_props2 p2;
+	memset(&p2, 0, sizeof p2);
+	p2.sType = VKP_PROPS2; p2.pNext = &sp;
+	((vkp_props2_fn)props2)(phys, &p2);
+	*lo = sp.minSize, *hi = sp.maxSize, *maxSubgroups = sp.maxComputeSubgroups;
+	return f.sizeControl && (sp.requiredStages & 0x20) && sp.minSize > 0 && sp.minSize <= sp.maxSize; // COMPUTE_BIT
+}
+
 // The cooperative-matrix feature (KHR or NV), the Vulkan memory model and,
-// for KHR, full compute subgroups, chained before next in one allocation
-// (free it with C.free).
+// for KHR, full compute subgroups (and, with pin, subgroupSizeControl),
+// chained before next in one allocation (free it with C.free).
 typedef struct { vkp_coop_features coop; vkp_memory_model mm; vkp_sg_control sg; } vkp_coop_link;
 
-static void* vkp_coop_chain(void* next, int khr) {
+static void* vkp_coop_chain(void* next, int khr, int pin) {
 	vkp_coop_link* l = malloc(sizeof *l);
 	if (!l) return 0;
 	memset(l, 0, sizeof *l);
-	if (khr) { l->sg.sType = VKP_SG_CONTROL; l->sg.pNext = next; l->sg.computeFull = 1; next = &l->sg; }
+	if (khr) { l->sg.sType = VKP_SG_CONTROL; l->sg.pNext = next; l->sg.computeFull = 1; l->sg.sizeControl = pin != 0; next = &l->sg; }
 	l->mm.sType = VKP_MEMORY_MODEL; l->mm.pNext = next; l->mm.model = 1;
 	l->coop.sType = khr ? VKP_COOP_KHR_FEATURES : VKP_COOP_FEATURES; l->coop.pNext = &l->mm; l->coop.cooperativeMatrix = 1;
 	return &l->coop;
@@ -245,14 +271,27 @@ func matrixTileKHR(in api.Instance, h api.PhysicalDevice) [3]uint32 {
 }
 
 // coopChain returns C memory enabling cooperativeMatrix (KHR or NV), the
-// Vulkan memory model and, for KHR, computeFullSubgroups, chained before next; free it with freeChain after
+// Vulkan memory model and, for KHR, computeFullSubgroups (and with pin
+// subgroupSizeControl), chained before next; free it with freeChain after
 // vkCreateDevice.
-func coopChain(khr bool) func(unsafe.Pointer) unsafe.Pointer {
-	k := C.int(0)
+func coopChain(khr, pin bool) func(unsafe.Pointer) unsafe.Pointer {
+	k, p := C.int(0), C.int(0)
 	if khr {
 		k = 1
 	}
-	return func(next unsafe.Pointer) unsafe.Pointer { return C.vkp_coop_chain(next, k) }
+	if pin {
+		p = 1
+	}
+	return func(next unsafe.Pointer) unsafe.Pointer { return C.vkp_coop_chain(next, k, p) }
+}
+
+// subgroupPin reports whether compute pipelines may require their subgroup
+// size (VK_EXT_subgroup_size_control), the smallest they may require, and
+// maxComputeWorkgroupSubgroups.
+func subgroupPin(h api.PhysicalDevice) (bool, uint32, uint32) {
+	var lo, hi, most C.uint32_t
+	ok := C.vkp_sg_pin(fast.props2, fast.features2, handle(h), &lo, &hi, &most) != 0
+	return ok, uint32(lo), uint32(most)
 }
 
 // subgroupInfo returns the device's subgroup size and whether compute

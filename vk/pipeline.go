@@ -30,7 +30,8 @@ type Shader struct {
 	// FullSubgroups: the pipeline is made with full subgroups of the
 	// device's subgroup size (VK_EXT_subgroup_size_control), as
 	// cooperative-matrix shaders below SPIR-V 1.6 must be and as shaders
-	// that size their workgroups in subgroups assume.
+	// that size their workgroups in subgroups assume; that size is
+	// required where the device allows (Features.PinnedSubgroups).
 	FullSubgroups bool
 }
 
@@ -124,7 +125,11 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 	if k.shader.FullSubgroups && !c.phys.info.Features.FullSubgroups {
 		return fmt.Errorf("shader %s needs full subgroups (computeFullSubgroups), which %s did not enable", k.shader.Name, c.phys.info.Name)
 	}
-	pipe, r := createComputePipeline(c.device, k.module, k.layout, spec, k.shader.FullSubgroups)
+	var sgSize uint32
+	if k.shader.FullSubgroups && c.phys.info.Features.PinnedSubgroups {
+		sgSize = c.phys.info.Limits.TileSubgroupSize
+	}
+	pipe, r := createComputePipeline(c.device, k.module, k.layout, spec, k.shader.FullSubgroups, sgSize)
 	if err := check(r, "vkCreateComputePipelines"); err != nil {
 		return err
 	}

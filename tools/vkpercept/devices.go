@@ -47,6 +47,9 @@ func cmdDevices(args []string, stdout io.Writer) error {
 				api = "KHR"
 			}
 			tiles = fmt.Sprintf("%s %dx%dx%d", api, f.MatrixTile[0], f.MatrixTile[1], f.MatrixTile[2])
+			if f.PinnedSubgroups {
+				tiles += fmt.Sprintf(" in subgroups of %d", d.Limits.TileSubgroupSize)
+			}
 		}
 		fmt.Fprintf(stdout, "      fp16 arithmetic %v, 16-bit storage %v, cooperative matrix %v (fp16-mma tiles: %s), max workgroup %d, subgroup %d lanes (shuffles %v), timestamps %d bits\n",
 			f.ShaderFloat16, f.Storage16Bit, f.CooperativeMatrix, tiles, d.Limits.MaxWorkgroupInvocations,
