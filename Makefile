@@ -59,6 +59,7 @@ test-mesa26: coopmat-driver
 	# Intel's and the GPUs' tile shapes, which this lavapipe computes but
 	# does not list (so the validation layer stays off).
 	cd kernels && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_TILE_SHAPES=8x8x16,8x16x16,16x16x16 ../.debroot/forky/bin/run ../bin/kernels.test -test.count=1 -test.run 'MMAMatchesReference/_tile'
+	cd kernels && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_TILE_SHAPES=8x8x16,16x16x16 ../.debroot/forky/bin/run ../bin/kernels.test -test.count=1 -test.run 'LayersBenchRuns'
 
 test:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi

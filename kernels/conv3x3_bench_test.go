@@ -26,8 +26,9 @@ var convBenchLayers = []Conv3x3{
 // BenchmarkConv3x3Layers times each of those layers at one size (-conv.size)
 // in every form the device runs: the direct kernel (fp32 arithmetic, and
 // binary16 where the device has shaderFloat16), and the matrix-tile kernel
-// with one, two and four tiles of pixels a subgroup (or its emulation where
-// the device has no tiles). Each run's time is the dispatch's timestamps less
+// with one, two and four tiles of pixels a subgroup, and with two on each
+// other tile shape the device lists (or its emulation where the device has
+// no tiles). Each run's time is the dispatch's timestamps less
 // the empty-dispatch baseline, the median of b.N runs; 'x-direct' is the
 // direct kernel's time over this one's. Every form's output is checked
 // against the reference on three rows.
@@ -42,7 +43,7 @@ func BenchmarkConv3x3Layers(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	forms := benchForms()
+	forms := benchForms(b)
 	for _, layer := range convBenchLayers {
 		// The forms share the layer's storage, so its tensors are made once.
 		src, res := benchLayerTensors(layer, w, h)
@@ -51,6 +52,8 @@ func BenchmarkConv3x3Layers(b *testing.B) {
 			op := layer
 			fm.set(&op)
 			b.Run(fmt.Sprintf("%d-%d/%dx%d/%s", op.Cin(), op.Out, w, h, fm.name), func(b *testing.B) {
+				forceTile = fm.tile
+				defer func() { forceTile = [3]uint32{} }()
 				ns := benchConv(b, op, w, h, src, res, base, b.N)
 				if fm.name == "direct" {
 					direct = ns
@@ -64,27 +67,38 @@ func BenchmarkConv3x3Layers(b *testing.B) {
 	}
 }
 
-// benchForm is one way of running a layer.
+// benchForm is one way of running a layer: set on the op, and a tile
+// shape in place of the device's choice (forceTile) where not zero.
 type benchForm struct {
 	name string
 	set  func(op *Conv3x3)
+	tile [3]uint32
 }
 
 // benchForms are the forms this device runs: direct, binary16 math where
 // it has shaderFloat16, and the tiles with 1, 2 and 4 tiles of pixels a
-// subgroup (the emulation where it has none).
-func benchForms() []benchForm {
-	forms := []benchForm{{"direct", func(*Conv3x3) {}}}
+// subgroup, then with 2 on each other shape the device lists or
+// VKPERCEPT_TILE_SHAPES asks for (the emulation where it has no tiles).
+func benchForms(tb testing.TB) []benchForm {
+	forms := []benchForm{{name: "direct", set: func(*Conv3x3) {}}}
 	f := gpu.Ctx.Info().Features
 	if f.ShaderFloat16 {
-		forms = append(forms, benchForm{"direct-f16math", func(op *Conv3x3) { op.MathHalf = true }})
+		forms = append(forms, benchForm{name: "direct-f16math", set: func(op *Conv3x3) { op.MathHalf = true }})
 	}
-	if f.MatrixTiles {
-		for _, mt := range []int{1, 2, 4} {
-			forms = append(forms, benchForm{fmt.Sprintf("mma-%dtiles", mt), func(op *Conv3x3) { op.MMA, op.SubgroupTiles = MMANative, mt }})
+	if !f.MatrixTiles {
+		return append(forms, benchForm{name: "mma-emu", set: func(op *Conv3x3) { op.MMA = MMAEmulated }})
+	}
+	for _, mt := range []int{1, 2, 4} {
+		forms = append(forms, benchForm{name: fmt.Sprintf("mma-%dtiles", mt), set: func(op *Conv3x3) { op.MMA, op.SubgroupTiles = MMANative, mt }})
+	}
+	seen := map[[3]uint32]bool{f.MatrixTile: true}
+	for _, sh := range append(append([][3]uint32{}, f.MatrixTileShapes...), tileShapes(tb)...) {
+		if seen[sh] {
+			continue
 		}
-	} else {
-		forms = append(forms, benchForm{"mma-emu", func(op *Conv3x3) { op.MMA = MMAEmulated }})
+		seen[sh] = true
+		forms = append(forms, benchForm{name: fmt.Sprintf("mma-2tiles-%dx%dx%d", sh[0], sh[1], sh[2]),
+			set: func(op *Conv3x3) { op.MMA, op.SubgroupTiles = MMANative, 2 }, tile: sh})
 	}
 	return forms
 }
@@ -95,10 +109,12 @@ func TestConv3x3LayersBenchRuns(t *testing.T) {
 	const w, h = 70, 5
 	for _, layer := range convBenchLayers {
 		src, res := benchLayerTensors(layer, w, h)
-		for _, fm := range benchForms() {
+		for _, fm := range benchForms(t) {
 			op := layer
 			fm.set(&op)
+			forceTile = fm.tile
 			benchConv(t, op, w, h, src, res, 0, 1) // it checks three rows
+			forceTile = [3]uint32{}
 		}
 	}
 }

@@ -286,7 +286,7 @@ func TestTileProductsExact(t *testing.T) {
 // 26 computes any shape of sides 8 and 16 but lists only 8x8x8, so `make
 // test-mesa26` runs Intel's and the GPUs' shapes on it this way, without
 // the validation layer (which rightly rejects shapes a device does not list).
-func tileShapes(t *testing.T) [][3]uint32 {
+func tileShapes(t testing.TB) [][3]uint32 {
 	env := os.Getenv("VKPERCEPT_TILE_SHAPES")
 	if env == "" {
 		return nil

@@ -38,10 +38,12 @@ type Features struct {
 	// kernels.MMANative needs): through VK_KHR_cooperative_matrix
 	// (MatrixTileKHR) where it offers a shape with sides of 8 or 16, else
 	// VK_NV_cooperative_matrix (16x16x16, 32-wide subgroups). MatrixTile is
-	// the shape the kernels take: M pixels, N output and K input channels.
-	MatrixTiles   bool      `json:"matrix_tiles_f16"`
-	MatrixTileKHR bool      `json:"matrix_tiles_khr"`
-	MatrixTile    [3]uint32 `json:"matrix_tile"`
+	// the shape the kernels take (M pixels, N output and K input channels)
+	// among MatrixTileShapes, the KHR shapes they can take.
+	MatrixTiles      bool        `json:"matrix_tiles_f16"`
+	MatrixTileKHR    bool        `json:"matrix_tiles_khr"`
+	MatrixTile       [3]uint32   `json:"matrix_tile"`
+	MatrixTileShapes [][3]uint32 `json:"matrix_tile_shapes,omitempty"`
 	// FullSubgroups: computeFullSubgroups is enabled (with the KHR tiles,
 	// whose pipelines need it), so Shader.FullSubgroups pipelines can be made.
 	FullSubgroups bool `json:"full_subgroups"`
@@ -97,8 +99,9 @@ func queryFeatures(in api.Instance, h api.PhysicalDevice) Features {
 		return out
 	}
 	if coopKHR && sizeControl {
-		if tile := matrixTileKHR(in, h); tile[0] > 0 {
-			out.MatrixTiles, out.MatrixTileKHR, out.MatrixTile, out.FullSubgroups = true, true, tile, true
+		if shapes := matrixTilesKHR(in, h); len(shapes) > 0 {
+			out.MatrixTiles, out.MatrixTileKHR, out.FullSubgroups = true, true, true
+			out.MatrixTile, out.MatrixTileShapes = pickTile(shapes), shapes
 			return out
 		}
 	}
@@ -286,5 +289,6 @@ func listDevices() ([]DeviceInfo, int, error) {
 
 // noMatrixTiles records that the device was made without native tiles.
 func (f *Features) noMatrixTiles() {
-	f.MatrixTiles, f.MatrixTileKHR, f.MatrixTile, f.FullSubgroups, f.PinnedSubgroups = false, false, [3]uint32{}, false, false
+	f.MatrixTiles, f.MatrixTileKHR, f.MatrixTile, f.MatrixTileShapes = false, false, [3]uint32{}, nil
+	f.FullSubgroups, f.PinnedSubgroups = false, false
 }

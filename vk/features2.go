@@ -255,11 +255,11 @@ func hasMatrixTiles(in api.Instance, h api.PhysicalDevice) bool {
 	return C.vkp_coop_tiles(fast.gipa, handle(in), handle(h), fast.props2, fast.features2) != 0
 }
 
-// matrixTileKHR is the tile shape (M, N, K) the COOP_KHR form takes among
-// those VK_KHR_cooperative_matrix offers (pickTile), or zeros.
-func matrixTileKHR(in api.Instance, h api.PhysicalDevice) [3]uint32 {
+// matrixTilesKHR are the tile shapes (M, N, K) the COOP_KHR form can take
+// among those VK_KHR_cooperative_matrix offers (usableTiles).
+func matrixTilesKHR(in api.Instance, h api.PhysicalDevice) [][3]uint32 {
 	if fast.gipa == nil {
-		return [3]uint32{}
+		return nil
 	}
 	var buf [3 * 64]C.uint32_t
 	n := int(C.vkp_coop_khr_shapes(fast.gipa, handle(in), handle(h), fast.props2, fast.features2, &buf[0], 64))
@@ -267,7 +267,7 @@ func matrixTileKHR(in api.Instance, h api.PhysicalDevice) [3]uint32 {
 	for i := range shapes {
 		shapes[i] = [3]uint32{uint32(buf[3*i]), uint32(buf[3*i+1]), uint32(buf[3*i+2])}
 	}
-	return pickTile(shapes)
+	return usableTiles(shapes)
 }
 
 // coopChain returns C memory enabling cooperativeMatrix (KHR or NV), the
