@@ -81,13 +81,10 @@ func (op Conv3x3) mmaNative(info vk.DeviceInfo, coutp int) (string, []uint32, er
 		return "", nil, fmt.Errorf("conv3x3 mma: %d tiles of %d pixels a subgroup (1..4) do not divide a workgroup's %d pixels", mt, m, mmaPixels)
 	}
 	// Channels are padded to 16 and staged 32 at a time.
-	if mmaTile%tile[1] != 0 || mmaTile%tile[2] != 0 {
+	if tile[1] == 0 || tile[2] == 0 || mmaTile%tile[1] != 0 || mmaTile%tile[2] != 0 {
 		return "", nil, fmt.Errorf("conv3x3 mma: %dx%dx%d tiles: the channels (N, K) must divide %d", tile[0], tile[1], tile[2], mmaTile)
 	}
 	sg, groups := info.Limits.TileSubgroupSize, uint32(mmaPixels/(m*mt))
-	if !f.MatrixTileKHR {
-		sg = info.Limits.SubgroupSize // NV: 32, checked with the tiles
-	}
 	inv := (groups + idleSubgroups) * sg
 	if most := info.Limits.MaxWorkgroupSubgroups; most > 0 && groups > most {
 		return "", nil, fmt.Errorf("conv3x3 mma: %s's %dx%dx%d tiles, %d a subgroup, need %d subgroups a workgroup; it allows %d",

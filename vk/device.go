@@ -124,12 +124,12 @@ type Limits struct {
 	TimestampValidBits      uint32    `json:"timestamp_valid_bits"`
 	MinStorageAlign         uint64    `json:"min_storage_buffer_offset_alignment"`
 	SubgroupSize            uint32    `json:"subgroup_size"`
-	// TileSubgroupSize is the subgroup size of Shader.FullSubgroups
-	// pipelines (the matrix-tile kernels): the device's smallest where it
-	// can be required (Features.PinnedSubgroups), the width its matrix
-	// units take (8 or 16 on Intel, wave32 on AMD, 32 on NVIDIA), else
-	// SubgroupSize.
-	TileSubgroupSize uint32 `json:"tile_subgroup_size,omitempty"`
+	// TileSubgroupSize is the subgroup size the matrix-tile kernels run
+	// in: for Shader.FullSubgroups pipelines (KHR) the device's smallest
+	// where it can be required (Features.PinnedSubgroups), the width its
+	// matrix units take (8 or 16 on Intel, wave32 on AMD, 32 on NVIDIA);
+	// else SubgroupSize (NV's 32 among them).
+	TileSubgroupSize uint32 `json:"tile_subgroup_size"`
 	// MaxWorkgroupSubgroups: maxComputeWorkgroupSubgroups, where the
 	// pipelines' subgroups are pinned (else 0: unknown).
 	MaxWorkgroupSubgroups uint32 `json:"max_workgroup_subgroups,omitempty"`
@@ -194,8 +194,8 @@ func enumerate(in *instance) ([]physical, error) {
 		api.GetPhysicalDeviceQueueFamilyProperties(h, &qn, qs)
 		info.Features = queryFeatures(in.handle, h)
 		info.Limits.SubgroupSize, info.Features.SubgroupShuffle, info.Features.SubgroupArithmetic = subgroupInfo(h)
+		info.Limits.TileSubgroupSize = info.Limits.SubgroupSize
 		if info.Features.FullSubgroups {
-			info.Limits.TileSubgroupSize = info.Limits.SubgroupSize
 			if ok, lo, most := subgroupPin(h); ok {
 				info.Features.PinnedSubgroups = true
 				info.Limits.TileSubgroupSize, info.Limits.MaxWorkgroupSubgroups = lo, most
