@@ -289,5 +289,5 @@ func printMILOTable(all []result) {
 	}
 	fmt.Printf("\n'vs PyTorch' is the fastest PyTorch row's time over this row's, same size and batch (above 1 = faster). " +
 		"Median of the timed runs after a full-size warm-up; 'session ms' is an RGBA8 frame pair through metric.Session. " +
-		"Device MB is device-local memory, staging MB host-visible Vulkan memory (uploads, read-backs, inputs read in place), host MB the process's peak RSS.\n")
+		"Device MB is device-local memory, staging MB host-visible Vulkan memory (uploads, read-backs, inputs unpacked from there a band at a time), host MB the process's peak RSS.\n")
 }

@@ -1,6 +1,8 @@
 package metric
 
 import (
+	"fmt"
+
 	"github.com/vkpercept/vkpercept/kernels"
 )
 
@@ -10,7 +12,11 @@ type cpuBackend struct{ w *Weights }
 func (cpuBackend) alloc(floats int) ([]float32, error) { return make([]float32, floats), nil }
 
 // input uses the caller's slice in place: the CPU reads host memory anyway.
-func (cpuBackend) input(data []float32, _ bool) ([]float32, error) { return data, nil }
+func (cpuBackend) input(data []float32, _ bool) ([]float32, bool, error) { return data, true, nil }
+
+func (cpuBackend) unpack([]float32, int, kernels.UnpackFrame) error {
+	return fmt.Errorf("milo: the CPU backend reads its inputs whole")
+}
 
 func (cpuBackend) zero(t []float32, floats int) error {
 	clear(t[:floats])

@@ -8,9 +8,15 @@ import (
 // The CPU backend computes at once, the Vulkan backend records dispatches.
 type backend[T any] interface {
 	alloc(floats int) (T, error)
-	// input places a finest-level input: on the device when resident, else
-	// where the device can read it in place (host-visible memory).
-	input(data []float32, resident bool) (T, error)
+	// input places the pass's next finest-level input (ref, then dist). It
+	// returns the whole image (whole): copied to the device when resident,
+	// or where the device reads it in place (the caller's planar device
+	// frame, or host memory for the CPU); or else its raw frames, which
+	// unpack then converts a band of rows at a time.
+	input(data []float32, resident bool) (t T, whole bool, err error)
+	// unpack converts rows [op.Y0, op.Y1) of input k's (0 ref, 1 dist)
+	// frames into dst.
+	unpack(dst T, k int, op kernels.UnpackFrame) error
 	zero(t T, floats int) error
 	pool(dst, src T, g kernels.PoolGeom) error
 	upsample(dst, src T, g kernels.UpGeom) error
@@ -28,6 +34,7 @@ type buffers[T any] struct {
 	masks   [Levels - 1]T    // each coarser level's mask
 	u, a, b T                // band buffers: upsampled mask, 32 and 64 channels
 	m, d, q T                // finest band: mask, and the maps when wanted
+	in      [2]T             // finest band: ref and dist rows (inputs not resident)
 	parts   T                // tail partial sums
 	scalars T                // score, loss, MOS per image
 }
@@ -56,6 +63,10 @@ func allocBuffers[T any](be backend[T], p *plan) (*buffers[T], error) {
 	get(&bs.a, act(32))
 	get(&bs.b, act(64))
 	get(&bs.m, p.bandCap)
+	if !p.resident {
+		get(&bs.in[0], p.c*p.bandCap)
+		get(&bs.in[1], p.c*p.bandCap)
+	}
 	if p.maps {
 		get(&bs.d, p.bandCap)
 		get(&bs.q, p.bandCap)
@@ -76,26 +87,49 @@ type outputs struct {
 // finest level's bands, the final reduction, and the read-backs.
 func runPass[T any](be backend[T], p *plan, bs *buffers[T], w *Weights, ref, dist []float32, out *outputs) error {
 	n, c, top := p.n, p.c, Levels-1
-	var err error
 	var in [2]T
-	if in[0], err = be.input(ref, p.resident); err != nil {
-		return err
-	}
-	if in[1], err = be.input(dist, p.resident); err != nil {
-		return err
-	}
-	level := func(l int, which int) (T, kernels.View) {
-		if l == top {
-			return in[which], kernels.Dense(c, p.h, p.w)
+	var whole [2]bool
+	for k, data := range [2][]float32{ref, dist} {
+		var err error
+		if in[k], whole[k], err = be.input(data, p.resident); err != nil {
+			return err
 		}
-		return bs.pyr[which][l], kernels.Dense(c, p.hs[l], p.ws[l])
+	}
+	// Input k's rows [ys, ye) at the finest level: the whole image, or
+	// those rows unpacked into a band buffer.
+	finest := func(k, ys, ye int) (T, kernels.View, error) {
+		if whole[k] {
+			return in[k], kernels.Dense(c, p.h, p.w), nil
+		}
+		op := kernels.UnpackFrame{N: n, C: c, H: p.h, W: p.w, Y0: ys, Y1: ye}
+		return bs.in[k], kernels.Band(c, ys, ye, p.w), be.unpack(bs.in[k], k, op)
 	}
 	for l := top - 1; l >= 0; l-- {
 		for k := 0; k < 2; k++ {
-			src, _ := level(l+1, k)
 			g := kernels.AvgPool2{}.DenseGeom(n, c, p.hs[l+1], p.ws[l+1])
-			if err := be.pool(bs.pyr[k][l], src, g); err != nil {
-				return err
+			if l < top-1 {
+				if err := be.pool(bs.pyr[k][l], bs.pyr[k][l+1], g); err != nil {
+					return err
+				}
+				continue
+			}
+			// From the finest level, in chunks of rows where its inputs
+			// come a band at a time.
+			rows := g.Y1
+			if !whole[k] {
+				rows = p.poolRows()
+			}
+			for y0 := 0; y0 < g.Y1; y0 += rows {
+				gc := g
+				gc.Y0, gc.Y1 = y0, min(g.Y1, y0+rows)
+				src, view, err := finest(k, 2*gc.Y0, 2*gc.Y1)
+				if err != nil {
+					return err
+				}
+				gc.In = view
+				if err := be.pool(bs.pyr[k][l], src, gc); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -105,12 +139,25 @@ func runPass[T any](be backend[T], p *plan, bs *buffers[T], w *Weights, ref, dis
 	partBase := 0
 	for l := 0; l < Levels; l++ {
 		H, W := p.hs[l], p.ws[l]
-		refT, refV := level(l, 0)
-		distT, distV := level(l, 1)
 		for _, bd := range p.bands(l) {
 			y0, y1 := bd[0], bd[1]
 			ys, ye := max(0, y0-halo), min(H, y1+halo)
 			band := func(ch int) kernels.View { return kernels.Band(ch, ys, ye, W) }
+			var refT, distT T
+			var refV, distV kernels.View
+			if l < top {
+				refT, distT = bs.pyr[0][l], bs.pyr[1][l]
+				refV = kernels.Dense(c, H, W)
+				distV = refV
+			} else {
+				var err error
+				if refT, refV, err = finest(0, ys, ye); err != nil {
+					return err
+				}
+				if distT, distV, err = finest(1, ys, ye); err != nil {
+					return err
+				}
+			}
 			if l == 0 {
 				// The initial mask is zero, and so is its upsampling.
 				if err := be.zero(bs.u, n*(ye-ys)*W); err != nil {

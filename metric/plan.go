@@ -29,14 +29,18 @@ const minBand = 16
 // bandChannels are the float32-equivalent channels of the band buffers: the
 // upsampled mask U, the 32- and 64-channel activations A and B (layers
 // alternate between them; half as large in fp16), the finest level's mask M,
-// and its d and q maps when maps are read back.
-func bandChannels(maps, half bool) int {
+// its d and q maps when maps are read back, and the finest level's ref and
+// dist rows when the inputs are not resident.
+func (p *plan) bandChannels() int {
 	c := 1 + 32 + 64 + 1
-	if half {
+	if p.half {
 		c = 1 + 16 + 32 + 1
 	}
-	if maps {
+	if p.maps {
 		c += 2
+	}
+	if !p.resident {
+		c += 2 * p.c
 	}
 	return c
 }
@@ -106,7 +110,7 @@ type plan struct {
 	hs, ws     [Levels]int
 	band       [Levels]int // output rows per band
 	bandCap    int         // floats per channel of each band buffer
-	resident   bool        // the finest level's inputs are copied to device memory
+	resident   bool        // the finest level's inputs are whole in device memory, else unpacked a band at a time
 	parts      int         // tail partial pairs per image
 }
 
@@ -137,12 +141,13 @@ func newPlan(n, c, h, w int, maps, half bool, budget, maxBinding int64) (plan, e
 		p.setBands(limit)
 		return p, nil
 	}
-	// Prefer the inputs on the device; read them in place from host-visible
-	// memory only when that leaves too little room for bands.
+	// Prefer the inputs whole on the device; unpack them a band at a time
+	// (from staging, or the caller's frames) only when that leaves too
+	// little room for bands.
 	for _, resident := range []bool{true, false} {
 		p.resident = resident
 		free := budget - p.fixedBytes()
-		rows := free / int64(4*bandChannels(maps, half)*n*w)
+		rows := free / int64(4*p.bandChannels()*n*w)
 		if rows-2*halo >= minBand*4 || !resident {
 			p.setBands(min(max(rows, minBand+2*halo)*int64(w), limit))
 			break
@@ -189,7 +194,13 @@ func (p *plan) fixedBytes() int64 {
 
 // Bytes is the memory the plan allocates: fixed buffers plus the bands.
 func (p *plan) Bytes() int64 {
-	return p.fixedBytes() + 4*int64(bandChannels(p.maps, p.half)*p.bandCap)
+	return p.fixedBytes() + 4*int64(p.bandChannels()*p.bandCap)
+}
+
+// poolRows are the output rows of the first pooling per chunk where the
+// inputs are unpacked a band at a time: their input rows fill a band buffer.
+func (p *plan) poolRows() int {
+	return max(p.bandCap/(p.n*p.w)/2, 1)
 }
 
 // bands lists level l's output row ranges.

@@ -37,8 +37,8 @@ type Scores struct{ Score, Loss, MOS float32 }
 // engine or a video tool does every frame. It records the whole pass into two
 // command buffers once; a frame copies its pixels as they are, with a format
 // word, into the mapped staging memory of a free one (the program unpacks
-// them on the device; where the budget leaves the inputs in staging, the
-// host converts them to planar floats), submits it and, on Wait, reads back
+// them on the device: whole, or a band of rows at a time where the budget
+// leaves no room for the whole frames), submits it and, on Wait, reads back
 // only the three scalars (and the maps when the session was made with them).
 // While frame N computes, frame N+1 can be copied and queued: Submit
 // returns at once, Wait returns the oldest frame's scores. After the first
@@ -49,8 +49,7 @@ type Session struct {
 	h, w  int
 	progs [2]*vk.Program
 	slots [2][2][]float32 // per program: ref and dist staging slots (nil for device frames)
-	// formats are the slots' format words where the program unpacks raw
-	// pixels (resident inputs); nil where the slot takes planar floats.
+	// formats are the slots' format words, for the program to unpack them.
 	formats [2][2][]float32
 	outs    [2]outputs
 	queue   [2]int // programs in flight, oldest first
@@ -68,9 +67,10 @@ func (m *MILO) NewSession(h, w int, maps bool) (*Session, error) {
 // and dist hold one frame each, laid out as format (Planar32: C x H x W
 // float32, bound as they are; RGBA8 or RGBA16F: pixels with rows back to
 // back, as vkCmdCopyImageToBuffer writes an image with a zero row length,
-// which the program unpacks into its own inputs, so the budget must leave
-// them resident). The caller rewrites them between frames, ordering its
-// writes before Submit. Frame arguments of Submit are then ignored.
+// which the program unpacks: whole, or a band of rows at a time where the
+// budget leaves no room for the whole frames). The caller rewrites them
+// between frames, ordering its writes before Submit. Frame arguments of
+// Submit are then ignored.
 func (m *MILO) NewDeviceSession(ref, dist *vk.Buffer, format Format, h, w int, maps bool) (*Session, error) {
 	if ref == nil || dist == nil {
 		return nil, fmt.Errorf("milo session: nil device frame")
@@ -211,10 +211,8 @@ func (s *Session) Score(ref, dist Frame) (Scores, error) {
 // Maps returns the last waited frame's quality map and mask (nil without maps).
 func (s *Session) Maps() (qmap, mask []float32) { return s.outs[s.last].qmap, s.outs[s.last].mask }
 
-// fill puts a frame into a staging slot: with a format word (resident
-// inputs) its pixels as they are, rows back to back, for the program to
-// unpack; without, converted to C x H x W float32 in [0,1] for the pass to
-// read in place.
+// fill puts a frame into a staging slot, its pixels as they are with rows
+// back to back, and its format word, for the program to unpack.
 func (s *Session) fill(dst, format []float32, f Frame, what string) error {
 	h, w := s.h, s.w
 	plane, c := h*w, s.m.w.Channels
@@ -237,28 +235,17 @@ func (s *Session) fill(dst, format []float32, f Frame, what string) error {
 	if stride < bpp*w || len(f.Bytes) < stride*(h-1)+bpp*w {
 		return fmt.Errorf("milo session: %s holds %d bytes with stride %d, a %dx%d frame needs %d", what, len(f.Bytes), stride, w, h, stride*(h-1)+bpp*w)
 	}
-	if format != nil {
-		raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), 4*len(dst))
-		if stride == bpp*w {
-			copy(raw, f.Bytes[:bpp*plane])
-		} else {
-			for y := 0; y < h; y++ {
-				copy(raw[y*bpp*w:(y+1)*bpp*w], f.Bytes[y*stride:y*stride+bpp*w])
-			}
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), 4*len(dst))
+	if stride == bpp*w {
+		copy(raw, f.Bytes[:bpp*plane])
+	} else {
+		for y := 0; y < h; y++ {
+			copy(raw[y*bpp*w:(y+1)*bpp*w], f.Bytes[y*stride:y*stride+bpp*w])
 		}
-		setFormat(format, ff)
-		return nil
 	}
-	for y := 0; y < h; y++ {
-		at := y * w
-		ff.UnpackRow(dst[at:at+w], dst[plane+at:plane+at+w], dst[2*plane+at:2*plane+at+w], f.Bytes[y*stride:y*stride+bpp*w])
-	}
+	setFormat(format, ff)
 	return nil
 }
 
-// setFormat writes a frame's format word, where the slot has one.
-func setFormat(word []float32, f kernels.FrameFormat) {
-	if word != nil {
-		word[0] = math.Float32frombits(uint32(f))
-	}
-}
+// setFormat writes a frame's format word.
+func setFormat(word []float32, f kernels.FrameFormat) { word[0] = math.Float32frombits(uint32(f)) }

@@ -204,11 +204,12 @@ func TestSessionFormats(t *testing.T) {
 	}
 }
 
-// Resident inputs take the frames' raw pixels and unpack them on the device
-// (one recorded program, the format word per frame); inputs read in place
-// (a budget too small to copy them) are converted on the host. Both score
-// RGBA8 with a padded stride, RGBA16F and planar frames, mixed in flight,
-// as Evaluate scores the same pixels.
+// Frames go to staging as their raw pixels with a format word, and one
+// recorded program unpacks them on the device: whole into resident inputs,
+// or a band of rows at a time (and the first pooling in chunks) where the
+// budget leaves no room for them. Both score RGBA8 with a padded stride,
+// RGBA16F and planar frames, mixed in flight, as Evaluate scores the same
+// pixels.
 func TestSessionUnpacksOnTheDevice(t *testing.T) {
 	const h, w = 36, 45
 	m, err := NewMILO(randomWeights(3, 20), testCtx)
@@ -238,8 +239,9 @@ func TestSessionUnpacksOnTheDevice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if unpacks := s.formats[0][0] != nil; unpacks != (budget == DefaultBudget) {
-			t.Fatalf("budget %d: unpacking on the device %v", budget, unpacks)
+		p := s.ps.p
+		if p.resident != (budget == DefaultBudget) || (!p.resident && (p.band[Levels-1] >= h || p.poolRows() >= h/2)) {
+			t.Fatalf("budget %d: resident %v, bands %v, pooling %d rows at a time", budget, p.resident, p.band, p.poolRows())
 		}
 		if err := s.Submit(f1, f2); err != nil {
 			t.Fatal(err)
@@ -264,9 +266,9 @@ func TestSessionUnpacksOnTheDevice(t *testing.T) {
 }
 
 // Device frames of RGBA8 and RGBA16F pixels (as an engine copies an image
-// into a buffer) are unpacked by the program and score as Evaluate does;
-// too small a buffer, or a budget that leaves no room to unpack them, is
-// refused.
+// into a buffer) are unpacked by the program, whole or (under a budget too
+// small for whole frames) a band at a time, and score as Evaluate does; too
+// small a buffer is refused.
 func TestDeviceSessionRGBA(t *testing.T) {
 	const h, w = 21, 34
 	m, err := NewMILO(randomWeights(3, 21), testCtx)
@@ -334,22 +336,24 @@ func TestDeviceSessionRGBA(t *testing.T) {
 		if _, err := r.Submit(); err != nil {
 			t.Fatal(err)
 		}
-		s, err := m.NewDeviceSession(bufs[0], bufs[1], tc.format, h, w, false)
-		if err != nil {
-			t.Fatal(err)
+		for _, budget := range []int64{DefaultBudget, 1} {
+			m.Budget = budget
+			s, err := m.NewDeviceSession(bufs[0], bufs[1], tc.format, h, w, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.ps.p.resident != (budget == DefaultBudget) {
+				t.Fatalf("budget %d: resident %v", budget, s.ps.p.resident)
+			}
+			got, err := s.Score(Frame{}, Frame{})
+			s.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			closeScores(t, fmt.Sprintf("device frames of format %d, budget %d", tc.format, budget), got, want[i])
 		}
-		got, err := s.Score(Frame{}, Frame{})
-		s.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		closeScores(t, fmt.Sprintf("device frames of format %d", tc.format), got, want[i])
 		if _, err := m.NewDeviceSession(bufs[0], bufs[1], tc.format, h, w+1, false); err == nil {
 			t.Fatalf("format %d: accepted device frames too small for the size", tc.format)
-		}
-		m.Budget = 1
-		if _, err := m.NewDeviceSession(bufs[0], bufs[1], tc.format, h, w, false); err == nil {
-			t.Fatalf("format %d: unpacked device frames with no room in the budget", tc.format)
 		}
 		m.Budget = DefaultBudget
 	}

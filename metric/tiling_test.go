@@ -8,8 +8,9 @@ import (
 	"github.com/vkpercept/vkpercept/vk"
 )
 
-// A pass in row bands, with the inputs read in place from host-visible
-// memory, must equal the untiled pass: scalars and maps within 1e-5.
+// A pass in row bands, with the inputs whole on the device or unpacked a
+// band at a time (on the CPU, read in place), must equal the untiled pass:
+// scalars and maps within 1e-5.
 func TestTiledEqualsUntiled(t *testing.T) {
 	const h, w = 203, 117 // odd at every level
 	ref, dist := randomImage(3, h, w, 11), randomImage(3, h, w, 12)
@@ -114,25 +115,40 @@ func TestBatchEqualsSingles(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		refs, dists = append(refs, randomImage(3, h, w, int64(20+i))), append(dists, randomImage(3, h, w, int64(30+i)))
 	}
-	before := testCtx.Stats().Submits
-	batch, err := m.EvaluateBatch(refs, dists, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s := testCtx.Stats().Submits - before; s != 1 {
-		t.Fatalf("a batch of 3 took %d submissions", s)
-	}
+	var singles []*Result
 	for i := range refs {
 		one, err := m.Evaluate(refs[i], dists[i], true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Abs(one.Score-batch[i].Score) > 1e-6*math.Abs(one.Score) || math.Abs(one.MOS-batch[i].MOS) > 1e-6 {
-			t.Fatalf("pair %d: batch %+v, single %+v", i, batch[i].Score, one.Score)
+		singles = append(singles, one)
+	}
+	// Whole inputs, and inputs unpacked a band of rows at a time for all
+	// three pairs (tiled: float sums in another order).
+	for _, c := range []struct {
+		budget int64
+		tol    float64
+	}{{DefaultBudget, 1e-6}, {1, 1e-5}} {
+		m.Budget = c.budget
+		before := testCtx.Stats().Submits
+		batch, err := m.EvaluateBatch(refs, dists, true)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for k := range one.Map {
-			if math.Abs(float64(one.Map[k]-batch[i].Map[k])) > 1e-6 {
-				t.Fatalf("pair %d map pixel %d: batch %g, single %g", i, k, batch[i].Map[k], one.Map[k])
+		if s := testCtx.Stats().Submits - before; s != 1 {
+			t.Fatalf("a batch of 3 took %d submissions", s)
+		}
+		if ps, _ := m.passFor(3, 3, h, w, true); ps.p.resident != (c.budget == DefaultBudget) {
+			t.Fatalf("budget %d: resident %v", c.budget, ps.p.resident)
+		}
+		for i, one := range singles {
+			if math.Abs(one.Score-batch[i].Score) > c.tol*math.Abs(one.Score) || math.Abs(one.MOS-batch[i].MOS) > c.tol {
+				t.Fatalf("budget %d, pair %d: batch %+v, single %+v", c.budget, i, batch[i].Score, one.Score)
+			}
+			for k := range one.Map {
+				if math.Abs(float64(one.Map[k]-batch[i].Map[k])) > c.tol {
+					t.Fatalf("budget %d, pair %d map pixel %d: batch %g, single %g", c.budget, i, k, batch[i].Map[k], one.Map[k])
+				}
 			}
 		}
 	}

@@ -1,7 +1,7 @@
 package metric
 
 import (
-	"fmt"
+	"math"
 
 	"github.com/vkpercept/vkpercept/kernels"
 	"github.com/vkpercept/vkpercept/vk"
@@ -19,18 +19,23 @@ type vkBackend struct {
 	owned   []*vk.Buffer
 	res     [2]*vk.Buffer // resident inputs, handed out in order by input
 	nextIn  int
+	// src are the inputs' raw frames and format words where the program
+	// unpacks them (whole into res, or a band at a time), with the formats
+	// they may hold (nil: any).
+	src [2]struct {
+		raw, word *vk.Buffer
+		formats   []kernels.FrameFormat
+	}
 	// Program recording (sessions): inputs (frame, of c x h x w) come from
-	// staging slots the host fills per frame (slots, in input order), or
-	// from the caller's own device buffers (fixed). A resident input's slot
-	// takes the frame's raw pixels, and its format word (formats, in the
-	// same order) says how the program is to unpack them; an input read in
-	// place takes planar floats (formats has nil there).
+	// staging slots the host fills per frame with its raw pixels (slots, in
+	// input order) and their format words (formats, in the same order), or
+	// from the caller's own device buffers (fixed).
 	frame   kernels.UnpackFrame
 	slots   [][]float32
 	formats [][]float32
 	fixed   [2]*vk.Buffer
 	// fixedFormat is how the fixed buffers hold their frames: planar ones
-	// are bound as they are, RGBA pixels unpacked into the resident inputs.
+	// are bound as they are, RGBA pixels unpacked.
 	fixedFormat kernels.FrameFormat
 }
 
@@ -53,55 +58,70 @@ func (e *vkBackend) free() {
 	e.owned = nil
 }
 
-func (e *vkBackend) input(data []float32, resident bool) (*vk.Buffer, error) {
+func (e *vkBackend) input(data []float32, resident bool) (*vk.Buffer, bool, error) {
 	i := e.nextIn % 2
 	e.nextIn++
-	floats := len(data)
-	if e.recording() {
-		floats = e.frame.C * e.frame.H * e.frame.W
-	}
 	fixed := e.fixed[i]
-	switch {
-	case fixed != nil && e.fixedFormat == kernels.FramePlanar32:
-		return fixed, nil
-	case fixed != nil && !resident:
-		return nil, fmt.Errorf("device frames of RGBA pixels are unpacked into device memory, which the memory budget leaves no room for (raise it)")
-	case fixed == nil && e.recording() && !resident: // the host fills a slot per frame
-		b, slot, err := e.r.StageSlot(floats)
-		e.slots, e.formats = append(e.slots, slot), append(e.formats, nil)
-		return b, err
-	case fixed == nil && !resident:
-		return e.r.Stage(data)
+	if fixed != nil && e.fixedFormat == kernels.FramePlanar32 {
+		return fixed, true, nil // the caller's device memory, read in place
 	}
 	// Resident inputs are the backend's own: allocated on the first pass,
 	// reused after (ref first, then dist).
-	if e.res[i] == nil {
+	if resident && e.res[i] == nil {
+		floats := len(data)
+		if e.recording() {
+			floats = e.frame.Floats()
+		}
 		b, err := e.alloc(floats)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		e.res[i] = b
 	}
-	if !e.recording() {
-		return e.res[i], e.r.Upload(e.res[i], data)
+	if resident && !e.recording() {
+		return e.res[i], true, e.r.Upload(e.res[i], data)
 	}
-	// The program unpacks the frame: the caller's device buffer in a fixed
-	// format, or a staging slot that the host fills with a frame's raw
-	// pixels and its format word.
-	word, format, err := e.r.StageSlot(1)
-	if err != nil {
-		return nil, err
+	// The raw frame and its format word, for the program to unpack: the
+	// caller's device buffer, a staging slot the host fills with a frame's
+	// pixels as they are, or this pass's planar floats staged.
+	src := &e.src[i]
+	var err error
+	var word []float32
+	switch {
+	case fixed != nil:
+		src.raw, src.formats = fixed, []kernels.FrameFormat{e.fixedFormat}
+		if src.word, word, err = e.r.StageSlot(1); err != nil {
+			return nil, false, err
+		}
+		setFormat(word, e.fixedFormat)
+	case e.recording():
+		src.formats = nil // any: the host writes the format with the frame
+		if src.word, word, err = e.r.StageSlot(1); err != nil {
+			return nil, false, err
+		}
+		var slot []float32
+		if src.raw, slot, err = e.r.StageSlot(e.frame.Words()); err != nil {
+			return nil, false, err
+		}
+		e.slots, e.formats = append(e.slots, slot), append(e.formats, word)
+	default:
+		src.formats = []kernels.FrameFormat{kernels.FramePlanar32}
+		if src.raw, err = e.r.Stage(data); err != nil {
+			return nil, false, err
+		}
+		if src.word, err = e.r.Stage([]float32{math.Float32frombits(uint32(kernels.FramePlanar32))}); err != nil {
+			return nil, false, err
+		}
 	}
-	if fixed != nil {
-		setFormat(format, e.fixedFormat)
-		return e.res[i], e.frame.Record(e.g, e.r, e.res[i], fixed, word, e.fixedFormat)
+	if !resident {
+		return src.raw, false, nil
 	}
-	raw, slot, err := e.r.StageSlot(e.frame.Words())
-	if err != nil {
-		return nil, err
-	}
-	e.slots, e.formats = append(e.slots, slot), append(e.formats, format)
-	return e.res[i], e.frame.Record(e.g, e.r, e.res[i], raw, word)
+	return e.res[i], true, e.unpack(e.res[i], i, e.frame)
+}
+
+func (e *vkBackend) unpack(dst *vk.Buffer, k int, op kernels.UnpackFrame) error {
+	s := e.src[k]
+	return op.Record(e.g, e.r, dst, s.raw, s.word, s.formats...)
 }
 
 func (e *vkBackend) zero(t *vk.Buffer, floats int) error { return e.r.Fill(t, uint64(4*floats), 0) }

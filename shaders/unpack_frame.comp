@@ -1,6 +1,8 @@
 #version 450
-// Converts one frame's pixels, as the host wrote them into staging, into
-// the planar C x H x W float32 image MILO reads: RGBA8 unorm (a word a
+// Converts rows of frames' pixels, as the host wrote them into staging or
+// an engine copied an image into a buffer, into the planar float32 rows
+// MILO reads (whole frames, or a band at a time where the memory budget
+// leaves no room for them): RGBA8 unorm (a word a
 // pixel), RGBA16F (two words a pixel, binary16 little-endian) or already
 // planar float32; alpha is dropped. The format is a word the host writes
 // with each frame (metric.Session), so that one recorded command buffer
@@ -16,6 +18,7 @@ layout(std430, binding = 2) readonly buffer Fmt { uint fmt; };
 
 layout(push_constant) uniform P {
     uint W, H, C;
+    uint Y0, ROWS; // the rows converted, from Y0; frames along z
 } p;
 
 // The format words, as kernels.Unpack names them.
@@ -23,19 +26,23 @@ layout(push_constant) uniform P {
 #define FMT_RGBA16F 1u
 
 void main() {
-    uint x = gl_GlobalInvocationID.x, y = gl_GlobalInvocationID.y;
+    uint x = gl_GlobalInvocationID.x, y = p.Y0 + gl_GlobalInvocationID.y, n = gl_GlobalInvocationID.z;
     if (x >= p.W) return;
-    uint plane = p.W * p.H, i = y * p.W + x;
+    // Output: Band(C, Y0, Y0+ROWS, W) per frame; raw frames back to back.
+    uint band = p.W * p.ROWS, plane = p.W * p.H, i = y * p.W + x;
+    uint o0 = n * p.C * band + gl_GlobalInvocationID.y * p.W + x;
     vec3 v;
     if (fmt == FMT_RGBA8) {
-        v = unpackUnorm4x8(raw[i]).rgb;
+        v = unpackUnorm4x8(raw[n * plane + i]).rgb;
     } else if (fmt == FMT_RGBA16F) {
-        v = vec3(unpackHalf2x16(raw[2u * i]), unpackHalf2x16(raw[2u * i + 1u]).x);
+        uint r0 = 2u * (n * plane + i);
+        v = vec3(unpackHalf2x16(raw[r0]), unpackHalf2x16(raw[r0 + 1u]).x);
     } else {
-        for (uint c = 0; c < p.C; c++) o[c * plane + i] = uintBitsToFloat(raw[c * plane + i]);
+        uint r0 = n * p.C * plane + i;
+        for (uint c = 0; c < p.C; c++) o[o0 + c * band] = uintBitsToFloat(raw[r0 + c * plane]);
         return;
     }
-    o[i] = v.r;
-    o[plane + i] = v.g;
-    o[2u * plane + i] = v.b;
+    o[o0] = v.r;
+    o[o0 + band] = v.g;
+    o[o0 + 2u * band] = v.b;
 }
