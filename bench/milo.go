@@ -81,7 +81,7 @@ func runMILOChild(backend, prec, weights, refPath, distPath string, batch, repea
 // RGBA8 pixels in (the bench pairs are 8-bit), three scalars out, nothing
 // recorded per frame.
 func timeSession(m *metric.MILO, ref, dist metric.Image, repeat int) (float64, error) {
-	s, err := m.NewSession(ref.H, ref.W, false)
+	s, err := m.NewSession(ref.H, ref.W, false, metric.RGBA8)
 	if err != nil {
 		return 0, err
 	}

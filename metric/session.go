@@ -3,6 +3,7 @@ package metric
 import (
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/vkpercept/vkpercept/kernels"
@@ -20,6 +21,18 @@ const (
 	// Planar32 is float32 C x H x W, as Image holds it.
 	Planar32
 )
+
+func (f Format) String() string {
+	switch f {
+	case RGBA8:
+		return "RGBA8"
+	case RGBA16F:
+		return "RGBA16F"
+	case Planar32:
+		return "Planar32"
+	}
+	return fmt.Sprintf("Format(%d)", int(f))
+}
 
 // Frame is one host image for a Session: Bytes for RGBA8 and RGBA16F (rows
 // Stride bytes apart; 0 means tightly packed), Floats for Planar32.
@@ -52,15 +65,32 @@ type Session struct {
 	// formats are the slots' format words, for the program to unpack them.
 	formats [2][2][]float32
 	outs    [2]outputs
-	queue   [2]int // programs in flight, oldest first
+	accept  []Format // the host frames' formats (nil: any)
+	queue   [2]int   // programs in flight, oldest first
 	busy    int
 	next    int
 	last    int // program of the last waited frame
 }
 
-// NewSession prepares frames of h x w (RGB) with maps or without.
-func (m *MILO) NewSession(h, w int, maps bool) (*Session, error) {
-	return m.newSession(h, w, maps, [2]*vk.Buffer{}, kernels.FramePlanar32)
+// NewSession prepares frames of h x w (RGB) with maps or without, in the
+// given formats (none: any). Each frame's staging holds the largest of
+// them: at 3840x2160 a planar float frame takes 100 MB, an RGBA8 one 33 MB,
+// and a session holds four (two pairs in flight).
+func (m *MILO) NewSession(h, w int, maps bool, formats ...Format) (*Session, error) {
+	var accept []kernels.FrameFormat
+	for _, f := range formats {
+		ff, _, err := frameFormat(f, m.w.Channels)
+		if err != nil {
+			return nil, fmt.Errorf("milo session: %w", err)
+		}
+		accept = append(accept, ff)
+	}
+	s, err := m.newSession(h, w, maps, [2]*vk.Buffer{}, kernels.FramePlanar32, accept)
+	if err != nil {
+		return nil, err
+	}
+	s.accept = formats
+	return s, nil
 }
 
 // NewDeviceSession scores frames that already live in device memory: ref
@@ -83,7 +113,7 @@ func (m *MILO) NewDeviceSession(ref, dist *vk.Buffer, format Format, h, w int, m
 	if ref.Size < need || dist.Size < need {
 		return nil, fmt.Errorf("milo session: device frames of %d and %d bytes, %dx%d needs %d", ref.Size, dist.Size, w, h, need)
 	}
-	return m.newSession(h, w, maps, [2]*vk.Buffer{ref, dist}, ff)
+	return m.newSession(h, w, maps, [2]*vk.Buffer{ref, dist}, ff, nil)
 }
 
 // frameFormat is format's kernels.FrameFormat and bytes a pixel, for
@@ -101,10 +131,10 @@ func frameFormat(format Format, c int) (kernels.FrameFormat, int, error) {
 		}
 		return kernels.FrameRGBA16F, 8, nil
 	}
-	return 0, 0, fmt.Errorf("unknown frame format %d", format)
+	return 0, 0, fmt.Errorf("unknown frame format %v", format)
 }
 
-func (m *MILO) newSession(h, w int, maps bool, fixed [2]*vk.Buffer, fixedFormat kernels.FrameFormat) (*Session, error) {
+func (m *MILO) newSession(h, w int, maps bool, fixed [2]*vk.Buffer, fixedFormat kernels.FrameFormat, accept []kernels.FrameFormat) (*Session, error) {
 	if m.ctx == nil {
 		return nil, fmt.Errorf("milo session: needs the Vulkan backend")
 	}
@@ -125,7 +155,7 @@ func (m *MILO) newSession(h, w int, maps bool, fixed [2]*vk.Buffer, fixedFormat 
 		}
 		be := ps.be
 		be.r, be.frame, be.slots, be.formats = r, kernels.UnpackFrame{C: m.w.Channels, H: h, W: w}, nil, nil
-		be.fixed, be.fixedFormat = fixed, fixedFormat
+		be.fixed, be.fixedFormat, be.hostFormats = fixed, fixedFormat, accept
 		err = runPass[*vk.Buffer](be, &ps.p, ps.gpu, m.w, nil, nil, &s.outs[k])
 		be.r, be.frame = nil, kernels.UnpackFrame{}
 		if err != nil {
@@ -219,6 +249,9 @@ func (s *Session) fill(dst, format []float32, f Frame, what string) error {
 	ff, bpp, err := frameFormat(f.Format, c)
 	if err != nil {
 		return fmt.Errorf("milo session: %s: %w", what, err)
+	}
+	if s.accept != nil && !slices.Contains(s.accept, f.Format) {
+		return fmt.Errorf("milo session: %s is a %v frame; the session was made for %v", what, f.Format, s.accept)
 	}
 	if ff == kernels.FramePlanar32 {
 		if len(f.Floats) != c*plane {

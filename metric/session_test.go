@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/vkpercept/vkpercept/kernels"
@@ -262,6 +263,47 @@ func TestSessionUnpacksOnTheDevice(t *testing.T) {
 		}
 		closeScores(t, "planar", got, want[2])
 		s.Close()
+	}
+}
+
+// A session made for RGBA8 frames stages a word a pixel, not planar
+// floats' three, scores them as Evaluate does (whole and a band at a
+// time), and refuses frames of another format by name.
+func TestSessionForOneFormat(t *testing.T) {
+	const h, w = 29, 38
+	m, err := NewMILO(randomWeights(3, 22), testCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	f1, im1 := rgba8(h, w, 9)
+	f2, im2 := rgba8(h, w, 10)
+	want, err := m.Evaluate(im1, im2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, budget := range []int64{DefaultBudget, 1} {
+		m.Budget = budget
+		s, err := m.NewSession(h, w, false, RGBA8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(s.slots[0][0]); n != h*w {
+			t.Fatalf("budget %d: a frame's staging holds %d words, want %d", budget, n, h*w)
+		}
+		got, err := s.Score(f1, f2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeScores(t, fmt.Sprintf("budget %d", budget), got, want)
+		_, err = s.Score(f1, Frame{Format: Planar32, Floats: im2.Data})
+		if err == nil || !strings.Contains(err.Error(), "Planar32 frame; the session was made for [RGBA8]") {
+			t.Fatalf("budget %d: a planar frame in an RGBA8 session: %v", budget, err)
+		}
+		s.Close()
+	}
+	if _, err := m.NewSession(h, w, false, Format(7)); err == nil {
+		t.Fatal("made a session for an unknown format")
 	}
 }
 

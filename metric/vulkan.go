@@ -37,6 +37,8 @@ type vkBackend struct {
 	// fixedFormat is how the fixed buffers hold their frames: planar ones
 	// are bound as they are, RGBA pixels unpacked.
 	fixedFormat kernels.FrameFormat
+	// hostFormats are the formats the host's frames may take (nil: any).
+	hostFormats []kernels.FrameFormat
 }
 
 // recording reports whether a session's program is being recorded.
@@ -95,12 +97,12 @@ func (e *vkBackend) input(data []float32, resident bool) (*vk.Buffer, bool, erro
 		}
 		setFormat(word, e.fixedFormat)
 	case e.recording():
-		src.formats = nil // any: the host writes the format with the frame
+		src.formats = e.hostFormats // the host writes the format with the frame
 		if src.word, word, err = e.r.StageSlot(1); err != nil {
 			return nil, false, err
 		}
 		var slot []float32
-		if src.raw, slot, err = e.r.StageSlot(e.frame.Words()); err != nil {
+		if src.raw, slot, err = e.r.StageSlot(e.frame.Words(src.formats...)); err != nil {
 			return nil, false, err
 		}
 		e.slots, e.formats = append(e.slots, slot), append(e.formats, word)
