@@ -72,11 +72,7 @@ func TestVulkanMatchesCPUOnOddSizes(t *testing.T) {
 
 // The second call on the same size must create no Vulkan objects at all.
 func TestSteadyStateAllocatesNothing(t *testing.T) {
-	m, err := NewMILO(randomWeights(3, 4), testCtx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := testMILO(t, 4, testCtx)
 	ref, dist := randomImage(3, 40, 52, 5), randomImage(3, 40, 52, 6)
 	first, err := m.Evaluate(ref, dist, true)
 	if err != nil {
@@ -100,8 +96,7 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 }
 
 func TestIdenticalImagesScoreZero(t *testing.T) {
-	m, _ := NewMILO(randomWeights(3, 7), testCtx)
-	defer m.Close()
+	m := testMILO(t, 7, testCtx)
 	im := randomImage(3, 20, 24, 8)
 	res, err := m.Evaluate(im, im, false)
 	if err != nil {
@@ -113,7 +108,7 @@ func TestIdenticalImagesScoreZero(t *testing.T) {
 }
 
 func TestBadInputs(t *testing.T) {
-	m, _ := NewMILO(randomWeights(3, 9), nil)
+	m := testMILO(t, 9, nil)
 	ok := randomImage(3, 16, 16, 1)
 	nan := randomImage(3, 16, 16, 1)
 	nan.Data[5] = float32(math.NaN())

@@ -45,11 +45,7 @@ func closeScores(t *testing.T, what string, got Scores, want *Result) {
 // Evaluate does; two frames may be in flight, answered in order.
 func TestSessionFramesAllocateNothing(t *testing.T) {
 	const h, w = 40, 52
-	m, err := NewMILO(randomWeights(3, 18), testCtx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := testMILO(t, 18, testCtx)
 	f1, im1 := rgba8(h, w, 1)
 	f2, im2 := rgba8(h, w, 2)
 	want, err := m.EvaluateBatch([]Image{im1, im1}, []Image{im2, im1}, true)
@@ -122,11 +118,7 @@ func TestSessionFramesAllocateNothing(t *testing.T) {
 // like RGBA8; bad frames are refused with the reason.
 func TestSessionFormats(t *testing.T) {
 	const h, w = 33, 29
-	m, err := NewMILO(randomWeights(3, 19), testCtx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := testMILO(t, 19, testCtx)
 	_, im1 := rgba8(h, w, 3)
 	_, im2 := rgba8(h, w, 4)
 	want, err := m.Evaluate(im1, im2, false)
@@ -213,11 +205,7 @@ func TestSessionFormats(t *testing.T) {
 // pixels.
 func TestSessionUnpacksOnTheDevice(t *testing.T) {
 	const h, w = 36, 45
-	m, err := NewMILO(randomWeights(3, 20), testCtx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := testMILO(t, 20, testCtx)
 	f1, im1 := rgba8(h, w, 5)
 	f2, im2 := rgba8(h, w, 6)
 	// RGBA16F holds im2 rounded to binary16, which Evaluate is given too.
@@ -271,11 +259,7 @@ func TestSessionUnpacksOnTheDevice(t *testing.T) {
 // time), and refuses frames of another format by name.
 func TestSessionForOneFormat(t *testing.T) {
 	const h, w = 29, 38
-	m, err := NewMILO(randomWeights(3, 22), testCtx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := testMILO(t, 22, testCtx)
 	f1, im1 := rgba8(h, w, 9)
 	f2, im2 := rgba8(h, w, 10)
 	want, err := m.Evaluate(im1, im2, false)
@@ -313,11 +297,7 @@ func TestSessionForOneFormat(t *testing.T) {
 // small a buffer is refused.
 func TestDeviceSessionRGBA(t *testing.T) {
 	const h, w = 21, 34
-	m, err := NewMILO(randomWeights(3, 21), testCtx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := testMILO(t, 21, testCtx)
 	f1, im1 := rgba8(h, w, 7)
 	f2, im2 := rgba8(h, w, 8)
 	// RGBA16F frames hold the images rounded to binary16.

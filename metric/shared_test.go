@@ -88,3 +88,15 @@ func readNpy(t testing.TB, path string) []float32 {
 	}
 	return v
 }
+
+// testMILO is MILO with random RGB weights (seed) on ctx (nil: the CPU),
+// closed when the test ends.
+func testMILO(t testing.TB, seed int64, ctx *vk.Context) *MILO {
+	t.Helper()
+	m, err := NewMILO(randomWeights(3, seed), ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m
+}

@@ -80,12 +80,8 @@ func TestBudgetBoundsDeviceMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ctx.Close()
-	m, err := NewMILO(randomWeights(3, 14), ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	t.Cleanup(func() { ctx.Close() }) // after the MILO's (cleanups run last first)
+	m := testMILO(t, 14, ctx)
 	const h, w, budget = 300, 400, 8 << 20
 	m.Budget = budget
 	weights := ctx.Stats().DeviceBytesLive
@@ -106,11 +102,7 @@ func TestBudgetBoundsDeviceMemory(t *testing.T) {
 // result equals its own single-pair evaluation.
 func TestBatchEqualsSingles(t *testing.T) {
 	const h, w = 37, 61
-	m, err := NewMILO(randomWeights(3, 17), testCtx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := testMILO(t, 17, testCtx)
 	var refs, dists []Image
 	for i := 0; i < 3; i++ {
 		refs, dists = append(refs, randomImage(3, h, w, int64(20+i))), append(dists, randomImage(3, h, w, int64(30+i)))
