@@ -245,6 +245,9 @@ func torchRows(cfg miloConfig, refPath, distPath string, w, h, batch, rep int) [
 			r = result{Err: err.Error()}
 		}
 		r.Metric, r.Backend, r.Width, r.Height, r.Batch, r.Repeat = "milo", name, w, h, batch, rep
+		if strings.Contains(r.Device, "reference BLAS") {
+			fmt.Fprintln(os.Stderr, "bench: PyTorch runs on the reference BLAS here, about 20x slower than OpenBLAS; tools/setup.sh --bench installs OpenBLAS")
+		}
 		switch {
 		case strings.Contains(name, "tf32"):
 			r.Tol = 3e-3 // TF32 keeps 10 mantissa bits

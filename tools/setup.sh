@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Installs what vkpercept needs on Debian/Ubuntu and is missing: the Vulkan
-# loader, a driver (Mesa's lavapipe runs on any CPU) when none is present,
-# and, with --dev, the shader compiler, SPIR-V tools and validation layers.
+# loader, a driver (Mesa's lavapipe runs on any CPU) when none is present;
+# with --dev, the shader compiler, SPIR-V tools and validation layers; with
+# --bench, the PyTorch peer of `make bench` on an optimized BLAS.
 set -euo pipefail
 dev=0
-[ "${1:-}" = "--dev" ] && dev=1
+bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --dev) dev=1 ;;
+    --bench) bench=1 ;;
+    *) echo "usage: tools/setup.sh [--dev] [--bench]"; exit 2 ;;
+  esac
+done
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 pkgs=()
@@ -17,6 +25,14 @@ if [ "$dev" = 1 ]; then
   ls /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json >/dev/null 2>&1 || pkgs+=(vulkan-validationlayers)
   # CI and fresh machines: a Vulkan driver is needed for the shader tests even beside a GPU loader.
   dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || pkgs+=(mesa-vulkan-drivers)
+fi
+if [ "$bench" = 1 ]; then
+  # Debian's python3-torch runs its CPU convolutions on whichever BLAS
+  # provides libblas.so.3; without recommends that is the reference BLAS,
+  # about 20x slower than OpenBLAS, which would flatter us in the table.
+  for p in python3-torch python3-numpy python3-pil libopenblas0-pthread; do
+    dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p")
+  done
 fi
 if [ "${#pkgs[@]}" -gt 0 ]; then
   echo "setup: installing ${pkgs[*]}"
