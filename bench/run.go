@@ -122,9 +122,17 @@ func Main(args, self []string) error {
 
 // spawn runs a child command and adds its peak resident memory.
 func spawn(name string, args ...string) (result, error) {
+	return spawnEnv(nil, name, args...)
+}
+
+// spawnEnv is spawn with env added to the environment.
+func spawnEnv(env []string, name string, args ...string) (result, error) {
 	var out, errb bytes.Buffer
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	if err := cmd.Run(); err != nil {
 		return result{}, fmt.Errorf("%s: %v: %s", name, err, strings.TrimSpace(errb.String()))
 	}

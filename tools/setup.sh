@@ -2,7 +2,7 @@
 # Installs what vkpercept needs on Debian/Ubuntu and is missing: the Vulkan
 # loader, a driver (Mesa's lavapipe runs on any CPU) when none is present;
 # with --dev, the shader compiler, SPIR-V tools and validation layers; with
-# --bench, the PyTorch peer of `make bench` on an optimized BLAS.
+# --bench, the PyTorch peer of `make bench`, with tcmalloc.
 set -euo pipefail
 dev=0
 bench=0
@@ -27,10 +27,9 @@ if [ "$dev" = 1 ]; then
   dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || pkgs+=(mesa-vulkan-drivers)
 fi
 if [ "$bench" = 1 ]; then
-  # Debian's python3-torch runs its CPU convolutions on whichever BLAS
-  # provides libblas.so.3; without recommends that is the reference BLAS,
-  # about 20x slower than OpenBLAS, which would flatter us in the table.
-  for p in python3-torch python3-numpy python3-pil libopenblas0-pthread; do
+  # The bench preloads tcmalloc for PyTorch: on glibc malloc each op's
+  # output is page-faulted in afresh (9x slower at 1080p on our VM).
+  for p in python3-torch python3-numpy python3-pil libtcmalloc-minimal4; do
     dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p")
   done
 fi
