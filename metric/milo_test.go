@@ -70,28 +70,35 @@ func TestVulkanMatchesCPUOnOddSizes(t *testing.T) {
 	}
 }
 
-// The second call on the same size must create no Vulkan objects at all.
+// The second call on the same size must create no Vulkan objects at all,
+// with the inputs on the device or unpacked a band at a time from staging.
 func TestSteadyStateAllocatesNothing(t *testing.T) {
 	m := testMILO(t, 4, testCtx)
 	ref, dist := randomImage(3, 40, 52, 5), randomImage(3, 40, 52, 6)
-	first, err := m.Evaluate(ref, dist, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := testCtx.Stats()
-	second, err := m.Evaluate(ref, dist, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after := testCtx.Stats()
-	if after.MemoryAllocations != before.MemoryAllocations || after.Buffers != before.Buffers || after.DescriptorSets != before.DescriptorSets || after.Pipelines != before.Pipelines {
-		t.Fatalf("second call allocated: before %+v, after %+v", before, after)
-	}
-	if after.Submits != before.Submits+1 {
-		t.Fatalf("a forward pass took %d submissions, want 1", after.Submits-before.Submits)
-	}
-	if first.Score != second.Score || first.Loss != second.Loss {
-		t.Fatalf("repeat call changed the result: %v vs %v", first.Score, second.Score)
+	for _, budget := range []int64{DefaultBudget, 1} {
+		m.Budget = budget
+		first, err := m.Evaluate(ref, dist, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := testCtx.Stats()
+		second, err := m.Evaluate(ref, dist, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := testCtx.Stats()
+		if after.MemoryAllocations != before.MemoryAllocations || after.Buffers != before.Buffers || after.DescriptorSets != before.DescriptorSets || after.Pipelines != before.Pipelines {
+			t.Fatalf("budget %d: second call allocated: before %+v, after %+v", budget, before, after)
+		}
+		if after.Submits != before.Submits+1 {
+			t.Fatalf("budget %d: a forward pass took %d submissions, want 1", budget, after.Submits-before.Submits)
+		}
+		if first.Score != second.Score || first.Loss != second.Loss {
+			t.Fatalf("budget %d: repeat call changed the result: %v vs %v", budget, first.Score, second.Score)
+		}
+		if ps, _ := m.passFor(1, 3, 40, 52, true); ps.p.resident != (budget == DefaultBudget) {
+			t.Fatalf("budget %d: resident %v", budget, ps.p.resident)
+		}
 	}
 }
 
