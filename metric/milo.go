@@ -50,9 +50,12 @@ type MILO struct {
 	// memory (see kernels.Conv3x3Pair). Results equal the layered pass's.
 	Fused  bool
 	passes []*pass // most recent last
-	// exactTiles caches kernels.TileProductsExact for the context (nil:
-	// not asked yet).
-	exactTiles *bool
+	// TilesExact is the device's answer to kernels.TileProductsExact
+	// (whether its tiles form binary16 products exactly), asked on the
+	// first fp16-mma pass where nil. Setting it skips the probe: for
+	// building the pipelines on a device that runs nothing, such as
+	// Mesa's no-op DRM shims (vkpercept kernels).
+	TilesExact *bool
 }
 
 // maxPasses bounds the per-size passes a MILO keeps with their buffers.
@@ -275,14 +278,14 @@ func (m *MILO) passFor(n, c, h, w int, maps bool) (*pass, error) {
 // binary16 products exactly, so that the first layer can run on them
 // split in two halves (see runPass).
 func (m *MILO) tilesExact() (bool, error) {
-	if m.exactTiles == nil {
+	if m.TilesExact == nil {
 		exact, err := kernels.TileProductsExact(kernels.GPU{Ctx: m.ctx})
 		if err != nil {
 			return false, fmt.Errorf("milo: %w", err)
 		}
-		m.exactTiles = &exact
+		m.TilesExact = &exact
 	}
-	return *m.exactTiles, nil
+	return *m.TilesExact, nil
 }
 
 // newPass plans and allocates a pass that the caller owns.

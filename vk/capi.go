@@ -59,7 +59,7 @@ static void vkp_cmd_copy(void* fn, void* cmd, uint64_t src, uint64_t dst, uint64
 
 // One compute pipeline of entry point "main", specialization constant i
 // taking spec[i], with the stage's create flags.
-static int32_t vkp_create_compute(void* fn, void* dev, int32_t pipeType, int32_t stageType, uint32_t stageFlags, uint64_t module, uint64_t layout,
+static int32_t vkp_create_compute(void* fn, void* dev, int32_t pipeType, int32_t stageType, uint32_t pipeFlags, uint32_t stageFlags, uint64_t module, uint64_t layout,
 		uint32_t nspec, const uint32_t* spec, uint32_t subgroupSize, uint64_t* out) {
 	if (nspec > VKP_MAX) return VKP_TOO_MANY;
 	vkp_spec_entry e[VKP_MAX];
@@ -67,7 +67,7 @@ static int32_t vkp_create_compute(void* fn, void* dev, int32_t pipeType, int32_t
 	vkp_spec_info si = {nspec, e, 4 * (size_t)nspec, spec};
 	// VkPipelineShaderStageRequiredSubgroupSizeCreateInfo, where asked for.
 	vkp_required_sg req = {VKP_REQUIRED_SG, 0, subgroupSize};
-	vkp_compute_info ci = {pipeType, 0, 0, {stageType, subgroupSize ? &req : 0, stageFlags, VKP_COMPUTE, module, "main", nspec ? &si : 0}, layout, 0, -1};
+	vkp_compute_info ci = {pipeType, 0, pipeFlags, {stageType, subgroupSize ? &req : 0, stageFlags, VKP_COMPUTE, module, "main", nspec ? &si : 0}, layout, 0, -1};
 	return ((vkp_compute_fn)fn)(dev, 0, 1, &ci, 0, out);
 }
 
@@ -173,8 +173,9 @@ func cmdCopy(cmd api.CommandBuffer, src, dst api.Buffer, srcOff, dstOff, n uint6
 // createComputePipeline makes the pipeline of module's "main" in layout,
 // specialization constant i taking spec[i]; fullSubgroups asks for
 // VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT, and a
-// subgroupSize other than 0 requires subgroups of that size.
-func createComputePipeline(dev api.Device, module api.ShaderModule, layout api.PipelineLayout, spec []uint32, fullSubgroups bool, subgroupSize uint32) (api.Pipeline, api.Result) {
+// subgroupSize other than 0 requires subgroups of that size; statistics
+// has the compiler keep its statistics (VK_KHR_pipeline_executable_properties).
+func createComputePipeline(dev api.Device, module api.ShaderModule, layout api.PipelineLayout, spec []uint32, fullSubgroups bool, subgroupSize uint32, statistics bool) (api.Pipeline, api.Result) {
 	var sp *C.uint32_t
 	if len(spec) > 0 {
 		sp = (*C.uint32_t)(unsafe.Pointer(&spec[0]))
@@ -183,9 +184,13 @@ func createComputePipeline(dev api.Device, module api.ShaderModule, layout api.P
 	if fullSubgroups {
 		flags = 0x2 // REQUIRE_FULL_SUBGROUPS
 	}
+	pipeFlags := 0
+	if statistics {
+		pipeFlags = captureStatistics
+	}
 	var out C.uint64_t
 	r := api.Result(C.vkp_create_compute(capi.compute, handle(dev), C.int32_t(api.StructureTypeComputePipelineCreateInfo),
-		C.int32_t(api.StructureTypePipelineShaderStageCreateInfo), C.uint32_t(flags), bits64(module), bits64(layout), C.uint32_t(len(spec)), sp, C.uint32_t(subgroupSize), &out))
+		C.int32_t(api.StructureTypePipelineShaderStageCreateInfo), C.uint32_t(pipeFlags), C.uint32_t(flags), bits64(module), bits64(layout), C.uint32_t(len(spec)), sp, C.uint32_t(subgroupSize), &out))
 	return fromBits[api.Pipeline](out), r
 }
 

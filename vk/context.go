@@ -15,6 +15,10 @@ type Options struct {
 	Device int
 	// Validation enables the Khronos validation layer; VKPERCEPT_VALIDATION=1 also does.
 	Validation bool
+	// Statistics has every pipeline built with the compiler's statistics,
+	// for KernelStatistics, where the device offers them;
+	// VKPERCEPT_SHADER_STATS=1 also asks for them.
+	Statistics bool
 }
 
 // Context is one logical device with its compute queue, caches and memory pools.
@@ -40,6 +44,7 @@ type Context struct {
 	stats     Stats
 	nextID    uint64
 	closed    bool
+	statsFns  [2]unsafe.Pointer // the pipeline-statistics queries, where enabled
 }
 
 // Stats counts the Vulkan objects a Context has created; steady-state calls must not move them.
@@ -80,6 +85,9 @@ func open(opt Options) (*Context, error) {
 		return nil, err
 	}
 	c := &Context{inst: in, phys: devs[idx], kernels: map[string]*Kernel{}, pools: map[memKind]map[uint64][]*Buffer{}, all: map[*Buffer]struct{}{}}
+	if !opt.Statistics && !statisticsRequested() {
+		c.phys.info.Features.PipelineStatistics = false
+	}
 	if err := c.init(); err != nil {
 		c.Close()
 		return nil, err
@@ -139,6 +147,10 @@ func (c *Context) init() error {
 		} else {
 			f.noMatrixTiles()
 		}
+		if f.PipelineStatistics {
+			// Asked for (Options.Statistics): the first dropped should the device refuse.
+			opts = append(opts, optFeature{[]string{extPipelineStats}, pipelineStatsChain, func() { f.PipelineStatistics = false }})
+		}
 		for ; ; opts = opts[:len(opts)-1] {
 			next, exts, ok := unsafe.Pointer(ref), []string{}, true
 			var chains []unsafe.Pointer
@@ -172,11 +184,13 @@ func (c *Context) init() error {
 		c.phys.info.Features.Storage16Bit = false
 		c.phys.info.Features.ShaderFloat16 = false
 		c.phys.info.Features.noMatrixTiles()
+		c.phys.info.Features.PipelineStatistics = false
 		if err := check(api.CreateDevice(c.phys.handle, dinfo, nil, &dev), "vkCreateDevice"); err != nil {
 			return err
 		}
 	}
 	c.device = dev
+	c.loadStatsFns()
 	var q api.Queue
 	api.GetDeviceQueue(c.device, c.phys.family, 0, &q)
 	c.queue = q

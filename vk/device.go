@@ -57,6 +57,10 @@ type Features struct {
 	SubgroupShuffle bool `json:"subgroup_shuffle"`
 	// SubgroupArithmetic: compute shaders may sum (and elect) within a subgroup.
 	SubgroupArithmetic bool `json:"subgroup_arithmetic"`
+	// PipelineStatistics: the compiler reports each pipeline's registers,
+	// spills and the like (VK_KHR_pipeline_executable_properties); on a
+	// Context, enabled only where Options.Statistics asked for it.
+	PipelineStatistics bool `json:"pipeline_statistics"`
 }
 
 func queryFeatures(in api.Instance, h api.PhysicalDevice) Features {
@@ -91,6 +95,8 @@ func queryFeatures(in api.Instance, h api.PhysicalDevice) Features {
 			sizeControl = true
 		case "VK_KHR_push_descriptor":
 			out.PushDescriptor = true
+		case extPipelineStats:
+			out.PipelineStatistics = hasPipelineStats(h)
 		}
 	}
 	// Native tiles: KHR where the device offers them, else NV (features and

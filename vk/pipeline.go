@@ -50,6 +50,7 @@ func (s *Shader) descriptorType(i int) api.DescriptorType {
 type Kernel struct {
 	key       string
 	shader    *Shader
+	spec      []uint32
 	module    api.ShaderModule
 	setLayout api.DescriptorSetLayout
 	layout    api.PipelineLayout
@@ -74,7 +75,7 @@ func (c *Context) Kernel(s *Shader, spec ...uint32) (*Kernel, error) {
 	if len(s.SPIRV)%4 != 0 || len(s.SPIRV) == 0 {
 		return nil, fmt.Errorf("vulkan: shader %s: SPIR-V length %d is not a positive multiple of 4", s.Name, len(s.SPIRV))
 	}
-	k := &Kernel{key: key, shader: s}
+	k := &Kernel{key: key, shader: s, spec: append([]uint32(nil), spec...)}
 	if err := c.buildKernel(k, spec); err != nil {
 		k.destroy(c.device)
 		return nil, fmt.Errorf("building kernel %s: %w", s.Name, err)
@@ -129,7 +130,7 @@ func (c *Context) buildKernel(k *Kernel, spec []uint32) error {
 	if k.shader.FullSubgroups && c.phys.info.Features.PinnedSubgroups {
 		sgSize = c.phys.info.Limits.TileSubgroupSize
 	}
-	pipe, r := createComputePipeline(c.device, k.module, k.layout, spec, k.shader.FullSubgroups, sgSize)
+	pipe, r := createComputePipeline(c.device, k.module, k.layout, spec, k.shader.FullSubgroups, sgSize, c.phys.info.Features.PipelineStatistics)
 	if err := check(r, "vkCreateComputePipelines"); err != nil {
 		return err
 	}

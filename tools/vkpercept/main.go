@@ -6,6 +6,7 @@
 //	vkpercept convert IN.pth OUT.safetensors
 //	vkpercept bench [flags]           time the metrics against their peers
 //	vkpercept distort --type T --level L --seed S IN OUT.png
+//	vkpercept kernels [flags]         the compiler's statistics of MILO's pipelines
 //	vkpercept ssim|msssim|gmsd|nlpd|haarpsi|deltae [--json] REF DIST
 package main
 
@@ -29,6 +30,7 @@ commands:
   convert   convert MILO weights (.pth or safetensors) to safetensors
   bench     time MILO and IEM on every variant against the CPU backend and PyTorch
   distort   apply one of the reproducible distortions (--list shows them)
+  kernels   build MILO's pipelines and print the device compiler's statistics
   ssim, msssim, gmsd, nlpd, haarpsi, deltae
             classic full-reference metrics (the training teachers), CPU
 
@@ -61,6 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = bench.Main(args[1:], []string{"bench"})
 	case "distort":
 		err = cmdDistort(args[1:], stdout, stderr)
+	case "kernels":
+		err = cmdKernels(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
