@@ -5,7 +5,7 @@ $(shell mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR))
 GO ?= go
 WEIGHTS ?= $(VKPERCEPT_MILO_WEIGHTS)
 
-.PHONY: all build quickstart example shaders shaders-check coopmat-toolchain coopmat-driver test test-validation test-coopmat test-mesa26 bench fit-spectrum train-milo eval-milo check-milo-big clean
+.PHONY: all build quickstart example shaders shaders-check coopmat-toolchain coopmat-driver test test-validation test-coopmat test-mesa26 test-gpu-compile bench fit-spectrum train-milo eval-milo check-milo-big clean
 
 all: build
 
@@ -38,7 +38,7 @@ coopmat-toolchain:
 # Debian forky's lavapipe (Mesa 26), loader and validation layer, unpacked
 # under .debroot/forky: the first lavapipe with VK_KHR_cooperative_matrix.
 coopmat-driver:
-	$(GO) run ./tools/debroot -suite forky,sid -dir .debroot/forky mesa-vulkan-drivers libvulkan1 vulkan-validationlayers
+	$(GO) run ./tools/debroot -suite forky,sid -dir .debroot/forky mesa-vulkan-drivers libvulkan1 vulkan-validationlayers mesa-drm-shim
 
 # The MMA kernels on native cooperative-matrix tiles, and MILO's golden
 # scores through them, on forky's lavapipe under the validation layer
@@ -60,6 +60,19 @@ test-mesa26: coopmat-driver
 	# does not list (so the validation layer stays off).
 	cd kernels && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_TILE_SHAPES=8x8x16,8x16x16,16x16x16 ../.debroot/forky/bin/run ../bin/kernels.test -test.count=1 -test.run 'MMAMatchesReference/_tile'
 	cd kernels && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_TILE_SHAPES=8x8x16,16x16x16 ../.debroot/forky/bin/run ../bin/kernels.test -test.count=1 -test.run 'LayersBenchRuns'
+
+# MILO's pipelines built by RADV's compiler for AMD GPUs that are not here
+# (Mesa's no-op DRM shim: pipelines compile, submissions do nothing): RDNA3
+# (navi31) and RDNA4 (gfx1201), every variant, at sizes that take every
+# shader form, under the validation layer; no kernel may spill registers or
+# use scratch memory. The tables land in bin/kernels-*.md.
+test-gpu-compile: coopmat-driver build
+	$(GO) test -c -o bin/vk.test ./vk
+	for id in navi31 gfx1201; do \
+		(cd vk && AMDGPU_GPU_ID=$$id ../.debroot/forky/bin/run-radv ../bin/vk.test -test.count=1 -test.run 'KernelStatistics') || exit 1; \
+		AMDGPU_GPU_ID=$$id VKPERCEPT_VALIDATION=1 .debroot/forky/bin/run-radv ./bin/vkpercept kernels -no-spills \
+			-size 1920x1080,3840x2160,1001x333 > bin/kernels-$$id.md || exit 1; \
+	done
 
 test:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi

@@ -162,6 +162,9 @@ func writeWrappers(tmp, final string) error {
 	if err := os.WriteFile(filepath.Join(bin, "run"), []byte(runScript), 0o755); err != nil {
 		return err
 	}
+	if err := writeRADVWrapper(tmp, bin, root, ldso, libs, env); err != nil {
+		return err
+	}
 	progs, _ := os.ReadDir(filepath.Join(tmp, "root/usr/bin"))
 	for _, p := range progs {
 		if p.IsDir() {
@@ -173,6 +176,31 @@ func writeWrappers(tmp, final string) error {
 		}
 	}
 	return nil
+}
+
+// writeRADVWrapper writes bin/run-radv where the root has RADV and Mesa's
+// no-op amdgpu DRM shim (package mesa-drm-shim): it runs a program on a
+// made-up AMD GPU (AMDGPU_GPU_ID, navi31 unless set), whose pipelines the
+// real compiler builds but whose submissions do nothing.
+func writeRADVWrapper(tmp, bin, root, ldso, libs, env string) error {
+	const shim = "usr/lib/x86_64-linux-gnu/libamdgpu_noop_drm_shim.so"
+	icds, _ := filepath.Glob(filepath.Join(tmp, "root/usr/share/vulkan/icd.d/radeon_icd*.json"))
+	if _, err := os.Stat(filepath.Join(tmp, "root", shim)); err != nil || len(icds) == 0 {
+		return nil
+	}
+	// The layers as in run, the driver RADV's.
+	var layers string
+	for _, l := range strings.Split(env, "\n") {
+		if strings.HasPrefix(l, "export VK_LAYER_PATH=") {
+			layers = l + "\n"
+		}
+	}
+	script := fmt.Sprintf("#!/bin/sh\n# Runs a program on the RADV of %s over Mesa's no-op amdgpu DRM shim:\n"+
+		"# a made-up AMD GPU whose pipelines compile and whose submissions do nothing (tools/debroot).\n"+
+		"export VK_DRIVER_FILES=%s\n%sexport AMDGPU_GPU_ID=\"${AMDGPU_GPU_ID:-navi31}\"\nexec %s --preload %s --library-path %s \"$@\"\n",
+		root, quote(filepath.Join(root, "usr/share/vulkan/icd.d", filepath.Base(icds[0]))), layers,
+		quote(ldso), quote(filepath.Join(root, shim)), quote(libs))
+	return os.WriteFile(filepath.Join(bin, "run-radv"), []byte(script), 0o755)
 }
 
 // quote makes s one word for sh.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,5 +114,61 @@ func TestWrappers(t *testing.T) {
 	}, "|") + "|"
 	if string(out) != want {
 		t.Fatalf("the wrapper ran\n%s\nwant\n%s", out, want)
+	}
+}
+
+// Where the root has RADV and the no-op amdgpu DRM shim, run-radv runs a
+// program on RADV with the shim preloaded, on navi31 unless told; where
+// it lacks the shim there is no run-radv.
+func TestRADVWrapper(t *testing.T) {
+	final := filepath.Join(t.TempDir(), "root's dir")
+	tmp := final + ".new"
+	for _, d := range []string{"root/usr/lib/x86_64-linux-gnu", "root/usr/share/vulkan/icd.d"} {
+		if err := os.MkdirAll(filepath.Join(tmp, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake := "#!/bin/sh\nprintf '%s|' \"$VK_DRIVER_FILES\" \"$AMDGPU_GPU_ID\" \"$@\"\n"
+	files := map[string]string{
+		"root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2": fake,
+		"root/usr/share/vulkan/icd.d/radeon_icd.json":        "{}",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(tmp, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := writeWrappers(tmp, final); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "bin", "run-radv")); err == nil {
+		t.Fatal("run-radv written without the shim")
+	}
+	shim := "root/usr/lib/x86_64-linux-gnu/libamdgpu_noop_drm_shim.so"
+	if err := os.WriteFile(filepath.Join(tmp, shim), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeWrappers(tmp, final); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(final, "root")
+	for _, id := range []string{"", "gfx1201"} {
+		cmd := exec.Command(filepath.Join(final, "bin", "run-radv"), "prog", "a b")
+		cmd.Env = append(os.Environ(), "AMDGPU_GPU_ID="+id)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Join([]string{
+			root + "/usr/share/vulkan/icd.d/radeon_icd.json", cmp.Or(id, "navi31"),
+			"--preload", filepath.Join(final, shim),
+			"--library-path", root + "/usr/lib/x86_64-linux-gnu:" + root + "/lib/x86_64-linux-gnu", "prog", "a b",
+		}, "|") + "|"
+		if string(out) != want {
+			t.Errorf("AMDGPU_GPU_ID %q: the wrapper ran\n%s\nwant\n%s", id, out, want)
+		}
 	}
 }
