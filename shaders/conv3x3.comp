@@ -298,7 +298,19 @@ void addSource(uint src, View v, uint cin, uint icBase, uint n, int x0, int y, u
                 MATH_T vals[PX + 2];
                 [[unroll]] for (int i = 0; i < int(PX) + 2; i++) {
                     int xx = x0 + i - 1;
+#if defined(SRC_F16) && !defined(MATH_F16)
+                    // Binary16 loads converted to fp32: clamped into the row
+                    // and zeroed after, not skipped. Under a branch, AMD's
+                    // compiler waits for each inside it, where the value is
+                    // converted (RDNA3: estimated latency 130k cycles, 30k
+                    // so; vkpercept kernels). Other forms, whose loaded
+                    // value leaves the branch as it is, keep the branch:
+                    // there the clamp costs more than it saves.
+                    MATH_T t = load(src, row + uint(clamp(xx, 0, int(p.W) - 1)));
+                    vals[i] = (xx >= 0 && xx < int(p.W)) ? t : MATH_T(0.0);
+#else
                     vals[i] = (xx >= 0 && xx < int(p.W)) ? load(src, row + uint(xx)) : MATH_T(0.0);
+#endif
                 }
                 [[unroll]] for (uint j = 0; j < OCB; j++) {
                     if (oc0 + j >= p.cout) break;
