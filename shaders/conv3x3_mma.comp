@@ -130,10 +130,48 @@ uvec2 rowAt(uint n, uint ic, int y) {
     return uvec2(3u, 0u);
 }
 
-float fetch(uvec2 row, int x) {
-    if (row.x == 3u || x < 0 || x >= int(p.W)) return 0.0;
-    uint i = row.y + uint(x);
-    return row.x == 0u ? float(a[i]) : row.x == 1u ? float(b[i]) : float(m[i]);
+// Pixels x0 - 1 + sx + 8k (k < SK) of a staged row, the halo included.
+#ifdef COOP
+#define RAW_T SRC_T
+#else
+#define RAW_T float // (the emulation declares no binary16 arithmetic)
+#endif
+const uint SK = (XS + 7u) / 8u;
+
+// The staging's loads of one chunk: an invocation's channels (CJ, the
+// workgroup's invocations being 8 CL), rows and pixels, raw.
+const uint CL = gl_WorkGroupSize.x / 8u;
+const uint CJ = (KC + CL - 1u) / CL;
+RAW_T staged[CJ * 3u * SK];
+
+// loadRow loads staged pixels sx + 8k of one row into staged[at + k],
+// clamped into the row, from the row's source chosen once. A chunk's loads
+// are all issued before any is converted: a load waited for where it is
+// issued (under a branch of its own, or converted there) left the tile
+// kernels' staging waiting on each (RADV's compiler: an estimated 3.4x the
+// latency a wave, vkpercept kernels).
+void loadRow(uvec2 row, int x0, uint sx, uint at) {
+    uint i0 = row.y, last = p.W - 1u;
+    if (row.x == 0u) {
+        [[unroll]] for (uint k = 0; k < SK; k++) staged[at + k] = RAW_T(a[i0 + uint(clamp(x0 - 1 + int(sx + 8u * k), 0, int(last)))]);
+    } else if (row.x == 1u) {
+        [[unroll]] for (uint k = 0; k < SK; k++) staged[at + k] = RAW_T(b[i0 + uint(clamp(x0 - 1 + int(sx + 8u * k), 0, int(last)))]);
+    } else if (row.x == 2u) {
+        [[unroll]] for (uint k = 0; k < SK; k++) staged[at + k] = RAW_T(m[i0 + uint(clamp(x0 - 1 + int(sx + 8u * k), 0, int(last)))]);
+    } else {
+        [[unroll]] for (uint k = 0; k < SK; k++) staged[at + k] = RAW_T(0.0);
+    }
+}
+
+// stagedChannel is the input channel staged channel ch of the chunk holds,
+// and its part: split's staged channel k is input channel k % split,
+// rounded to binary16 (k < split, or 2 split <= k < 3 split) or what that
+// rounding left (part 1: split <= k < 2 split); past 3 split, zero (a
+// channel past the sources).
+uvec2 stagedChannel(uint ch) {
+    if (p.split == 0u) return uvec2(ch, 0u);
+    uint part = ch / p.split;
+    return uvec2(part < 3u ? ch % p.split : p.ca + p.cb + p.cm, part);
 }
 
 void main() {
@@ -165,33 +203,30 @@ void main() {
 #endif
     // Staging: invocation lid takes pixels lid % 8 + 8k of channels lid / 8
     // + CL*j (the workgroup's invocations are a multiple of 8).
-    const uint CL = gl_WorkGroupSize.x / 8u;
     uint sx = lid % 8u, scl = lid / 8u;
     for (uint c0 = 0; c0 < p.cinp; c0 += KC) {
-        if (c0 > 0u) barrier(); // every group is done with the last chunk
         uint kc = min(KC, p.cinp - c0);
-        for (uint c = scl; c < kc; c += CL) {
-            // Split: staged channel k is input channel k % split, rounded to
-            // binary16 (k < split, or 2 split <= k < 3 split) or what that
-            // rounding left (split <= k < 2 split); past 3 split, zero.
-            uint ch = c0 + c, part = 0u;
-            if (p.split != 0u) {
-                part = ch / p.split;
-                ch = part < 3u ? ch % p.split : p.ca + p.cb + p.cm;
-            }
+        // Every load first (channels past the chunk load its last again)...
+        [[unroll]] for (uint j = 0; j < CJ; j++) {
+            uint ch = stagedChannel(c0 + min(scl + j * CL, kc - 1u)).x;
+            [[unroll]] for (uint r = 0; r < 3u; r++) loadRow(rowAt(n, ch, int(y + r) - 1), x0, sx, (j * 3u + r) * SK);
+        }
+        if (c0 > 0u) barrier(); // every group is done with the last chunk
+        // ...then the stores, in binary16 as the tiles take them; split's
+        // second part what that rounding left (rounded through
+        // packHalf2x16: lavapipe folds float(float16_t(v)) to v).
+        [[unroll]] for (uint j = 0; j < CJ; j++) {
+            uint c = scl + j * CL;
+            if (c >= kc) break;
+            uint part = stagedChannel(c0 + c).y;
             [[unroll]] for (uint r = 0; r < 3u; r++) {
-                uvec2 src = rowAt(n, ch, int(y + r) - 1);
                 uint at0 = (r * XS + sx) * XST + c;
-                if (part != 1u) {
-                    for (uint x = sx; x < XS; x += 8u, at0 += 8u * XST)
-                        sa[at0] = HALF(fetch(src, x0 + int(x) - 1)); // binary16, as the tiles take it
-                } else {
-                    for (uint x = sx; x < XS; x += 8u, at0 += 8u * XST) {
-                        // Rounded through packHalf2x16: lavapipe folds
-                        // float(float16_t(v)) to v.
-                        float v = fetch(src, x0 + int(x) - 1);
-                        sa[at0] = HALF(v - unpackHalf2x16(packHalf2x16(vec2(v, 0.0))).x);
-                    }
+                [[unroll]] for (uint k = 0; k < SK; k++) {
+                    int x = x0 - 1 + int(sx + 8u * k);
+                    if (sx + 8u * k >= XS) break;
+                    float v = x >= 0 && x < int(p.W) ? float(staged[(j * 3u + r) * SK + k]) : 0.0;
+                    if (part == 1u) v -= unpackHalf2x16(packHalf2x16(vec2(v, 0.0))).x;
+                    sa[at0 + 8u * k * XST] = HALF(v);
                 }
             }
         }
