@@ -11,6 +11,9 @@ fi
 export XDG_RUNTIME_DIR=/tmp/xdg; mkdir -p $XDG_RUNTIME_DIR
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv || true
 bin/vkpercept devices
+# What the driver's compiler reports of each MILO pipeline (registers,
+# spills, shared memory), where it reports anything.
+bin/vkpercept kernels > "${OUT:-/tmp}/kernels.md" 2>&1 || echo "vkpercept kernels failed: see kernels.md"
 if [ -x bin/kernels.test ]; then
   # The convolution kernels against the reference, native matrix tiles included.
   bin/kernels.test -test.run 'Conv3x3|PackMMA|TileProducts' -test.v 2>&1 | grep -E '^(---|    ---|ok|FAIL|PASS)|native tiles|exact' | tee "${OUT:-/tmp}/kernels.txt" ||
