@@ -80,22 +80,11 @@ func TestClosure(t *testing.T) {
 func TestWrappers(t *testing.T) {
 	final := filepath.Join(t.TempDir(), "my root's dir")
 	tmp := final + ".new"
-	for _, d := range []string{"root/usr/lib/x86_64-linux-gnu", "root/usr/bin", "root/usr/share/vulkan/icd.d", "root/usr/share/vulkan/explicit_layer.d"} {
-		if err := os.MkdirAll(filepath.Join(tmp, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fake := "#!/bin/sh\nprintf '%s|' \"$VK_DRIVER_FILES\" \"$VK_LAYER_PATH\" \"$@\"\n"
-	files := map[string]string{
-		"root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2": fake,
+	fakeRoot(t, tmp, []string{"root/usr/share/vulkan/explicit_layer.d"}, map[string]string{
+		"root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2": "#!/bin/sh\nprintf '%s|' \"$VK_DRIVER_FILES\" \"$VK_LAYER_PATH\" \"$@\"\n",
 		"root/usr/bin/glslc":                       "",
 		"root/usr/share/vulkan/icd.d/lvp_icd.json": "{}",
-	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(tmp, name), []byte(body), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	if err := writeWrappers(tmp, final); err != nil {
 		t.Fatal(err)
 	}
@@ -123,21 +112,10 @@ func TestWrappers(t *testing.T) {
 func TestRADVWrapper(t *testing.T) {
 	final := filepath.Join(t.TempDir(), "root's dir")
 	tmp := final + ".new"
-	for _, d := range []string{"root/usr/lib/x86_64-linux-gnu", "root/usr/share/vulkan/icd.d"} {
-		if err := os.MkdirAll(filepath.Join(tmp, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fake := "#!/bin/sh\nprintf '%s|' \"$VK_DRIVER_FILES\" \"$AMDGPU_GPU_ID\" \"$@\"\n"
-	files := map[string]string{
-		"root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2": fake,
+	fakeRoot(t, tmp, nil, map[string]string{
+		"root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2": "#!/bin/sh\nprintf '%s|' \"$VK_DRIVER_FILES\" \"$AMDGPU_GPU_ID\" \"$@\"\n",
 		"root/usr/share/vulkan/icd.d/radeon_icd.json":        "{}",
-	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(tmp, name), []byte(body), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	if err := writeWrappers(tmp, final); err != nil {
 		t.Fatal(err)
 	}
@@ -169,6 +147,27 @@ func TestRADVWrapper(t *testing.T) {
 		}, "|") + "|"
 		if string(out) != want {
 			t.Errorf("AMDGPU_GPU_ID %q: the wrapper ran\n%s\nwant\n%s", id, out, want)
+		}
+	}
+}
+
+// fakeRoot makes the directories and files (executable) of a root under
+// tmp; a shell script that prints its environment and arguments stands in
+// for the dynamic loader.
+func fakeRoot(t *testing.T, tmp string, dirs []string, files map[string]string) {
+	t.Helper()
+	for _, d := range dirs {
+		if err := os.MkdirAll(filepath.Join(tmp, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, body := range files {
+		path := filepath.Join(tmp, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
