@@ -109,8 +109,9 @@ func (op Conv3x3) mmaDims() (cinp, coutp int) {
 }
 
 // PackMMA lays OIHW weights out as the binary16 matrices B[tap][ic][oc] the
-// MMA shader reads, tap = ky*3 + kx, one [cinp][coutp] matrix a tap, zero
-// in the padding. With Split the rows are [wh | wh | wl] for the staged
+// MMA shader reads, tap = ky*3 + kx, one cinp x coutp matrix a tap stored
+// column by column ([tap][oc][ic]: the tiles' lanes load consecutive input
+// channels), zero in the padding. With Split the rows are [wh | wh | wl] for the staged
 // channels [xh | xl | xh]: w rounded to binary16, twice, then what that
 // rounding left.
 func (op Conv3x3) PackMMA(weights []float32) []float32 {
@@ -130,7 +131,7 @@ func (op Conv3x3) PackMMA(weights []float32) []float32 {
 					if part == 2 {
 						w = v - RoundHalf(v)
 					}
-					b[(tap*cinp+part*cin+ic)*coutp+oc] = w
+					b[(tap*coutp+oc)*cinp+part*cin+ic] = w
 				}
 			}
 		}

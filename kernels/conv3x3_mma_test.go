@@ -214,7 +214,7 @@ func TestConv3x3MMARefusals(t *testing.T) {
 }
 
 // PackMMA's matrices hold weight (oc, ic, ky, kx) in tap ky*3+kx's matrix
-// at row ic, column oc, and zeros in the padding.
+// at row ic, column oc (stored column by column), and zeros in the padding.
 func TestPackMMALayout(t *testing.T) {
 	op := Conv3x3{In: [3]int{2, 0, 0}, Out: 3}
 	w := make([]float32, op.WeightLen())
@@ -229,7 +229,7 @@ func TestPackMMALayout(t *testing.T) {
 				if ic < 2 && oc < 3 {
 					want = float32((oc*2+ic)*9 + tap + 1)
 				}
-				if got := b[(tap*16+ic)*16+oc]; got != want {
+				if got := b[(tap*16+oc)*16+ic]; got != want {
 					t.Fatalf("B[%d][%d][%d] = %v, want %v", tap, ic, oc, got, want)
 				}
 			}
@@ -257,7 +257,7 @@ func TestPackMMASplit(t *testing.T) {
 						want = RoundHalf(v - RoundHalf(v))
 					}
 				}
-				if got := b[(tap*16+row)*16+oc]; got != want {
+				if got := b[(tap*16+oc)*16+row]; got != want {
 					t.Fatalf("B[%d][%d][%d] = %v, want %v", tap, row, oc, got, want)
 				}
 			}

@@ -2,8 +2,9 @@
 // 3x3 convolution as an implicit GEMM on matrix tiles, nine shifted GEMMs:
 // out[px][oc] = sum over taps (ky, kx) and input channels ic of
 // in[ic][y+ky-1][px+kx-1] * B[ky*3+kx][ic][oc], B the weights packed as
-// binary16 [9][CINP][COUTP] (input channels padded to CINP, output channels
-// to COUTP, multiples of 16; zero in the padding). A workgroup computes 64
+// binary16 [9][COUTP][CINP], each tap's matrix column by column (input
+// channels padded to CINP, output channels to COUTP, multiples of 16; zero
+// in the padding). A workgroup computes 64
 // adjacent pixels of one row. It stages the three input rows they read, 66
 // pixels with the halo, as [row][x][channel] in shared memory, KC channels
 // at a time: each input value is read from memory once per workgroup, and
@@ -95,7 +96,7 @@ const uint CST = CH + 4u;                      // C's row stride
 #endif
 
 layout(std430, binding = 0) writeonly buffer Out { DST_T o[]; };
-layout(std430, binding = 1) readonly buffer Wt { float16_t wt[]; }; // [9][CINP][COUTP]
+layout(std430, binding = 1) readonly buffer Wt { float16_t wt[]; }; // [9][COUTP][CINP]
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 3) readonly buffer A { SRC_T a[]; };
 layout(std430, binding = 4) readonly buffer B { SRC_T b[]; };
@@ -234,14 +235,18 @@ void main() {
         // Tap (ky, kx): the tile's pixels px read staged pixel px + kx of row ky.
         for (uint tap = 0; tiled && tap < 9u; tap++) {
             uint base = ((tap / 3u) * XS + g * MT * TM + tap % 3u) * XST;
-            uint wrow = tap * p.cinp + c0;
+            // B's tiles from [tap][oc][ic]: an output channel's input
+            // channels are consecutive, so a lane loads its part of a tile
+            // in wide loads (from [tap][ic][oc], RADV's compiler made a
+            // 16-bit load of each element).
+            uint wcol = tap * COUTP * p.cinp + c0;
             for (uint s = 0; s < kc; s += TK) {
 #ifdef COOP_NV
                 fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> ma[MT];
                 [[unroll]] for (uint i = 0; i < MT; i++) coopMatLoadNV(ma[i], sa, base + i * 16u * XST + s, XST, false);
                 [[unroll]] for (uint t = 0; t < NT; t++) {
                     fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> mb;
-                    coopMatLoadNV(mb, wt, (wrow + s) * COUTP + t * 16u, COUTP, false);
+                    coopMatLoadNV(mb, wt, wcol + t * 16u * p.cinp + s, p.cinp, true);
                     [[unroll]] for (uint i = 0; i < MT; i++) acc[i * NT + t] = coopMatMulAddNV(ma[i], mb, acc[i * NT + t]);
                 }
 #elif defined(COOP_KHR)
@@ -250,15 +255,15 @@ void main() {
                     coopMatLoad(ma[i], sa, base + i * TM * XST + s, XST, gl_CooperativeMatrixLayoutRowMajor);
                 [[unroll]] for (uint t = 0; t < NT; t++) {
                     coopmat<float16_t, gl_ScopeSubgroup, TK, TN, gl_MatrixUseB> mb;
-                    coopMatLoad(mb, wt, (wrow + s) * COUTP + t * TN, COUTP, gl_CooperativeMatrixLayoutRowMajor);
+                    coopMatLoad(mb, wt, wcol + t * TN * p.cinp + s, p.cinp, gl_CooperativeMatrixLayoutColumnMajor);
                     [[unroll]] for (uint i = 0; i < MT; i++) acc[i * NT + t] = coopMatMulAdd(ma[i], mb, acc[i * NT + t]);
                 }
 #else
                 for (uint kk = s; kk < s + 16u; kk++) {
                     float av = sa[base + row * XST + kk];
-                    uint wi = (wrow + kk) * COUTP + col;
+                    uint wi = wcol + col * p.cinp + kk;
                     [[unroll]] for (uint t = 0; t < NT; t++)
-                        [[unroll]] for (uint j = 0; j < 8u; j++) acc[t][j] += av * float(wt[wi + t * 16u + j]);
+                        [[unroll]] for (uint j = 0; j < 8u; j++) acc[t][j] += av * float(wt[wi + (t * 16u + j) * p.cinp]);
                 }
 #endif
             }
