@@ -63,7 +63,8 @@ var (
 // mmaNative is the native shader for the device's extension, and its
 // specialization: the padded output channels, the tile's M (pixels), the
 // workgroup's invocations, the tiles of pixels a subgroup computes (64 /
-// (M * tiles) subgroups a workgroup), and the tile's N and K (channels).
+// (M * tiles) subgroups a workgroup), the tile's N and K (channels), and
+// the channels whose staging loads an invocation holds at once.
 func (op Conv3x3) mmaNative(info vk.DeviceInfo, coutp int) (string, []uint32, error) {
 	f := info.Features
 	name, tile := op.mmaBase()+"_khr", f.MatrixTile
@@ -95,7 +96,12 @@ func (op Conv3x3) mmaNative(info vk.DeviceInfo, coutp int) (string, []uint32, er
 		return "", nil, fmt.Errorf("conv3x3 mma: %s's %dx%dx%d tiles, %d a subgroup of %d, need %d invocations a workgroup (a multiple of 8, at most %d)",
 			info.Name, tile[0], tile[1], tile[2], mt, sg, inv, info.Limits.MaxWorkgroupInvocations)
 	}
-	return name, []uint32{uint32(coutp), tile[0], inv, uint32(mt), tile[1], tile[2]}, nil
+	// The staging's loads held at once, in channels (the shader's HOLD).
+	hold := uint32(4)
+	if sg < 32 {
+		hold = 2
+	}
+	return name, []uint32{uint32(coutp), tile[0], inv, uint32(mt), tile[1], tile[2], hold}, nil
 }
 
 // mmaDims are the input and output channels, padded to tiles (with Split,

@@ -143,7 +143,14 @@ const uint SK = (XS + 7u) / 8u;
 // workgroup's invocations being 8 CL), rows and pixels, raw.
 const uint CL = gl_WorkGroupSize.x / 8u;
 const uint CJ = (KC + CL - 1u) / CL;
-RAW_T staged[CJ * 3u * SK];
+// Channels whose loads are held at once (constant_id 6, the host's HOLD):
+// 4 (108 values) where subgroups are 32 wide or more, 2 on narrower ones
+// (Intel's 8 or 16, lavapipe's 8), whose invocations stage more channels
+// each: on lavapipe's 16x16x16 tiles all 16 at once made the tests 6x
+// slower, 4 2x, 2 1.2x. Fewer at once cost RDNA3's estimate 1.9x.
+layout(constant_id = 6) const uint HOLD = 4;
+const uint CG = CJ < HOLD ? CJ : HOLD;
+RAW_T staged[CG * 3u * SK];
 
 // loadRow loads staged pixels sx + 8k of one row into staged[at + k],
 // clamped into the row, from the row's source chosen once. A chunk's loads
@@ -207,27 +214,30 @@ void main() {
     uint sx = lid % 8u, scl = lid / 8u;
     for (uint c0 = 0; c0 < p.cinp; c0 += KC) {
         uint kc = min(KC, p.cinp - c0);
-        // Every load first (channels past the chunk load its last again)...
-        [[unroll]] for (uint j = 0; j < CJ; j++) {
-            uint ch = stagedChannel(c0 + min(scl + j * CL, kc - 1u)).x;
-            [[unroll]] for (uint r = 0; r < 3u; r++) loadRow(rowAt(n, ch, int(y + r) - 1), x0, sx, (j * 3u + r) * SK);
-        }
-        if (c0 > 0u) barrier(); // every group is done with the last chunk
-        // ...then the stores, in binary16 as the tiles take them; split's
-        // second part what that rounding left (rounded through
-        // packHalf2x16: lavapipe folds float(float16_t(v)) to v).
-        [[unroll]] for (uint j = 0; j < CJ; j++) {
-            uint c = scl + j * CL;
-            if (c >= kc) break;
-            uint part = stagedChannel(c0 + c).y;
-            [[unroll]] for (uint r = 0; r < 3u; r++) {
-                uint at0 = (r * XS + sx) * XST + c;
-                [[unroll]] for (uint k = 0; k < SK; k++) {
-                    int x = x0 - 1 + int(sx + 8u * k);
-                    if (sx + 8u * k >= XS) break;
-                    float v = x >= 0 && x < int(p.W) ? float(staged[(j * 3u + r) * SK + k]) : 0.0;
-                    if (part == 1u) v -= unpackHalf2x16(packHalf2x16(vec2(v, 0.0))).x;
-                    sa[at0 + 8u * k * XST] = HALF(v);
+        for (uint j0 = 0; j0 < CJ; j0 += CG) {
+            // A group's loads first (channels past the chunk load its last
+            // again)...
+            [[unroll]] for (uint j = 0; j < CG; j++) {
+                uint ch = stagedChannel(c0 + min(scl + (j0 + j) * CL, kc - 1u)).x;
+                [[unroll]] for (uint r = 0; r < 3u; r++) loadRow(rowAt(n, ch, int(y + r) - 1), x0, sx, (j * 3u + r) * SK);
+            }
+            if (j0 == 0u && c0 > 0u) barrier(); // every group is done with the last chunk
+            // ...then its stores, in binary16 as the tiles take them; split's
+            // second part what that rounding left (rounded through
+            // packHalf2x16: lavapipe folds float(float16_t(v)) to v).
+            [[unroll]] for (uint j = 0; j < CG; j++) {
+                uint c = scl + (j0 + j) * CL;
+                if (c >= kc) break;
+                uint part = stagedChannel(c0 + c).y;
+                [[unroll]] for (uint r = 0; r < 3u; r++) {
+                    uint at0 = (r * XS + sx) * XST + c;
+                    [[unroll]] for (uint k = 0; k < SK; k++) {
+                        int x = x0 - 1 + int(sx + 8u * k);
+                        if (sx + 8u * k >= XS) break;
+                        float v = x >= 0 && x < int(p.W) ? float(staged[(j * 3u + r) * SK + k]) : 0.0;
+                        if (part == 1u) v -= unpackHalf2x16(packHalf2x16(vec2(v, 0.0))).x;
+                        sa[at0 + 8u * k * XST] = HALF(v);
+                    }
                 }
             }
         }
