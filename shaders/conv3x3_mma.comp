@@ -4,12 +4,12 @@
 // in[ic][y+ky-1][px+kx-1] * B[ky*3+kx][ic][oc], B the weights packed as
 // binary16 [9][COUTP][CINP], each tap's matrix column by column (input
 // channels padded to CINP, output channels to COUTP, multiples of 16; zero
-// in the padding). A workgroup computes 64
-// adjacent pixels of one row. It stages the three input rows they read, 66
-// pixels with the halo, as [row][x][channel] in shared memory, KC channels
-// at a time: each input value is read from memory once per workgroup, and
-// the A tile of a tap is the staged block shifted by ky rows and kx pixels,
-// loaded straight from shared memory. A staged pixel takes KC + KC/4
+// in the padding). A workgroup computes 64 adjacent pixels of one row. It
+// stages the three input rows they read, 66 pixels with the halo, as
+// [row][x][channel] in shared memory, KC channels at a time: each input
+// value is read from memory once per workgroup, and the A tile of a tap
+// is the staged block shifted by ky rows and kx pixels, loaded straight
+// from shared memory. A staged pixel takes KC + KC/4
 // channels' room: rows of a tile then fall in distinct banks (80 bytes apart
 // in binary16, 20 words in fp32), and so do the staging stores, whose
 // invocations take eight consecutive pixels of four consecutive channels.
@@ -153,11 +153,11 @@ const uint CG = CJ < HOLD ? CJ : HOLD;
 RAW_T staged[CG * 3u * SK];
 
 // loadRow loads staged pixels sx + 8k of one row into staged[at + k],
-// clamped into the row, from the row's source chosen once. A chunk's loads
-// are all issued before any is converted: a load waited for where it is
-// issued (under a branch of its own, or converted there) left the tile
-// kernels' staging waiting on each (RADV's compiler: an estimated 3.4x the
-// latency a wave, vkpercept kernels).
+// clamped into the row, from the row's source chosen once. A group's loads
+// (HOLD channels) are all issued before any is converted: a load waited
+// for where it is issued (under a branch of its own, or converted there)
+// left the tile kernels' staging waiting on each (RADV's compiler: an
+// estimated 3.4x the latency a wave, vkpercept kernels).
 void loadRow(uvec2 row, int x0, uint sx, uint at) {
     uint i0 = row.y, last = p.W - 1u;
     if (row.x == 0u) {
