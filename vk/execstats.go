@@ -2,19 +2,15 @@ package vk
 
 /*
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
-// VK_KHR_pipeline_executable_properties, as the C API lays it out.
-#define VKP_PEXEC_FEATURES 1000269000
+// VK_KHR_pipeline_executable_properties' queries, as the C API lays them
+// out (its feature is asked for and enabled in features2.go).
 #define VKP_PIPELINE_INFO 1000269001
 #define VKP_PEXEC_PROPS 1000269002
 #define VKP_PEXEC_INFO 1000269003
 #define VKP_PEXEC_STAT 1000269004
-#define VKP_FEATURES2_ 1000059000
 
-typedef struct { int32_t sType; void* pNext; uint32_t info; } vkp_pexec_features;
-typedef struct { int32_t sType; void* pNext; uint32_t features[55]; } vkp_pexec_features2;
 typedef struct { int32_t sType; const void* pNext; uint64_t pipeline; } vkp_pipeline_info;
 typedef struct { int32_t sType; void* pNext; uint32_t stages; char name[256]; char description[256]; uint32_t subgroupSize; } vkp_pexec_props;
 typedef struct { int32_t sType; const void* pNext; uint64_t pipeline; uint32_t index; } vkp_pexec_info;
@@ -23,28 +19,8 @@ typedef struct {
 	union { uint32_t b32; int64_t i64; uint64_t u64; double f64; } value;
 } vkp_pexec_stat;
 
-typedef void (*vkp_pexec_features2_fn)(void*, vkp_pexec_features2*);
 typedef int32_t (*vkp_pexec_props_fn)(void*, const vkp_pipeline_info*, uint32_t*, vkp_pexec_props*);
 typedef int32_t (*vkp_pexec_stats_fn)(void*, const vkp_pexec_info*, uint32_t*, vkp_pexec_stat*);
-typedef void* (*vkp_pexec_gipa_fn)(void*, const char*);
-
-static int vkp_has_pexec(void* feats2, void* phys) {
-	if (!feats2) return 0;
-	vkp_pexec_features f = {VKP_PEXEC_FEATURES, 0, 0};
-	vkp_pexec_features2 f2;
-	memset(&f2, 0, sizeof f2);
-	f2.sType = VKP_FEATURES2_; f2.pNext = &f;
-	((vkp_pexec_features2_fn)feats2)(phys, &f2);
-	return f.info != 0;
-}
-
-static void* vkp_pexec_chain(void* next) {
-	vkp_pexec_features* f = malloc(sizeof *f);
-	if (f) { f->sType = VKP_PEXEC_FEATURES; f->pNext = next; f->info = 1; }
-	return f;
-}
-
-static void* vkp_pexec_fn(void* gipa, void* inst, const char* name) { return ((vkp_pexec_gipa_fn)gipa)(inst, name); }
 
 // The pipeline's executables (n of them at most; *n becomes the count).
 static int32_t vkp_executables(void* fn, void* dev, uint64_t pipe, uint32_t* n, vkp_pexec_props* out) {
@@ -77,7 +53,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"unsafe"
 
 	api "github.com/vulkan-go/vulkan"
 )
@@ -119,27 +94,13 @@ type KernelStatistics struct {
 
 func statisticsRequested() bool { return os.Getenv(StatisticsEnv) == "1" }
 
-// hasPipelineStats asks the device whether it reports its pipelines'
-// executables (the pipelineExecutableInfo feature).
-func hasPipelineStats(h api.PhysicalDevice) bool {
-	return C.vkp_has_pexec(fast.features2, handle(h)) != 0
-}
-
-// pipelineStatsChain returns C memory enabling pipelineExecutableInfo,
-// chained before next; free it with freeChain after vkCreateDevice.
-func pipelineStatsChain(next unsafe.Pointer) unsafe.Pointer { return C.vkp_pexec_chain(next) }
-
 // loadStatsFns resolves the extension's two commands after device creation.
 func (c *Context) loadStatsFns() {
-	if !c.phys.info.Features.PipelineStatistics || fast.gipa == nil {
-		c.phys.info.Features.PipelineStatistics = false
+	if !c.phys.info.Features.PipelineStatistics {
 		return
 	}
-	p, s := C.CString("vkGetPipelineExecutablePropertiesKHR"), C.CString("vkGetPipelineExecutableStatisticsKHR")
-	defer C.free(unsafe.Pointer(p))
-	defer C.free(unsafe.Pointer(s))
-	c.statsFns[0] = C.vkp_pexec_fn(fast.gipa, handle(c.inst.handle), p)
-	c.statsFns[1] = C.vkp_pexec_fn(fast.gipa, handle(c.inst.handle), s)
+	c.statsFns[0] = instanceProc(c.inst.handle, "vkGetPipelineExecutablePropertiesKHR")
+	c.statsFns[1] = instanceProc(c.inst.handle, "vkGetPipelineExecutableStatisticsKHR")
 	if c.statsFns[0] == nil || c.statsFns[1] == nil {
 		c.phys.info.Features.PipelineStatistics = false
 	}

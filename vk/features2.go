@@ -36,6 +36,25 @@ static void* vkp_float16_chain(void* next) {
 }
 typedef void* (*vkp_gipa_fn)(void*, const char*);
 
+static void* vkp_instance_proc(void* gipa, void* inst, const char* name) { return ((vkp_gipa_fn)gipa)(inst, name); }
+
+// VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR.
+typedef struct { int32_t sType; void* pNext; uint32_t info; } vkp_pexec_features;
+#define VKP_PEXEC_FEATURES 1000269000
+
+static int vkp_has_pexec(void* feats2, void* phys) {
+	vkp_pexec_features f = {VKP_PEXEC_FEATURES, 0, 0};
+	vkp_features2 f2 = {VKP_FEATURES2, &f};
+	((vkp_features2_fn)feats2)(phys, &f2);
+	return f.info != 0;
+}
+
+static void* vkp_pexec_chain(void* next) {
+	vkp_pexec_features* f = malloc(sizeof *f);
+	if (f) { f->sType = VKP_PEXEC_FEATURES; f->pNext = next; f->info = 1; }
+	return f;
+}
+
 // VkCooperativeMatrixPropertiesNV.
 typedef struct {
 	int32_t sType; void* pNext;
@@ -228,6 +247,31 @@ func hasShaderFloat16(h api.PhysicalDevice) bool {
 		return false
 	}
 	return C.vkp_has_float16(fast.features2, handle(h)) != 0
+}
+
+// hasPipelineStats asks the device whether it reports its pipelines'
+// executables (the pipelineExecutableInfo feature of
+// VK_KHR_pipeline_executable_properties).
+func hasPipelineStats(h api.PhysicalDevice) bool {
+	if fast.features2 == nil {
+		return false
+	}
+	return C.vkp_has_pexec(fast.features2, handle(h)) != 0
+}
+
+// pipelineStatsChain returns C memory enabling pipelineExecutableInfo,
+// chained before next; free it with freeChain after vkCreateDevice.
+func pipelineStatsChain(next unsafe.Pointer) unsafe.Pointer { return C.vkp_pexec_chain(next) }
+
+// instanceProc is the loader's entry point for command name (nil where
+// there is none), device commands of extensions among them.
+func instanceProc(in api.Instance, name string) unsafe.Pointer {
+	if fast.gipa == nil {
+		return nil
+	}
+	cs := C.CString(name)
+	defer C.free(unsafe.Pointer(cs))
+	return C.vkp_instance_proc(fast.gipa, handle(in), cs)
 }
 
 // float16Chain returns C memory enabling shaderFloat16, chained before next;
