@@ -52,10 +52,12 @@ test-coopmat: coopmat-driver
 # The Vulkan packages' whole suites on forky's lavapipe under its newer
 # validation layer (1.4): a second driver generation, native tiles included.
 test-mesa26: coopmat-driver
-	for p in vk kernels metric; do $(GO) test -c -o bin/$$p.test ./$$p || exit 1; done
+	for p in vk kernels metric bench; do $(GO) test -c -o bin/$$p.test ./$$p || exit 1; done
 	for p in vk kernels metric; do \
 		(cd $$p && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_VALIDATION=1 ../.debroot/forky/bin/run ../bin/$$p.test -test.count=1) || exit 1; \
 	done
+	# The tiles' kernels in a profiled pass: what the bench's table reads.
+	cd bench && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_VALIDATION=1 ../.debroot/forky/bin/run ../bin/bench.test -test.count=1 -test.run 'ProfileArith/^fp16-mma$$'
 	# Intel's and the GPUs' tile shapes, which this lavapipe computes but
 	# does not list (so the validation layer stays off).
 	cd kernels && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_TILE_SHAPES=8x8x16,8x16x16,16x16x16 ../.debroot/forky/bin/run ../bin/kernels.test -test.count=1 -test.run 'MMAMatchesReference/_tile'

@@ -282,8 +282,8 @@ func torchRows(cfg miloConfig, refPath, distPath string, w, h, batch, rep int) [
 // printMILOTable prints every row with its speed against the fastest PyTorch
 // row of the same size and batch.
 func printMILOTable(all []result) {
-	fmt.Printf("| size | batch | backend | precision | device | ms/batch | ms/pair | session ms | vs PyTorch | score | device MB | staging MB | host MB |\n")
-	fmt.Printf("|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Printf("| size | batch | backend | precision | device | ms/batch | ms/pair | GFLOP/s | session ms | vs PyTorch | score | device MB | staging MB | host MB |\n")
+	fmt.Printf("|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	best := map[[3]int]float64{}
 	for _, r := range all {
 		k := [3]int{r.Width, r.Height, r.Batch}
@@ -294,7 +294,7 @@ func printMILOTable(all []result) {
 	for _, r := range all {
 		size := fmt.Sprintf("%dx%d", r.Width, r.Height)
 		if r.Err != "" {
-			fmt.Printf("| %s | %d | %s | %s | error: %s | | | | | | | | |\n", size, r.Batch, r.Backend, r.Precision, r.Err)
+			fmt.Printf("| %s | %d | %s | %s | error: %s | | | | | | | | | |\n", size, r.Batch, r.Backend, r.Precision, r.Err)
 			continue
 		}
 		ratio, sess := "-", "-"
@@ -304,10 +304,11 @@ func printMILOTable(all []result) {
 		if r.SessionMs > 0 {
 			sess = fmt.Sprintf("%.1f", r.SessionMs)
 		}
-		fmt.Printf("| %s | %d | %s | %s | %s | %.1f | %.1f | %s | %s | %.6g | %s | %s | %s |\n", size, r.Batch, r.Backend, r.Precision, r.Device,
-			r.Ms, r.Ms/float64(max(r.Batch, 1)), sess, ratio, r.Score, mb(r.DevicePeak), mb(r.StagingPeak), mb(r.HostPeak))
+		gflops := metric.Flops(3, r.Height, r.Width) * float64(max(r.Batch, 1)) / (r.Ms * 1e6)
+		fmt.Printf("| %s | %d | %s | %s | %s | %.1f | %.1f | %.0f | %s | %s | %.6g | %s | %s | %s |\n", size, r.Batch, r.Backend, r.Precision, r.Device,
+			r.Ms, r.Ms/float64(max(r.Batch, 1)), gflops, sess, ratio, r.Score, mb(r.DevicePeak), mb(r.StagingPeak), mb(r.HostPeak))
 	}
 	fmt.Printf("\n'vs PyTorch' is the fastest PyTorch row's time over this row's, same size and batch (above 1 = faster). " +
-		"Median of the timed runs after a full-size warm-up; 'session ms' is an RGBA8 frame pair through metric.Session. " +
+		"Median of the timed runs after a full-size warm-up; GFLOP/s is the mask network's arithmetic (metric.Flops: 240 GFLOP a 1080p pair) over that time; 'session ms' is an RGBA8 frame pair through metric.Session. " +
 		"Device MB is device-local memory, staging MB host-visible Vulkan memory (uploads, read-backs, inputs unpacked from there a band at a time), host MB the process's peak RSS.\n")
 }

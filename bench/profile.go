@@ -17,6 +17,9 @@ type kernelTime struct {
 	Ms         float64 `json:"ms"` // timestamps, empty-dispatch overhead subtracted
 	GFLOPs     float64 `json:"gflop_per_s,omitempty"`
 	GBs        float64 `json:"gb_per_s,omitempty"` // compulsory traffic over time
+	Arith      string  `json:"arith,omitempty"`    // what its arithmetic runs on (vk.Arith)
+	// The work summed in the child; the JSON keeps it as the rates.
+	flops, bytes float64
 }
 
 // profileMILO times every dispatch of one pass with timestamps, subtracts the
@@ -32,7 +35,6 @@ func profileMILO(m *metric.MILO, ctx *vk.Context, ref, dist metric.Image) ([]ker
 		return nil, err
 	}
 	byName := map[string]*kernelTime{}
-	flops, bytes := map[string]float64{}, map[string]float64{}
 	var order []string
 	for _, t := range ts {
 		name := t.Label
@@ -47,14 +49,17 @@ func profileMILO(m *metric.MILO, ctx *vk.Context, ref, dist metric.Image) ([]ker
 		}
 		k.Dispatches++
 		k.Ms += max(t.Ns-base, 0) / 1e6
-		flops[name] += t.Flops
-		bytes[name] += t.Bytes
+		k.flops += t.Flops
+		k.bytes += t.Bytes
+		if t.Flops > 0 {
+			k.Arith = t.Arith.String()
+		}
 	}
 	out := make([]kernelTime, 0, len(order))
 	for _, n := range order {
 		k := byName[n]
 		if k.Ms > 0 {
-			k.GFLOPs, k.GBs = flops[n]/(k.Ms*1e6), bytes[n]/(k.Ms*1e6)
+			k.GFLOPs, k.GBs = k.flops/(k.Ms*1e6), k.bytes/(k.Ms*1e6)
 		}
 		out = append(out, *k)
 	}
@@ -62,24 +67,44 @@ func profileMILO(m *metric.MILO, ctx *vk.Context, ref, dist metric.Image) ([]ker
 	return out, nil
 }
 
-// peaks are published dense peaks of devices we have measured on: float32
-// FMA and HBM bandwidth (NVIDIA's H100 and H200 datasheets).
-var peaks = []struct {
-	name       string
-	fp32, gbps float64 // GFLOP/s, GB/s
-}{
-	{"H100 80GB HBM3", 66900, 3350},
-	{"H100 PCIe", 51200, 2000},
-	{"H200", 66900, 4800},
+// peak is a device's published dense peaks: GFLOP/s of float32 FMA,
+// binary16 vector arithmetic and binary16 matrix-tile products with fp32
+// sums (tensor cores), and memory GB/s.
+type peak struct{ fp32, fp16, tiles, gbps float64 }
+
+// of is the peak of the arithmetic a kernel declared (vk.Arith's names).
+func (p peak) of(arith string) float64 {
+	switch arith {
+	case "fp16":
+		return p.fp16
+	case "tiles":
+		return p.tiles
+	}
+	return p.fp32
 }
 
-func peakOf(device string) (fp32, gbps float64) {
+// peaks are those of GPUs we measure on, from NVIDIA's H100 and H200
+// datasheets (tensor figures without sparsity) and the Hopper whitepaper
+// (binary16 vector arithmetic at twice the float32 rate). The first name a
+// device's contains wins, so the NVL cards come before the H200.
+var peaks = []struct {
+	name string
+	peak
+}{
+	{"H100 80GB HBM3", peak{66900, 133800, 989400, 3350}}, // SXM5
+	{"H100 PCIe", peak{51200, 102400, 756500, 2000}},
+	{"H100 NVL", peak{60000, 120000, 835500, 3900}},
+	{"H200 NVL", peak{60000, 120000, 835500, 4800}},
+	{"H200", peak{66900, 133800, 989400, 4800}}, // SXM
+}
+
+func peakOf(device string) peak {
 	for _, p := range peaks {
 		if strings.Contains(device, p.name) {
-			return p.fp32, p.gbps
+			return p.peak
 		}
 	}
-	return 0, 0
+	return peak{}
 }
 
 // printKernels prints the per-kernel table of each Vulkan variant's largest
@@ -101,28 +126,53 @@ func printKernels(all []result) {
 	}
 	for _, v := range order {
 		r := largest[v]
-		fp32, gbps := peakOf(r.Device)
+		pk := peakOf(r.Device)
+		fmt.Printf("\nMILO per kernel, %dx%d, %s on %s (timestamps, empty-dispatch overhead subtracted; all pyramid levels):\n\n", r.Width, r.Height, r.Precision, r.Device)
+		fmt.Printf("| kernel | dispatches | ms | share | GFLOP/s | GB/s |\n|---|---:|---:|---:|---:|---:|\n")
+		var all kernelTime
 		var total float64
+		ariths := map[string]bool{}
 		for _, k := range r.Kernels {
 			total += k.Ms
 		}
-		fmt.Printf("\nMILO per kernel, %dx%d, %s on %s (timestamps, empty-dispatch overhead subtracted; all pyramid levels):\n\n", r.Width, r.Height, r.Precision, r.Device)
-		fmt.Printf("| kernel | dispatches | ms | share | GFLOP/s | GB/s |\n|---|---:|---:|---:|---:|---:|\n")
 		for _, k := range r.Kernels {
-			g, b := "-", "-"
+			fmt.Printf("| %s | %d | %.2f | %.0f%% | %s | %s |\n", k.Name, k.Dispatches, k.Ms, 100*k.Ms/total, rate(k.GFLOPs, pk.of(k.Arith), k.Arith), rate(k.GBs, pk.gbps, ""))
+			all.Dispatches += k.Dispatches
+			// Rates times time: what the JSON keeps of the work.
+			all.flops += k.GFLOPs * k.Ms * 1e6
+			all.bytes += k.GBs * k.Ms * 1e6
 			if k.GFLOPs > 0 {
-				g = fmt.Sprintf("%.1f", k.GFLOPs)
-				if fp32 > 0 {
-					g += fmt.Sprintf(" (%.0f%% of fp32 peak)", 100*k.GFLOPs/fp32)
+				ariths[k.Arith] = true
+			}
+		}
+		if total > 0 {
+			// Against one peak only where every kernel's work ran on the same arithmetic.
+			arith, p := "", 0.0
+			if len(ariths) == 1 {
+				for a := range ariths {
+					arith, p = a, pk.of(a)
 				}
 			}
-			if k.GBs > 0 {
-				b = fmt.Sprintf("%.1f", k.GBs)
-				if gbps > 0 {
-					b += fmt.Sprintf(" (%.0f%%)", 100*k.GBs/gbps)
-				}
-			}
-			fmt.Printf("| %s | %d | %.2f | %.0f%% | %s | %s |\n", k.Name, k.Dispatches, k.Ms, 100*k.Ms/total, g, b)
+			fmt.Printf("| all kernels | %d | %.2f | 100%% | %s | %s |\n", all.Dispatches, total, rate(all.flops/(total*1e6), p, arith), rate(all.bytes/(total*1e6), pk.gbps, ""))
 		}
 	}
+}
+
+// rate formats an achieved rate with its fraction of peak (of what, where
+// arith names it), or "-" where there is none.
+func rate(v, peak float64, arith string) string {
+	if v <= 0 {
+		return "-"
+	}
+	s := fmt.Sprintf("%.1f", v)
+	switch {
+	case peak <= 0:
+	case arith == "tiles":
+		s += fmt.Sprintf(" (%.1f%% of tensor peak)", 100*v/peak)
+	case arith != "":
+		s += fmt.Sprintf(" (%.1f%% of %s peak)", 100*v/peak, arith)
+	default:
+		s += fmt.Sprintf(" (%.0f%%)", 100*v/peak)
+	}
+	return s
 }

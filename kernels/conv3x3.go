@@ -472,6 +472,10 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 		return err
 	}
 	rows := geo.Y1 - geo.Y0
+	arith := vk.ArithFP32
+	if op.MathHalf {
+		arith = vk.ArithFP16
+	}
 	for _, c := range cw.chunks {
 		// Unused bindings still need a valid buffer: bind the first source.
 		in := []*vk.Buffer{c.buf, srcs[0], srcs[1], srcs[2], res}
@@ -494,6 +498,7 @@ func (op Conv3x3) Record(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.Buff
 			Label:  fmt.Sprintf("conv3x3 %d->%d", op.Cin(), op.Out),
 			Flops:  2 * 9 * float64(op.Cin()*c.ocs) * px,
 			Bytes:  4 * (inF + outF + float64(c.ocs*(op.Cin()*9+1))),
+			Arith:  arith,
 		}); err != nil {
 			return err
 		}

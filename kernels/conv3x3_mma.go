@@ -228,6 +228,10 @@ func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.B
 		uint32(op.Out), uint32(cinp), uint32(op.Act), useRes, split, uint32(geo.Y0), uint32(rows)}
 	push = append(push, geo.viewPush()...)
 	px, inF, outF := op.traffic(geo, op.Out)
+	arith := vk.ArithFP32 // the emulation's scalar products
+	if op.MMA == MMANative {
+		arith = vk.ArithTiles
+	}
 	return r.Dispatch(vk.Dispatch{
 		Kernel: k,
 		Groups: [3]uint32{groups(geo.W, mmaPixels), uint32(rows), uint32(geo.N)},
@@ -238,5 +242,6 @@ func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.B
 		// Useful work, not the padded tiles'.
 		Flops: 2 * 9 * float64(op.Cin()*op.Out) * px,
 		Bytes: 4*(inF+outF+float64(op.Out)) + 2*float64(9*cinp*coutp),
+		Arith: arith,
 	})
 }

@@ -17,8 +17,33 @@ type Dispatch struct {
 	In     []*Buffer
 	Label  string // names the dispatch in timestamp results
 	// Flops and Bytes are the dispatch's arithmetic and compulsory memory
-	// traffic, carried into Timing for achieved-rate tables.
+	// traffic, carried into Timing for achieved-rate tables; Arith is the
+	// arithmetic its Flops run on, whose peak they compare with.
 	Flops, Bytes float64
+	Arith        Arith
+}
+
+// Arith is the kind of arithmetic a dispatch's work runs on: GPUs' peaks
+// differ by up to 15x between them (an H100's float32 FMA against its tensor
+// cores).
+type Arith uint8
+
+const (
+	ArithFP32  Arith = iota // float32 multiply-adds (the default)
+	ArithFP16               // binary16 vector arithmetic (shaderFloat16)
+	ArithTiles              // binary16 products on matrix tiles, fp32 sums (cooperative matrices)
+)
+
+func (a Arith) String() string {
+	switch a {
+	case ArithFP32:
+		return "fp32"
+	case ArithFP16:
+		return "fp16"
+	case ArithTiles:
+		return "tiles"
+	}
+	return fmt.Sprintf("Arith(%d)", int(a))
 }
 
 // Recorder records a whole pass into the context's command buffer; Submit
@@ -50,6 +75,7 @@ type Timing struct {
 	Label        string
 	Ns           float64
 	Flops, Bytes float64
+	Arith        Arith
 }
 
 const maxQueries = 1024
@@ -165,7 +191,7 @@ func (r *Recorder) Dispatch(d Dispatch) error {
 	api.CmdDispatch(cb, d.Groups[0], d.Groups[1], d.Groups[2])
 	r.touched(d.In, d.Out)
 	if r.profile && len(r.marks)+1 < maxQueries {
-		r.marks = append(r.marks, Timing{Label: d.Label, Flops: d.Flops, Bytes: d.Bytes})
+		r.marks = append(r.marks, Timing{Label: d.Label, Flops: d.Flops, Bytes: d.Bytes, Arith: d.Arith})
 		api.CmdWriteTimestamp(cb, api.PipelineStageComputeShaderBit, r.c.queryPool, uint32(len(r.marks)))
 	}
 	return nil
