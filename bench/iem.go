@@ -10,7 +10,7 @@ import (
 )
 
 // runIEMChild times IEM (default denoiser and grid) on one backend.
-func runIEMChild(backend, refPath, distPath string, steps, repeat int) error {
+func runIEMChild(backend, refPath, distPath string, steps int, t timing) error {
 	ref, dist, ctx, dev, err := childSetup(backend, refPath, distPath, "Go CPU float64")
 	if err != nil {
 		return err
@@ -25,7 +25,7 @@ func runIEMChild(backend, refPath, distPath string, steps, repeat int) error {
 		return err // warm-up: pipelines and pool
 	}
 	var tr *metric.Trajectory
-	ms, err := medianMs(repeat, func() (err error) {
+	ms, runs, err := medianMs(t, func() (err error) {
 		tr, err = m.Evaluate(a, b, opt)
 		return err
 	})
@@ -39,7 +39,7 @@ func runIEMChild(backend, refPath, distPath string, steps, repeat int) error {
 		return err
 	}
 	r := result{Metric: "iem", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Ms: ms,
-		Score: tr.Standard(), Repeat: repeat, Steps: steps, DenoiserFr: prof.DenoiserNs / prof.TotalNs}
+		Score: tr.Standard(), Repeat: runs, Steps: steps, DenoiserFr: prof.DenoiserNs / prof.TotalNs}
 	if ctx != nil {
 		st := ctx.Stats()
 		r.DevicePeak, r.StagingPeak = st.DevicePeakBytes, st.PeakBytes-st.DevicePeakBytes
@@ -47,27 +47,29 @@ func runIEMChild(backend, refPath, distPath string, steps, repeat int) error {
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
-func runIEMAll(sizes string, steps, repeat int, spawnSelf func(...string) (result, error)) ([]result, error) {
-	var all []result
-	err := forEachPair(sizes, func(w, h int, refPath, distPath string) error {
+func runIEMAll(sizes string, steps int, t timing, spawnSelf func(...string) (result, error), rs *runs) error {
+	return forEachPair(sizes, func(w, h int, refPath, distPath string) error {
+		if !rs.due(fmt.Sprintf("iem %dx%d", w, h)) {
+			return nil
+		}
+		var rows []result
 		var cpuScore float64
 		for _, backend := range []string{"cpu", "vulkan"} {
 			fmt.Fprintf(os.Stderr, "vkbench: iem %s %dx%d ...\n", backend, w, h)
-			r, err := spawnSelf("-child", "iem-"+backend, "-ref", refPath, "-dist", distPath,
-				"-iem-steps", fmt.Sprint(steps), "-repeat", fmt.Sprint(max(repeat, 3)))
+			r, err := spawnSelf(append([]string{"-child", "iem-" + backend, "-ref", refPath, "-dist", distPath,
+				"-iem-steps", fmt.Sprint(steps)}, t.args()...)...)
 			if err != nil {
-				r = result{Metric: "iem", Backend: backend, Width: w, Height: h, Err: err.Error()}
+				r = result{Metric: "iem", Backend: backend, Width: w, Height: h, Steps: steps, Err: err.Error()}
 			}
 			if backend == "cpu" {
 				cpuScore = r.Score
 			} else if r.Err == "" && math.Abs(r.Score-cpuScore) > 1e-3*math.Abs(cpuScore) {
 				r.Err = fmt.Sprintf("IEM %.6g disagrees with the CPU backend's %.6g", r.Score, cpuScore)
 			}
-			all = append(all, r)
+			rows = append(rows, r)
 		}
-		return nil
+		return rs.add(rows...)
 	})
-	return all, err
 }
 
 func printIEMTable(all []result, steps int) {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -16,11 +17,12 @@ import (
 type miloConfig struct {
 	weights, sizes, batches, precisions, backends, python string
 	repeat, maxCPU                                        int
+	repeatSeconds                                         float64
 }
 
 // runMILOChild times one backend (and precision) on a batch of copies of one
 // pair and prints one JSON result.
-func runMILOChild(backend, prec, weights, refPath, distPath string, batch, repeat int) error {
+func runMILOChild(backend, prec, weights, refPath, distPath string, batch int, t timing) error {
 	w, err := metric.LoadWeights(weights)
 	if err != nil {
 		return err
@@ -54,14 +56,14 @@ func runMILOChild(backend, prec, weights, refPath, distPath string, batch, repea
 	if err != nil {
 		return err
 	}
-	ms, err := medianMs(repeat, func() (err error) {
+	ms, runs, err := medianMs(t, func() (err error) {
 		res, err = m.EvaluateBatch(refs, dists, false)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	r := result{Metric: "milo", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Batch: batch, Ms: ms, Score: res[0].Score, Repeat: repeat}
+	r := result{Metric: "milo", Backend: backend, Device: dev, Width: ref.W, Height: ref.H, Batch: batch, Ms: ms, Score: res[0].Score, Repeat: runs}
 	if ctx == nil {
 		return json.NewEncoder(os.Stdout).Encode(r)
 	}
@@ -72,7 +74,7 @@ func runMILOChild(backend, prec, weights, refPath, distPath string, batch, repea
 		if r.Kernels, err = profileMILO(m, ctx, ref, dist); err != nil {
 			return err
 		}
-		if r.SessionMs, err = timeSession(m, ref, dist, repeat); err != nil {
+		if r.SessionMs, err = timeSession(m, ref, dist, t); err != nil {
 			return err
 		}
 	}
@@ -81,8 +83,10 @@ func runMILOChild(backend, prec, weights, refPath, distPath string, batch, repea
 
 // timeSession times frames through a Session as an engine sends them:
 // RGBA8 pixels in (the bench pairs are 8-bit), three scalars out, nothing
-// recorded per frame.
-func timeSession(m *metric.MILO, ref, dist metric.Image, repeat int) (float64, error) {
+// recorded per frame, two frames in flight (frame N+1 copied and queued
+// while frame N computes): a timed run submits one frame and waits for the
+// one before it, so its time is the steady frame period.
+func timeSession(m *metric.MILO, ref, dist metric.Image, t timing) (float64, error) {
 	s, err := m.NewSession(ref.H, ref.W, false, metric.RGBA8)
 	if err != nil {
 		return 0, err
@@ -96,10 +100,21 @@ func timeSession(m *metric.MILO, ref, dist metric.Image, repeat int) (float64, e
 	if _, err := s.Score(fr, fd); err != nil {
 		return 0, err
 	}
-	return medianMs(max(repeat, 3), func() error {
-		_, err := s.Score(fr, fd)
+	if err := s.Submit(fr, fd); err != nil {
+		return 0, err
+	}
+	t.runs = max(t.runs, 3)
+	ms, _, err := medianMs(t, func() error {
+		if err := s.Submit(fr, fd); err != nil {
+			return err
+		}
+		_, err := s.Wait()
 		return err
 	})
+	if _, werr := s.Wait(); err == nil {
+		err = werr
+	}
+	return ms, err
 }
 
 func splitList(s string) []string {
@@ -113,7 +128,7 @@ func splitList(s string) []string {
 }
 
 // runMILOAll runs every size x batch x backend (x precision) in a child.
-func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error)) ([]result, error) {
+func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error), rs *runs) error {
 	precs := splitList(cfg.precisions)
 	cpuDevice := true // lavapipe: the Vulkan device is the CPU too
 	if ctx, err := vk.Open(vk.Options{Device: -1}); err == nil {
@@ -133,49 +148,55 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error)) ([]re
 		}
 		ctx.Close()
 	}
-	var all []result
 	var batches []int
 	for _, b := range splitList(cfg.batches) {
 		var n int
 		if _, err := fmt.Sscan(b, &n); err != nil || n < 1 {
-			return nil, fmt.Errorf("batch %q: want a positive integer", b)
+			return fmt.Errorf("batch %q: want a positive integer", b)
 		}
 		batches = append(batches, n)
 	}
-	err := forEachPair(cfg.sizes, func(w, h int, refPath, distPath string) error {
+	return forEachPair(cfg.sizes, func(w, h int, refPath, distPath string) error {
 		var refScore float64
 		var refName string
 		for _, batch := range batches {
-			rep := cfg.repeat
-			if rep == 0 {
-				rep = 3
-				if batch*w*h >= 1920*1080 {
-					rep = 1
-				}
+			if !rs.due(fmt.Sprintf("milo %dx%d batch %d", w, h, batch)) {
+				continue
 			}
+			// On a CPU a large configuration's run takes seconds, so few
+			// runs; on a GPU, many within a time cap.
+			onCPU := cfg.timing(true, batch*w*h)
+			onDevice := cfg.timing(cpuDevice, batch*w*h)
 			tooBig := cfg.maxCPU > 0 && batch*w*h > cfg.maxCPU
-			common := []string{"-weights", cfg.weights, "-ref", refPath, "-dist", distPath, "-repeat", fmt.Sprint(rep), "-batch", fmt.Sprint(batch)}
+			common := []string{"-weights", cfg.weights, "-ref", refPath, "-dist", distPath, "-batch", fmt.Sprint(batch)}
 			var rows []result
 			for _, backend := range splitList(cfg.backends) {
+				// What ran so far, should the run be cut short.
+				if err := rs.save(rows); err != nil {
+					return err
+				}
 				switch backend {
 				case "cpu":
 					if tooBig {
 						continue
 					}
-					rows = append(rows, child(spawnSelf, "cpu", "", w, h, batch, common))
+					rows = append(rows, child(spawnSelf, "cpu", "", w, h, batch, slices.Concat(common, onCPU.args())))
 				case "vulkan":
 					if tooBig && cpuDevice {
 						continue
 					}
 					for _, p := range precs {
-						rows = append(rows, child(spawnSelf, "vulkan", p, w, h, batch, common))
+						rows = append(rows, child(spawnSelf, "vulkan", p, w, h, batch, slices.Concat(common, onDevice.args())))
+						if err := rs.save(rows); err != nil {
+							return err
+						}
 					}
 				case "pytorch":
 					// Without a GPU for Vulkan there is none for CUDA either.
 					if tooBig && cpuDevice {
 						continue
 					}
-					rows = append(rows, torchRows(cfg, refPath, distPath, w, h, batch, rep)...)
+					rows = append(rows, torchRows(cfg, refPath, distPath, w, h, batch, onDevice)...)
 				default:
 					return fmt.Errorf("unknown backend %q", backend)
 				}
@@ -206,11 +227,31 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error)) ([]re
 					r.Err = fmt.Sprintf("score %.6f disagrees with the %s's %.6f", r.Score, refName, refScore)
 				}
 			}
-			all = append(all, rows...)
+			if err := rs.add(rows...); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
-	return all, err
+}
+
+// timing is how a configuration of px pixels a batch is timed on a CPU
+// device or a GPU, unless -repeat (and -repeat-seconds) say otherwise.
+func (cfg miloConfig) timing(cpu bool, px int) timing {
+	t := timing{runs: cfg.repeat, seconds: cfg.repeatSeconds}
+	switch {
+	case t.runs > 0:
+	case cpu && px >= 1920*1080:
+		t.runs = 1
+	case cpu:
+		t.runs = 3
+	default:
+		t.runs = 20
+		if t.seconds == 0 {
+			t.seconds = 2
+		}
+	}
+	return t
 }
 
 func child(spawnSelf func(...string) (result, error), backend, prec string, w, h, batch int, common []string) result {
@@ -246,7 +287,7 @@ var torchMallocOnce sync.Once
 
 // torchRows runs the PyTorch peer: fp32 eager in both memory layouts, and
 // on CUDA also TF32 and bf16 autocast (the table compares against the fastest).
-func torchRows(cfg miloConfig, refPath, distPath string, w, h, batch, rep int) []result {
+func torchRows(cfg miloConfig, refPath, distPath string, w, h, batch int, t timing) []result {
 	var rows []result
 	// Both memory layouts: channels_last is PyTorch's fast path on the CPU.
 	peers := [][]string{{}, {"--channels-last"}}
@@ -259,12 +300,12 @@ func torchRows(cfg miloConfig, refPath, distPath string, w, h, batch, rep int) [
 		}
 		fmt.Fprintf(os.Stderr, "bench: milo %s %dx%d batch %d ...\n", name, w, h, batch)
 		args := append([]string{"tools/torchref/milo_torch.py", "--weights", cfg.weights, "--ref", refPath, "--dist", distPath,
-			"--repeat", fmt.Sprint(rep), "--batch", fmt.Sprint(batch)}, extra...)
+			"--repeat", fmt.Sprint(t.runs), "--max-seconds", fmt.Sprint(t.seconds), "--batch", fmt.Sprint(batch)}, extra...)
 		r, err := spawnEnv(torchEnv(), cfg.python, args...)
 		if err != nil {
 			r = result{Err: err.Error()}
 		}
-		r.Metric, r.Backend, r.Width, r.Height, r.Batch, r.Repeat = "milo", name, w, h, batch, rep
+		r.Metric, r.Backend, r.Width, r.Height, r.Batch = "milo", name, w, h, batch
 		switch {
 		case strings.Contains(name, "tf32"):
 			r.Tol = 3e-3 // TF32 keeps 10 mantissa bits
@@ -309,6 +350,6 @@ func printMILOTable(all []result) {
 			r.Ms, r.Ms/float64(max(r.Batch, 1)), gflops, sess, ratio, r.Score, mb(r.DevicePeak), mb(r.StagingPeak), mb(r.HostPeak))
 	}
 	fmt.Printf("\n'vs PyTorch' is the fastest PyTorch row's time over this row's, same size and batch (above 1 = faster). " +
-		"Median of the timed runs after a full-size warm-up; GFLOP/s is the mask network's arithmetic (metric.Flops: 240 GFLOP a 1080p pair) over that time; 'session ms' is an RGBA8 frame pair through metric.Session. " +
+		"Median of the timed runs after a full-size warm-up; GFLOP/s is the mask network's arithmetic (metric.Flops: 240 GFLOP a 1080p pair) over that time; 'session ms' is the frame period of RGBA8 frame pairs through metric.Session, two in flight. " +
 		"Device MB is device-local memory, staging MB host-visible Vulkan memory (uploads, read-backs, inputs unpacked from there a band at a time), host MB the process's peak RSS.\n")
 }

@@ -56,7 +56,10 @@ func Main(args, self []string) error {
 	dist := fs.String("dist", "", "internal")
 	prec := fs.String("precision", "fp32", "internal: the Vulkan child's variant")
 	batch := fs.Int("batch", 1, "internal: the child's batch")
-	repeat := fs.Int("repeat", 0, "timed runs per configuration (default 3, 1 at 1080p and above)")
+	repeat := fs.Int("repeat", 0, "timed runs per configuration (default: on CPU devices 3, 1 at 1080p and above; on GPUs 20, within -repeat-seconds)")
+	repeatS := fs.Float64("repeat-seconds", 0, "stop a configuration's timed runs once they took this long, after 3 (0: no cap; default 2 on GPUs)")
+	deadline := fs.Duration("deadline", 0, "start no configuration after this long (0: none); the tables and -json hold what ran and name the rest")
+	from := fs.String("from", "", "print the tables of earlier -json files (comma-separated, merged) instead of running")
 	metrics := fs.String("metrics", "milo,iem", "which metrics to time")
 	sizes := fs.String("sizes", "256x256,512x384,1920x1080,3840x2160", "MILO: comma-separated WxH list")
 	batches := fs.String("batches", "1,4,16", "MILO: batch sizes")
@@ -78,13 +81,21 @@ func Main(args, self []string) error {
 	if w == "" {
 		w = "../shared/milo/weights/MILO.pth"
 	}
+	t := timing{runs: max(*repeat, 1), seconds: *repeatS}
 	switch {
 	case strings.HasPrefix(*child, "milo-"):
-		return runMILOChild(strings.TrimPrefix(*child, "milo-"), *prec, w, *ref, *dist, *batch, max(*repeat, 1))
+		return runMILOChild(strings.TrimPrefix(*child, "milo-"), *prec, w, *ref, *dist, *batch, t)
 	case strings.HasPrefix(*child, "iem-"):
-		return runIEMChild(strings.TrimPrefix(*child, "iem-"), *ref, *dist, *iemSteps, max(*repeat, 1))
+		return runIEMChild(strings.TrimPrefix(*child, "iem-"), *ref, *dist, *iemSteps, t)
 	case *child != "":
 		return fmt.Errorf("unknown -child %q", *child)
+	case *from != "":
+		rows, err := loadRows(*from)
+		if err != nil {
+			return err
+		}
+		printAll(rows, nil)
+		return nil
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -93,30 +104,23 @@ func Main(args, self []string) error {
 	spawnSelf := func(extra ...string) (result, error) {
 		return spawn(exe, append(append([]string{}, self...), extra...)...)
 	}
-	var all []result
+	rs := &runs{jsonOut: *jsonOut}
+	if *deadline > 0 {
+		rs.deadline = time.Now().Add(*deadline)
+	}
 	if strings.Contains(*metrics, "milo") {
 		cfg := miloConfig{weights: w, sizes: *sizes, batches: *batches, precisions: *precisions, backends: *backends,
-			repeat: *repeat, python: *python, maxCPU: *maxCPU}
-		rows, err := runMILOAll(cfg, spawnSelf)
-		if err != nil {
+			repeat: *repeat, repeatSeconds: *repeatS, python: *python, maxCPU: *maxCPU}
+		if err := runMILOAll(cfg, spawnSelf, rs); err != nil {
 			return err
 		}
-		printMILOTable(rows)
-		printKernels(rows)
-		all = append(all, rows...)
 	}
 	if strings.Contains(*metrics, "iem") {
-		rows, err := runIEMAll(*iemSizes, *iemSteps, *repeat, spawnSelf)
-		if err != nil {
+		if err := runIEMAll(*iemSizes, *iemSteps, timing{max(*repeat, 3), *repeatS}, spawnSelf, rs); err != nil {
 			return err
 		}
-		printIEMTable(rows, *iemSteps)
-		all = append(all, rows...)
 	}
-	if *jsonOut != "" {
-		data, _ := json.MarshalIndent(all, "", "  ")
-		return os.WriteFile(*jsonOut, data, 0o644)
-	}
+	printAll(rs.rows, rs.skipped)
 	return nil
 }
 
@@ -134,7 +138,9 @@ func spawnEnv(env []string, name string, args ...string) (result, error) {
 		cmd.Env = append(os.Environ(), env...)
 	}
 	if err := cmd.Run(); err != nil {
-		return result{}, fmt.Errorf("%s: %v: %s", name, err, strings.TrimSpace(errb.String()))
+		// The whole of it to the log; one line to the table.
+		os.Stderr.Write(errb.Bytes())
+		return result{}, fmt.Errorf("%s: %v: %s", filepath.Base(name), err, gist(errb.String()))
 	}
 	var r result
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
@@ -144,6 +150,18 @@ func spawnEnv(env []string, name string, args ...string) (result, error) {
 		r.HostPeak = uint64(ru.Maxrss) * 1024
 	}
 	return r, nil
+}
+
+// gist is the line of a failed child's stderr that says why: a Go panic's
+// first, else the last (a Python traceback ends with its exception).
+func gist(stderr string) string {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "panic: ") {
+			return l
+		}
+	}
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 func mb(b uint64) string {
@@ -246,16 +264,36 @@ func forEachPair(sizes string, run func(w, h int, refPath, distPath string) erro
 	return nil
 }
 
-// medianMs runs run repeat times and returns the median wall time in ms.
-func medianMs(repeat int, run func() error) (float64, error) {
-	times := make([]float64, 0, repeat)
-	for i := 0; i < repeat; i++ {
+// timing is how many timed runs a child makes: runs, or fewer once they
+// have taken seconds (at least 3; 0: no cap), so that a GPU gets many runs
+// of a fast configuration and few of a slow one within one lease.
+type timing struct {
+	runs    int
+	seconds float64
+}
+
+// args are the child's flags for t.
+func (t timing) args() []string {
+	return []string{"-repeat", fmt.Sprint(t.runs), "-repeat-seconds", fmt.Sprint(t.seconds)}
+}
+
+// medianMs runs run as t says and returns the median wall time in ms and
+// how many runs it took.
+func medianMs(t timing, run func() error) (float64, int, error) {
+	times := make([]float64, 0, t.runs)
+	var spent float64
+	for i := 0; i < max(t.runs, 1); i++ {
+		if t.seconds > 0 && i >= 3 && spent >= t.seconds {
+			break
+		}
 		t0 := time.Now()
 		if err := run(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		times = append(times, float64(time.Since(t0).Microseconds())/1000)
+		d := time.Since(t0)
+		spent += d.Seconds()
+		times = append(times, float64(d.Microseconds())/1000)
 	}
 	sort.Float64s(times)
-	return times[len(times)/2], nil
+	return times[len(times)/2], len(times), nil
 }

@@ -72,6 +72,8 @@ def main():
     ap.add_argument("--ref", required=True)
     ap.add_argument("--dist", required=True)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--max-seconds", type=float, default=0,
+                    help="stop the timed runs once they took this long, after 3 (0: no cap)")
     ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     ap.add_argument("--tf32", action="store_true", help="let CUDA convolutions use TF32 (PyTorch's default on Ampere and later)")
     ap.add_argument("--bf16", action="store_true", help="run under CUDA bf16 autocast")
@@ -103,7 +105,9 @@ def main():
         milo(p, ref, dist)  # warm-up at full size: kernels chosen, memory pooled
         if dev == "cuda":
             torch.cuda.reset_peak_memory_stats()
-        for _ in range(a.repeat):
+        for i in range(max(a.repeat, 1)):
+            if a.max_seconds > 0 and i >= 3 and sum(times) >= 1000 * a.max_seconds:
+                break
             sync()
             t0 = time.perf_counter()
             score, loss, mos = milo(p, ref, dist)  # .item() synchronises
@@ -114,7 +118,7 @@ def main():
               "afresh (LD_PRELOAD a tcmalloc: Debian's libtcmalloc-minimal4)", file=sys.stderr)
     lib = f", {lib}" if lib else ""
     print(json.dumps({
-        "ms": statistics.median(times), "score": score, "loss": loss, "mos": mos,
+        "ms": statistics.median(times), "repeat": len(times), "score": score, "loss": loss, "mos": mos,
         "threads": torch.get_num_threads(), "torch": torch.__version__, "cuda": dev == "cuda",
         "device": f"{torch.cuda.get_device_name()} (PyTorch CUDA {prec}{layout})" if dev == "cuda" else f"PyTorch CPU, {torch.get_num_threads()} threads{lib}{layout}",
         "device_peak_bytes": torch.cuda.max_memory_allocated() if dev == "cuda" else 0,
