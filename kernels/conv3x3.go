@@ -35,7 +35,8 @@ type Conv3x3 struct {
 	// so a 7-channel layer costs two tiles' depth instead of one). For MILO's
 	// first layer, where binary16 inputs and weights moved the scores by up
 	// to 1e-3 relative (and by 1e-2 with weights whose ref and dist halves
-	// nearly cancel). The direct kernels compute in fp32; they ignore it.
+	// nearly cancel). Float32 sources only (SrcHalf false). The direct
+	// kernels compute in fp32; they ignore it.
 	Split bool
 	// SubgroupTiles, for MMANative, is how many tiles of pixels one
 	// subgroup computes (1 to 4, dividing the workgroup's 64 pixels); zero

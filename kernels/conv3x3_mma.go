@@ -192,6 +192,9 @@ func (op Conv3x3) recordMMA(g GPU, r *vk.Recorder, out *vk.Buffer, srcs [3]*vk.B
 		return fmt.Errorf("conv3x3 mma: MathHalf is the direct kernel's; the tiles already take binary16")
 	case op.MMA == MMANative && !f.MatrixTiles:
 		return fmt.Errorf("conv3x3 mma: %s offers no binary16 cooperative-matrix tiles with fp32 sums", g.Ctx.Info().Name)
+	case op.Split && op.SrcHalf:
+		// The shader stages binary16 sources as they are, unsplit.
+		return fmt.Errorf("conv3x3 mma: Split takes float32 sources; these are binary16")
 	case op.Split != mw.split:
 		return fmt.Errorf("conv3x3 mma: weights packed with Split %v, recorded with %v", mw.split, op.Split)
 	}

@@ -25,9 +25,11 @@ func TestConv3x3MMAMatchesReference(t *testing.T) {
 		op              Conv3x3
 	}{
 		{1, 1, 1, 0, 1, Conv3x3{In: [3]int{3, 0, 0}, Out: 7}},
-		{1, 5, 70, 0, 5, Conv3x3{In: [3]int{3, 3, 1}, Out: 32, Act: ActReLU, OutHalf: true}},
+		// Widths of 140 and 203 give the staging workgroups whose pixels
+		// all lie inside the row (x0 = 64 and 128), which skip the zeroing.
+		{1, 5, 140, 0, 5, Conv3x3{In: [3]int{3, 3, 1}, Out: 32, Act: ActReLU, OutHalf: true}},
 		{2, 9, 17, 0, 9, Conv3x3{In: [3]int{32, 0, 0}, Out: 64, Act: ActReLU, SrcHalf: true, OutHalf: true}},
-		{1, 11, 131, 3, 8, Conv3x3{In: [3]int{64, 0, 0}, Out: 32, Act: ActReLU, SrcHalf: true, OutHalf: true}},
+		{1, 11, 203, 3, 8, Conv3x3{In: [3]int{64, 0, 0}, Out: 32, Act: ActReLU, SrcHalf: true, OutHalf: true}},
 		{2, 7, 65, 0, 7, Conv3x3{In: [3]int{16, 0, 0}, Out: 1, Act: ActSigmoid, Residual: true, SrcHalf: true}},
 		{1, 6, 9, 1, 6, Conv3x3{In: [3]int{4, 4, 1}, Out: 3, Act: ActSigmoid, Residual: true}},
 	}
@@ -198,6 +200,11 @@ func TestConv3x3MMARefusals(t *testing.T) {
 	src6 := upload(t, r, make([]float32, 3*4))
 	if err := plain.Record(gpu, r, scratch(t, 8*4), [3]*vk.Buffer{src6, src6}, nil, pw, plain.DenseGeom(1, 2, 2)); err == nil {
 		t.Fatal("recorded Split with weights packed without it")
+	}
+	half := Conv3x3{In: [3]int{3, 3, 0}, Out: 8, MMA: MMAEmulated, Split: true, SrcHalf: true, OutHalf: true}
+	hw := mustWeights(t, r, half, make([]float32, half.WeightLen()), make([]float32, 8))
+	if err := half.Record(gpu, r, scratch(t, 8*4), [3]*vk.Buffer{src6, src6}, nil, hw, half.DenseGeom(1, 2, 2)); err == nil || !strings.Contains(err.Error(), "float32 sources") {
+		t.Fatalf("Split on binary16 sources (the shader stages them unsplit): %v", err)
 	}
 	op.Out, op.MMA = 64, MMANative
 	if !gpu.Ctx.Info().Features.MatrixTiles {

@@ -13,6 +13,9 @@
 // channels' room: rows of a tile then fall in distinct banks (80 bytes apart
 // in binary16, 20 words in fp32), and so do the staging stores, whose
 // invocations take eight consecutive pixels of four consecutive channels.
+// Loads are clamped into the row; binary16 sources are stored as they came
+// and the edge workgroups then zero the pixels outside the image, fp32
+// ones are zeroed (and split) value by value.
 // Products are binary16, sums fp32; the epilogue (bias, activation,
 // residual) goes through shared memory, up to 32 channels at a time, so
 // that stores are along x.
@@ -171,6 +174,14 @@ void loadRow(uvec2 row, int x0, uint sx, uint at) {
     }
 }
 
+// STAGE is a loaded value as the tiles take it: binary16 (as it is, where
+// the source is binary16 and the tiles' type too).
+#if defined(COOP) && defined(SRC_F16)
+#define STAGE(v) (v)
+#else
+#define STAGE(v) HALF(float(v))
+#endif
+
 // stagedChannel is the input channel staged channel ch of the chunk holds,
 // and its part: split's staged channel k is input channel k % split,
 // rounded to binary16 (k < split, or 2 split <= k < 3 split) or what that
@@ -212,6 +223,8 @@ void main() {
     // Staging: invocation lid takes pixels lid % 8 + 8k of channels lid / 8
     // + CL*j (the workgroup's invocations are a multiple of 8).
     uint sx = lid % 8u, scl = lid / 8u;
+    // Only a row's last load can fall past the staged pixels.
+    bool lastIn = sx + 8u * (SK - 1u) < XS;
     for (uint c0 = 0; c0 < p.cinp; c0 += KC) {
         uint kc = min(KC, p.cinp - c0);
         for (uint j0 = 0; j0 < CJ; j0 += CG) {
@@ -228,19 +241,42 @@ void main() {
             [[unroll]] for (uint j = 0; j < CG; j++) {
                 uint c = scl + (j0 + j) * CL;
                 if (c >= kc) break;
-                uint part = stagedChannel(c0 + c).y;
                 [[unroll]] for (uint r = 0; r < 3u; r++) {
-                    uint at0 = (r * XS + sx) * XST + c;
+                    uint at0 = (r * XS + sx) * XST + c, src = (j * 3u + r) * SK;
+#ifdef SRC_F16
+                    // The values as they came (edges zeroed below): binary16
+                    // sources are never split.
+                    [[unroll]] for (uint k = 0; k < SK - 1u; k++) sa[at0 + 8u * k * XST] = STAGE(staged[src + k]);
+                    if (lastIn) sa[at0 + 8u * (SK - 1u) * XST] = STAGE(staged[src + SK - 1u]);
+#else
+                    uint part = stagedChannel(c0 + c).y;
                     [[unroll]] for (uint k = 0; k < SK; k++) {
                         int x = x0 - 1 + int(sx + 8u * k);
                         if (sx + 8u * k >= XS) break;
-                        float v = x >= 0 && x < int(p.W) ? float(staged[(j * 3u + r) * SK + k]) : 0.0;
+                        float v = x >= 0 && x < int(p.W) ? float(staged[src + k]) : 0.0;
                         if (part == 1u) v -= unpackHalf2x16(packHalf2x16(vec2(v, 0.0))).x;
                         sa[at0 + 8u * k * XST] = HALF(v);
                     }
+#endif
                 }
             }
         }
+#ifdef SRC_F16
+        // Staged pixels outside the image hold clamped loads: zero them, in
+        // the edge workgroups only (staged pixel i is x0 - 1 + i). A test
+        // and a select on each value, with its conversion to fp32 and back,
+        // had made 41% of a wave's vector instructions (RDNA3, vkpercept
+        // kernels).
+        uint lo = x0 == 0 ? 1u : 0u, hi = min(XS, p.W - uint(x0) + 1u);
+        if (lo > 0u || hi < XS) {
+            barrier(); // the stores above are done
+            uint cols = lo + XS - hi;
+            for (uint i = lid; i < 3u * cols * kc; i += gl_WorkGroupSize.x) {
+                uint col = (i / kc) % cols, px = col < lo ? col : hi + col - lo;
+                sa[((i / (kc * cols)) * XS + px) * XST + i % kc] = SH_T(0.0);
+            }
+        }
+#endif
         barrier();
         // Tap (ky, kx): the tile's pixels px read staged pixel px + kx of row ky.
         for (uint tap = 0; tiled && tap < 9u; tap++) {
