@@ -154,6 +154,9 @@ const uint CJ = (KC + CL - 1u) / CL;
 layout(constant_id = 6) const uint HOLD = 4;
 const uint CG = CJ < HOLD ? CJ : HOLD;
 RAW_T staged[CG * 3u * SK];
+// The pixels an invocation loads of every row it stages, clamped into the
+// row: the same for all (computed once, not at each load).
+uint xoff[SK];
 
 // loadRow loads staged pixels sx + 8k of one row into staged[at + k],
 // clamped into the row, from the row's source chosen once. A group's loads
@@ -161,14 +164,14 @@ RAW_T staged[CG * 3u * SK];
 // for where it is issued (under a branch of its own, or converted there)
 // left the tile kernels' staging waiting on each (RADV's compiler: an
 // estimated 3.4x the latency a wave, vkpercept kernels).
-void loadRow(uvec2 row, int x0, uint sx, uint at) {
-    uint i0 = row.y, last = p.W - 1u;
+void loadRow(uvec2 row, uint at) {
+    uint i0 = row.y;
     if (row.x == 0u) {
-        [[unroll]] for (uint k = 0; k < SK; k++) staged[at + k] = RAW_T(a[i0 + uint(clamp(x0 - 1 + int(sx + 8u * k), 0, int(last)))]);
+        [[unroll]] for (uint k = 0; k < SK; k++) staged[at + k] = RAW_T(a[i0 + xoff[k]]);
     } else if (row.x == 1u) {
-        [[unroll]] for (uint k = 0; k < SK; k++) staged[at + k] = RAW_T(b[i0 + uint(clamp(x0 - 1 + int(sx + 8u * k), 0, int(last)))]);
+        [[unroll]] for (uint k = 0; k < SK; k++) staged[at + k] = RAW_T(b[i0 + xoff[k]]);
     } else if (row.x == 2u) {
-        [[unroll]] for (uint k = 0; k < SK; k++) staged[at + k] = RAW_T(m[i0 + uint(clamp(x0 - 1 + int(sx + 8u * k), 0, int(last)))]);
+        [[unroll]] for (uint k = 0; k < SK; k++) staged[at + k] = RAW_T(m[i0 + xoff[k]]);
     } else {
         [[unroll]] for (uint k = 0; k < SK; k++) staged[at + k] = RAW_T(0.0);
     }
@@ -225,6 +228,7 @@ void main() {
     uint sx = lid % 8u, scl = lid / 8u;
     // Only a row's last load can fall past the staged pixels.
     bool lastIn = sx + 8u * (SK - 1u) < XS;
+    [[unroll]] for (uint k = 0; k < SK; k++) xoff[k] = uint(clamp(x0 - 1 + int(sx + 8u * k), 0, int(p.W) - 1));
     for (uint c0 = 0; c0 < p.cinp; c0 += KC) {
         uint kc = min(KC, p.cinp - c0);
         for (uint j0 = 0; j0 < CJ; j0 += CG) {
@@ -232,7 +236,7 @@ void main() {
             // again)...
             [[unroll]] for (uint j = 0; j < CG; j++) {
                 uint ch = stagedChannel(c0 + min(scl + (j0 + j) * CL, kc - 1u)).x;
-                [[unroll]] for (uint r = 0; r < 3u; r++) loadRow(rowAt(n, ch, int(y + r) - 1), x0, sx, (j * 3u + r) * SK);
+                [[unroll]] for (uint r = 0; r < 3u; r++) loadRow(rowAt(n, ch, int(y + r) - 1), (j * 3u + r) * SK);
             }
             if (j0 == 0u && c0 > 0u) barrier(); // every group is done with the last chunk
             // ...then its stores, in binary16 as the tiles take them; split's
