@@ -8,7 +8,7 @@
 # A lease is short (15 minutes of device time, 10 a call, the machine's start
 # included), so the whole script keeps within DEVICE_BUDGET_S (default 480):
 # each phase has a time cap, the benchmark a deadline, and its rows reach
-# $OUT/bench.json as each configuration ends, so a run cut short still
+# $OUT/bench.json as each of its runs ends, so a run cut short still
 # brings back what it measured. A phase that fails is reported and the next
 # one runs. Outputs under $OUT: log.txt (everything), ceilings.txt,
 # kernels.md, tests.txt, layers.txt, bench.json and table.md.

@@ -170,25 +170,27 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error), rs *r
 			tooBig := cfg.maxCPU > 0 && batch*w*h > cfg.maxCPU
 			common := []string{"-weights", cfg.weights, "-ref", refPath, "-dist", distPath, "-batch", fmt.Sprint(batch)}
 			var rows []result
+			// keep adds a child's rows and saves what ran so far, should the
+			// run be cut short.
+			keep := func(r ...result) error {
+				rows = append(rows, r...)
+				return rs.save(rows)
+			}
 			for _, backend := range splitList(cfg.backends) {
-				// What ran so far, should the run be cut short.
-				if err := rs.save(rows); err != nil {
-					return err
-				}
+				var err error
 				switch backend {
 				case "cpu":
 					if tooBig {
 						continue
 					}
-					rows = append(rows, child(spawnSelf, "cpu", "", w, h, batch, slices.Concat(common, onCPU.args())))
+					err = keep(child(spawnSelf, "cpu", "", w, h, batch, slices.Concat(common, onCPU.args())))
 				case "vulkan":
 					if tooBig && cpuDevice {
 						continue
 					}
 					for _, p := range precs {
-						rows = append(rows, child(spawnSelf, "vulkan", p, w, h, batch, slices.Concat(common, onDevice.args())))
-						if err := rs.save(rows); err != nil {
-							return err
+						if err = keep(child(spawnSelf, "vulkan", p, w, h, batch, slices.Concat(common, onDevice.args()))); err != nil {
+							break
 						}
 					}
 				case "pytorch":
@@ -196,9 +198,12 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error), rs *r
 					if tooBig && cpuDevice {
 						continue
 					}
-					rows = append(rows, torchRows(cfg, refPath, distPath, w, h, batch, onDevice)...)
+					err = keep(torchRows(cfg, refPath, distPath, w, h, batch, onDevice)...)
 				default:
 					return fmt.Errorf("unknown backend %q", backend)
+				}
+				if err != nil {
+					return err
 				}
 			}
 			// Every score against the CPU backend's (the fp32 Vulkan one where

@@ -72,12 +72,12 @@ func profileMILO(m *metric.MILO, ctx *vk.Context, ref, dist metric.Image) ([]ker
 // sums (tensor cores), and memory GB/s.
 type peak struct{ fp32, fp16, tiles, gbps float64 }
 
-// of is the peak of the arithmetic a kernel declared (vk.Arith's names).
+// of is the peak of the arithmetic a kernel declared (a vk.Arith's name).
 func (p peak) of(arith string) float64 {
 	switch arith {
-	case "fp16":
+	case vk.ArithFP16.String():
 		return p.fp16
-	case "tiles":
+	case vk.ArithTiles.String():
 		return p.tiles
 	}
 	return p.fp32
@@ -129,18 +129,18 @@ func printKernels(all []result) {
 		pk := peakOf(r.Device)
 		fmt.Printf("\nMILO per kernel, %dx%d, %s on %s (timestamps, empty-dispatch overhead subtracted; all pyramid levels):\n\n", r.Width, r.Height, r.Precision, r.Device)
 		fmt.Printf("| kernel | dispatches | ms | share | GFLOP/s | GB/s |\n|---|---:|---:|---:|---:|---:|\n")
-		var all kernelTime
-		var total float64
+		var dispatches int
+		var total, flops, bytes float64
 		ariths := map[string]bool{}
 		for _, k := range r.Kernels {
 			total += k.Ms
 		}
 		for _, k := range r.Kernels {
 			fmt.Printf("| %s | %d | %.2f | %.0f%% | %s | %s |\n", k.Name, k.Dispatches, k.Ms, 100*k.Ms/total, rate(k.GFLOPs, pk.of(k.Arith), k.Arith), rate(k.GBs, pk.gbps, ""))
-			all.Dispatches += k.Dispatches
+			dispatches += k.Dispatches
 			// Rates times time: what the JSON keeps of the work.
-			all.flops += k.GFLOPs * k.Ms * 1e6
-			all.bytes += k.GBs * k.Ms * 1e6
+			flops += k.GFLOPs * k.Ms * 1e6
+			bytes += k.GBs * k.Ms * 1e6
 			if k.GFLOPs > 0 {
 				ariths[k.Arith] = true
 			}
@@ -153,7 +153,7 @@ func printKernels(all []result) {
 					arith, p = a, pk.of(a)
 				}
 			}
-			fmt.Printf("| all kernels | %d | %.2f | 100%% | %s | %s |\n", all.Dispatches, total, rate(all.flops/(total*1e6), p, arith), rate(all.bytes/(total*1e6), pk.gbps, ""))
+			fmt.Printf("| all kernels | %d | %.2f | 100%% | %s | %s |\n", dispatches, total, rate(flops/(total*1e6), p, arith), rate(bytes/(total*1e6), pk.gbps, ""))
 		}
 	}
 }
@@ -167,7 +167,7 @@ func rate(v, peak float64, arith string) string {
 	s := fmt.Sprintf("%.1f", v)
 	switch {
 	case peak <= 0:
-	case arith == "tiles":
+	case arith == vk.ArithTiles.String():
 		s += fmt.Sprintf(" (%.1f%% of tensor peak)", 100*v/peak)
 	case arith != "":
 		s += fmt.Sprintf(" (%.1f%% of %s peak)", 100*v/peak, arith)
