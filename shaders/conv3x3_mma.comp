@@ -99,7 +99,13 @@ const uint CST = CH + 4u;                      // C's row stride
 #endif
 
 layout(std430, binding = 0) writeonly buffer Out { DST_T o[]; };
+#ifdef COOP
 layout(std430, binding = 1) readonly buffer Wt { float16_t wt[]; }; // [9][COUTP][CINP]
+#else
+// The emulation reads two binary16 weights (consecutive input channels) a
+// load: on llvmpipe each load is a loop over the SIMD lanes.
+layout(std430, binding = 1) readonly buffer Wt { uint wt2[]; };
+#endif
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 3) readonly buffer A { SRC_T a[]; };
 layout(std430, binding = 4) readonly buffer B { SRC_T b[]; };
@@ -216,12 +222,15 @@ void main() {
     bool tiled = g * MT * TM < TP;
 #else
     const bool tiled = true;
-    // Emulation: invocation lane of group g owns row lane/2 of the tile and
-    // eight of each 16-channel tile's columns.
-    uint g = lid / 32u, lane = lid % 32u, row = lane / 2u, col = (lane % 2u) * 8u;
-    float acc[NT][8];
-    [[unroll]] for (uint t = 0; t < NT; t++)
-        [[unroll]] for (uint j = 0; j < 8u; j++) acc[t][j] = 0.0;
+    // Emulation: lane of group g computes the tile's pixels pr .. pr + 3 for
+    // output channels cc + 8q (q < 2 NT), so that a staged value it loads
+    // serves 2 NT products and a weight word 8. With one pixel a lane and
+    // one weight a load, each weight served one product, and the emulated
+    // golden tests took 2.1x as long (lavapipe: a load is a loop over lanes).
+    uint g = lid / 32u, lane = lid % 32u, pr = (lane / 8u) * 4u, cc = lane % 8u;
+    float acc[2u * NT][4];
+    [[unroll]] for (uint q = 0; q < 2u * NT; q++)
+        [[unroll]] for (uint i = 0; i < 4u; i++) acc[q][i] = 0.0;
 #endif
     // Staging: invocation lid takes pixels lid % 8 + 8k of channels lid / 8
     // + CL*j (the workgroup's invocations are a multiple of 8).
@@ -309,11 +318,18 @@ void main() {
                     [[unroll]] for (uint i = 0; i < MT; i++) acc[i * NT + t] = coopMatMulAdd(ma[i], mb, acc[i * NT + t]);
                 }
 #else
-                for (uint kk = s; kk < s + 16u; kk++) {
-                    float av = sa[base + row * XST + kk];
-                    uint wi = wcol + col * p.cinp + kk;
-                    [[unroll]] for (uint t = 0; t < NT; t++)
-                        [[unroll]] for (uint j = 0; j < 8u; j++) acc[t][j] += av * float(wt[wi + (t * 16u + j) * p.cinp]);
+                for (uint kk = s; kk < s + 16u; kk += 2u) {
+                    float a0[4], a1[4];
+                    [[unroll]] for (uint i = 0; i < 4u; i++) {
+                        a0[i] = sa[base + (pr + i) * XST + kk];
+                        a1[i] = sa[base + (pr + i) * XST + kk + 1u];
+                    }
+                    uint wi = (wcol + cc * p.cinp + kk) / 2u; // (kk, cinp even)
+                    [[unroll]] for (uint q = 0; q < 2u * NT; q++) {
+                        vec2 w = unpackHalf2x16(wt2[wi + 4u * q * p.cinp]);
+                        [[unroll]] for (uint i = 0; i < 4u; i++) acc[q][i] += a0[i] * w.x;
+                        [[unroll]] for (uint i = 0; i < 4u; i++) acc[q][i] += a1[i] * w.y;
+                    }
                 }
 #endif
             }
@@ -324,19 +340,25 @@ void main() {
     [[unroll]] for (uint h = 0; h < COUTP / CH; h++) {
         if (h > 0u) barrier(); // the last pass has read C
         // Constant bounds, so that the loop unrolls and acc stays in registers.
+#ifdef COOP
         [[unroll]] for (uint t = 0; t < NT; t++) {
             if (!tiled || t * TN / CH != h) continue;
             uint tc = t * TN - h * CH;
 #ifdef COOP_NV
             [[unroll]] for (uint i = 0; i < MT; i++)
                 coopMatStoreNV(acc[i * NT + t], sc, (g * MT + i) * 16u * CST + tc, CST, false);
-#elif defined(COOP_KHR)
+#else
             [[unroll]] for (uint i = 0; i < MT; i++)
                 coopMatStore(acc[i * NT + t], sc, (g * MT + i) * TM * CST + tc, CST, gl_CooperativeMatrixLayoutRowMajor);
-#else
-            [[unroll]] for (uint j = 0; j < 8u; j++) sc[(g * 16u + row) * CST + tc + col + j] = acc[t][j];
 #endif
         }
+#else
+        [[unroll]] for (uint q = 0; q < 2u * NT; q++) {
+            uint oc = cc + 8u * q;
+            if (oc / CH != h) continue;
+            [[unroll]] for (uint i = 0; i < 4u; i++) sc[(g * 16u + pr + i) * CST + oc - h * CH] = acc[q][i];
+        }
+#endif
         barrier();
         uint oc0 = h * CH, ocn = min(p.cout, oc0 + CH);
         for (uint i = lid; i < TP * (ocn - min(ocn, oc0)); i += gl_WorkGroupSize.x) {
