@@ -55,6 +55,7 @@ type goldenCase struct {
 	MOS      float64 `json:"mos"`
 	QMap     string  `json:"qmap"`
 	Mask     string  `json:"mask"`
+	Grad     string  `json:"loss_grad_dist"` // d loss / d dist, C x H x W (some cases)
 }
 
 func goldenCases(t testing.TB) (string, []goldenCase) {

@@ -502,3 +502,56 @@ func TestMiloPairs(t *testing.T) {
 		}
 	}
 }
+
+// --grad writes the library's gradient as a 3 x H x W .npy, only for one pair.
+func TestMiloGradFile(t *testing.T) {
+	dir := t.TempDir()
+	a, b, g := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png"), filepath.Join(dir, "g.npy")
+	writePNG(t, a, 24, 20, 10)
+	writePNG(t, b, 24, 20, 40)
+	if code, _, errs := runCLI(t, "milo", "--backend", "cpu", "--grad", g, a, b); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	raw, err := os.ReadFile(g)
+	if err != nil || !bytes.Contains(raw[:128], []byte("'shape': (3, 20, 24)")) || len(raw) < 4*3*20*24 {
+		t.Fatalf("gradient .npy wrong: %v", err)
+	}
+	body := raw[len(raw)-4*3*20*24:]
+	w, err := metric.DefaultWeights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := metric.NewMILO(w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ref, dist, err := loadPair(a, b, false, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, err := m.LossGrad(ref, dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonzero := 0
+	for i, v := range want {
+		got := math.Float32frombits(uint32(body[4*i]) | uint32(body[4*i+1])<<8 | uint32(body[4*i+2])<<16 | uint32(body[4*i+3])<<24)
+		if got != v {
+			t.Fatalf("value %d: file %g, library %g", i, got, v)
+		}
+		if v != 0 {
+			nonzero++
+		}
+	}
+	if nonzero == 0 {
+		t.Error("the gradient is zero everywhere")
+	}
+	list := filepath.Join(dir, "pairs.txt")
+	if err := os.WriteFile(list, []byte("a.png b.png\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "milo", "--grad", g, "--pairs", list); code != 2 || !strings.Contains(errs, "--grad") {
+		t.Errorf("--grad with --pairs: exit %d, %q", code, errs)
+	}
+}

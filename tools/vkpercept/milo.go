@@ -40,6 +40,7 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	mapOut := fs.String("map", "", "write the quality map as a magma PNG")
 	maskOut := fs.String("mask", "", "write the mask as a 16-bit grayscale PNG (value/4)")
 	mapNpy := fs.String("map-npy", "", "write the quality map as an H x W float32 .npy")
+	gradOut := fs.String("grad", "", "write d loss / d DIST, the loss's gradient with respect to DIST, as a C x H x W float32 .npy (on the CPU whatever the backend)")
 	precision := fs.String("precision", "fp32", "Vulkan precision: fp32, fp16 (binary16 activations), fp16-math (binary16 activations and arithmetic), fp16-mma (binary16 activations, convolutions on cooperative-matrix tiles: tensor cores), fp16-mma-emu (the same tiles emulated, for testing) or auto (fp16 where the device has 16-bit storage)")
 	fused := fs.Bool("fused", false, "run the mask network as the fused short chain (Vulkan)")
 	budget := fs.Int("budget-mb", metric.DefaultBudget>>20, "device memory a pass plans for, in MiB; larger images run in row bands (0: no limit)")
@@ -59,8 +60,8 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: milo takes REF DIST or --pairs FILE (got %d arguments)", errUsage, len(pos))
 	case *pairsFile != "" && len(pos) != 0:
 		return fmt.Errorf("%w: --pairs takes its pairs from the file, not REF DIST", errUsage)
-	case *pairsFile != "" && maps:
-		return fmt.Errorf("%w: --map, --mask and --map-npy are for one pair, not --pairs", errUsage)
+	case *pairsFile != "" && (maps || *gradOut != ""):
+		return fmt.Errorf("%w: --map, --mask, --map-npy and --grad are for one pair, not --pairs", errUsage)
 	case *batch < 1:
 		return fmt.Errorf("%w: --batch must be 1 or more", errUsage)
 	}
@@ -144,7 +145,13 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	ms := float64(time.Since(start).Microseconds()) / 1000
-	if err := writeMaps(res, *mapOut, *maskOut, *mapNpy); err != nil {
+	var grad []float32
+	if *gradOut != "" {
+		if _, grad, err = m.LossGrad(ref, dist); err != nil {
+			return err
+		}
+	}
+	if err := writeMaps(res, *mapOut, *maskOut, *mapNpy, *gradOut, grad, ref.C); err != nil {
 		return err
 	}
 	return emit(miloReport{Ref: pos[0], Dist: pos[1], Width: res.Width, Height: res.Height, Score: res.Score, Loss: res.Loss, MOS: res.MOS, Ms: ms})
@@ -174,8 +181,9 @@ func loadPair(refPath, distPath string, latent bool, channels int) (metric.Image
 	return ref, dist, nil
 }
 
-// writeMaps encodes every requested output first and writes them only when all encoded.
-func writeMaps(res *metric.Result, mapOut, maskOut, mapNpy string) error {
+// writeMaps encodes every requested output first (grad: the C-channel
+// gradient, when gradOut is set) and writes them only when all encoded.
+func writeMaps(res *metric.Result, mapOut, maskOut, mapNpy, gradOut string, grad []float32, c int) error {
 	type file struct {
 		path string
 		data []byte
@@ -196,7 +204,10 @@ func writeMaps(res *metric.Result, mapOut, maskOut, mapNpy string) error {
 		files = append(files, file{maskOut, data})
 	}
 	if mapNpy != "" {
-		files = append(files, file{mapNpy, npyBytes(res.Map, res.Width, res.Height)})
+		files = append(files, file{mapNpy, npyBytes(res.Map, res.Height, res.Width)})
+	}
+	if gradOut != "" {
+		files = append(files, file{gradOut, npyBytes(grad, c, res.Height, res.Width)})
 	}
 	for _, f := range files {
 		if err := writeAtomic(f.path, f.data); err != nil {

@@ -72,10 +72,15 @@ func clampByte(x float32) uint8 {
 	return uint8(max(0, min(255, v)))
 }
 
-// npyBytes encodes an H x W float32 map as .npy (format 1.0). npyio writes
-// slices as 1-D arrays only, so the small header is written here.
-func npyBytes(v []float32, w, h int) []byte {
-	hdr := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", h, w)
+// npyBytes encodes a C-order float32 array of the given shape (H x W for a
+// map, C x H x W for a gradient) as .npy (format 1.0). npyio writes slices
+// as 1-D arrays only, so the small header is written here.
+func npyBytes(v []float32, shape ...int) []byte {
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		dims[i] = fmt.Sprint(d)
+	}
+	hdr := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", strings.Join(dims, ", "))
 	// Magic (6) + version (2) + length (2) + header + newline, padded to 64 bytes.
 	pad := 64 - (10+len(hdr)+1)%64
 	if pad == 64 {
