@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -536,8 +537,7 @@ func TestMiloGradFile(t *testing.T) {
 	}
 	nonzero := 0
 	for i, v := range want {
-		got := math.Float32frombits(uint32(body[4*i]) | uint32(body[4*i+1])<<8 | uint32(body[4*i+2])<<16 | uint32(body[4*i+3])<<24)
-		if got != v {
+		if got := math.Float32frombits(binary.LittleEndian.Uint32(body[4*i:])); got != v {
 			t.Fatalf("value %d: file %g, library %g", i, got, v)
 		}
 		if v != 0 {
