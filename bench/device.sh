@@ -11,7 +11,8 @@
 # $OUT/bench.json as each of its runs ends, so a run cut short still
 # brings back what it measured. A phase that fails is reported and the next
 # one runs. Outputs under $OUT: log.txt (everything), ceilings.txt,
-# kernels.md, tests.txt, layers.txt, bench.json and table.md.
+# kernels.md, tests.txt, layers.txt, unbanded.json and .md, bench.json and
+# table.md.
 set -uo pipefail
 OUT=${OUT:-/tmp/vkpercept-device}
 mkdir -p "$OUT"
@@ -75,6 +76,15 @@ grep -E '^(--- FAIL|    --- FAIL|FAIL)' "$OUT/tests.txt" && echo "== some tests 
 phase "layer benchmark" 60 sh -c 'cd kernels && ../bin/kernels.test -test.run "^$" -test.bench Conv3x3Layers -test.benchtime ${LAYER_RUNS:-10}x -conv.size 1920x1080 2>&1 |
   grep --line-buffered -E "Benchmark|FAIL|ok" >"$0/layers.txt"' "$OUT"
 cat "$OUT/layers.txt" 2>/dev/null
+# The 1080p target without bands: under the default 256 MB budget a 1080p
+# pass runs its finest level in row bands (more dispatches and barriers);
+# an engine on a big GPU may afford the whole frame. fp32 is the score's
+# reference for the other rows.
+phase "unbanded 1080p" 45 sh -c 'bin/vkpercept bench -weights "$1" -metrics milo -sizes 1920x1080 -batches 1 -backends vulkan -precisions fp32,fp16,fp16-mma -budget-mb 0 -json "$0/unbanded.json" >"$0/unbanded.md"' "$OUT" "$weights"
+if [ ! -s "$OUT/unbanded.md" ] && [ -s "$OUT/unbanded.json" ]; then
+  bin/vkpercept bench -from "$OUT/unbanded.json" >"$OUT/unbanded.md"
+fi
+cat "$OUT/unbanded.md" 2>/dev/null
 # The benchmark: it starts no configuration in its last 40 s, and prints
 # its tables (to table.md) whatever it got through; 1080p first, the size
 # of the targets.

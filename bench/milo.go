@@ -17,12 +17,13 @@ import (
 type miloConfig struct {
 	weights, sizes, batches, precisions, backends, python string
 	repeat, maxCPU                                        int
+	budgetMiB                                             int // -1: the default
 	repeatSeconds                                         float64
 }
 
 // runMILOChild times one backend (and precision) on a batch of copies of one
 // pair and prints one JSON result.
-func runMILOChild(backend, prec, weights, refPath, distPath string, batch int, t timing) error {
+func runMILOChild(backend, prec, weights, refPath, distPath string, batch, budgetMiB int, t timing) error {
 	w, err := metric.LoadWeights(weights)
 	if err != nil {
 		return err
@@ -46,6 +47,9 @@ func runMILOChild(backend, prec, weights, refPath, distPath string, batch int, t
 			return err
 		}
 		m.Fused = fused
+		if budgetMiB >= 0 {
+			m.Budget = int64(budgetMiB) << 20
+		}
 	}
 	refs, dists := make([]metric.Image, batch), make([]metric.Image, batch)
 	for i := range refs {
@@ -67,7 +71,7 @@ func runMILOChild(backend, prec, weights, refPath, distPath string, batch int, t
 	if ctx == nil {
 		return json.NewEncoder(os.Stdout).Encode(r)
 	}
-	r.Precision = prec
+	r.Precision = prec + budgetLabel(budgetMiB)
 	st := ctx.Stats()
 	r.DevicePeak, r.StagingPeak = st.DevicePeakBytes, st.PeakBytes-st.DevicePeakBytes
 	if batch == 1 {
@@ -115,6 +119,20 @@ func timeSession(m *metric.MILO, ref, dist metric.Image, t timing) (float64, err
 		err = werr
 	}
 	return ms, err
+}
+
+// budgetLabel names a budget other than the default, for a row's precision
+// column: on a GPU the fastest pass may be one that does not band (fewer
+// dispatches and barriers), which an engine may choose to afford.
+func budgetLabel(mib int) string {
+	switch {
+	case mib < 0 || int64(mib)<<20 == metric.DefaultBudget:
+		return ""
+	case mib == 0:
+		return ", no budget"
+	default:
+		return fmt.Sprintf(", %d MiB budget", mib)
+	}
 }
 
 func splitList(s string) []string {
@@ -169,6 +187,10 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error), rs *r
 			onDevice := cfg.timing(cpuDevice, batch*w*h)
 			tooBig := cfg.maxCPU > 0 && batch*w*h > cfg.maxCPU
 			common := []string{"-weights", cfg.weights, "-ref", refPath, "-dist", distPath, "-batch", fmt.Sprint(batch)}
+			vkArgs := onDevice.args()
+			if cfg.budgetMiB >= 0 {
+				vkArgs = append(vkArgs, "-budget-mb", fmt.Sprint(cfg.budgetMiB))
+			}
 			var rows []result
 			// keep adds a child's rows and saves what ran so far, should the
 			// run be cut short.
@@ -183,13 +205,13 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error), rs *r
 					if tooBig {
 						continue
 					}
-					err = keep(child(spawnSelf, "cpu", "", w, h, batch, slices.Concat(common, onCPU.args())))
+					err = keep(child(spawnSelf, "cpu", "", "", w, h, batch, slices.Concat(common, onCPU.args())))
 				case "vulkan":
 					if tooBig && cpuDevice {
 						continue
 					}
 					for _, p := range precs {
-						if err = keep(child(spawnSelf, "vulkan", p, w, h, batch, slices.Concat(common, onDevice.args()))); err != nil {
+						if err = keep(child(spawnSelf, "vulkan", p, budgetLabel(cfg.budgetMiB), w, h, batch, slices.Concat(common, vkArgs))); err != nil {
 							break
 						}
 					}
@@ -217,7 +239,7 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error), rs *r
 				}
 			}
 			for _, r := range rows {
-				if r.Err == "" && refName == "" && r.Backend == "vulkan" && r.Precision == "fp32" {
+				if base, _, _ := strings.Cut(r.Precision, ","); r.Err == "" && refName == "" && r.Backend == "vulkan" && base == "fp32" {
 					refScore, refName = r.Score, "fp32 Vulkan"
 				}
 			}
@@ -259,7 +281,9 @@ func (cfg miloConfig) timing(cpu bool, px int) timing {
 	return t
 }
 
-func child(spawnSelf func(...string) (result, error), backend, prec string, w, h, batch int, common []string) result {
+// child runs one configuration; label names a non-default budget in the row
+// it makes when the child fails.
+func child(spawnSelf func(...string) (result, error), backend, prec, label string, w, h, batch int, common []string) result {
 	fmt.Fprintf(os.Stderr, "bench: milo %s %s %dx%d batch %d ...\n", backend, prec, w, h, batch)
 	args := append([]string{"-child", "milo-" + backend}, common...)
 	if prec != "" {
@@ -267,7 +291,7 @@ func child(spawnSelf func(...string) (result, error), backend, prec string, w, h
 	}
 	r, err := spawnSelf(args...)
 	if err != nil {
-		r = result{Metric: "milo", Backend: backend, Precision: prec, Width: w, Height: h, Batch: batch, Err: err.Error()}
+		r = result{Metric: "milo", Backend: backend, Precision: prec + label, Width: w, Height: h, Batch: batch, Err: err.Error()}
 	}
 	return r
 }

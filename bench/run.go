@@ -56,6 +56,7 @@ func Main(args, self []string) error {
 	dist := fs.String("dist", "", "internal")
 	prec := fs.String("precision", "fp32", "internal: the Vulkan child's variant")
 	batch := fs.Int("batch", 1, "internal: the child's batch")
+	budgetMiB := fs.Int("budget-mb", -1, "MILO Vulkan: the device memory a pass plans for, in MiB; larger frames run in row bands (0: no limit, one dispatch a layer and level; default: metric.DefaultBudget); rows on another budget than the default name it beside their precision")
 	repeat := fs.Int("repeat", 0, "timed runs per configuration (default: on CPU devices 3, 1 at 1080p and above; on GPUs 20, within -repeat-seconds)")
 	repeatS := fs.Float64("repeat-seconds", 0, "stop a configuration's timed runs once they took this long, after 3 (0: no cap; default 2 on GPUs)")
 	deadline := fs.Duration("deadline", 0, "start no configuration after this long (0: none); the tables and -json hold what ran and name the rest")
@@ -74,6 +75,9 @@ func Main(args, self []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *budgetMiB < -1 {
+		return fmt.Errorf("-budget-mb %d: want 0 (no limit) or more", *budgetMiB)
+	}
 	w := *weights
 	if w == "" {
 		w = os.Getenv("VKPERCEPT_MILO_WEIGHTS")
@@ -84,7 +88,7 @@ func Main(args, self []string) error {
 	t := timing{runs: max(*repeat, 1), seconds: *repeatS}
 	switch {
 	case strings.HasPrefix(*child, "milo-"):
-		return runMILOChild(strings.TrimPrefix(*child, "milo-"), *prec, w, *ref, *dist, *batch, t)
+		return runMILOChild(strings.TrimPrefix(*child, "milo-"), *prec, w, *ref, *dist, *batch, *budgetMiB, t)
 	case strings.HasPrefix(*child, "iem-"):
 		return runIEMChild(strings.TrimPrefix(*child, "iem-"), *ref, *dist, *iemSteps, t)
 	case *child != "":
@@ -110,7 +114,7 @@ func Main(args, self []string) error {
 	}
 	if strings.Contains(*metrics, "milo") {
 		cfg := miloConfig{weights: w, sizes: *sizes, batches: *batches, precisions: *precisions, backends: *backends,
-			repeat: *repeat, repeatSeconds: *repeatS, python: *python, maxCPU: *maxCPU}
+			repeat: *repeat, repeatSeconds: *repeatS, python: *python, maxCPU: *maxCPU, budgetMiB: *budgetMiB}
 		if err := runMILOAll(cfg, spawnSelf, rs); err != nil {
 			return err
 		}
