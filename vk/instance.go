@@ -51,6 +51,12 @@ func newInstance(validation bool) (*instance, error) {
 		layers = append(layers, cstr(validationLayer))
 		exts = append(exts, cstr("VK_EXT_debug_report"))
 	}
+	var chain unsafe.Pointer
+	if validation {
+		if chain = syncValidation(); chain != nil {
+			exts = append(exts, cstr(extValidationFeatures))
+		}
+	}
 	app := &api.ApplicationInfo{
 		SType:            api.StructureTypeApplicationInfo,
 		PApplicationName: cstr("vkpercept"),
@@ -59,6 +65,7 @@ func newInstance(validation bool) (*instance, error) {
 	}
 	info := &api.InstanceCreateInfo{
 		SType:                   api.StructureTypeInstanceCreateInfo,
+		PNext:                   chain,
 		PApplicationInfo:        app,
 		EnabledLayerCount:       uint32(len(layers)),
 		PpEnabledLayerNames:     layers,

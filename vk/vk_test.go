@@ -180,6 +180,46 @@ func TestValidationLayerReportsMisuse(t *testing.T) {
 	}
 }
 
+// Synchronization validation must be on with the layer: lavapipe runs
+// dispatches one after another, so only it sees a missing barrier here. Two
+// copies through one buffer, recorded with no barrier between them (below
+// the recorder's own hazard tracking), must be reported.
+func TestSyncValidationReportsHazard(t *testing.T) {
+	if !hasValidation() {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("VK_LAYER_KHRONOS_validation is not installed (Debian: vulkan-validationlayers)")
+		}
+		t.Skip("validation layer not installed (Debian: vulkan-validationlayers)")
+	}
+	c, err := Open(Options{Device: -1, Validation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var bufs [3]*Buffer
+	for i := range bufs {
+		if bufs[i], err = c.NewBuffer(256); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := c.Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmdCopy(r.cmd, bufs[0].handle, bufs[1].handle, 0, 0, 256)
+	cmdCopy(r.cmd, bufs[1].handle, bufs[2].handle, 0, 0, 256)
+	if _, err := r.Submit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range c.ValidationMessages() {
+		// Debian 12's layer says SYNC-HAZARD-READ-AFTER-WRITE, forky's READ_AFTER_WRITE hazard.
+		if strings.Contains(m, "READ-AFTER-WRITE") || strings.Contains(m, "READ_AFTER_WRITE") {
+			return
+		}
+	}
+	t.Fatalf("no read-after-write hazard reported; the layer said %q", c.ValidationMessages())
+}
+
 func hasValidation() bool {
 	if loadLoader() != nil {
 		return false
