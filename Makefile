@@ -5,7 +5,7 @@ $(shell mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR))
 GO ?= go
 WEIGHTS ?= $(VKPERCEPT_MILO_WEIGHTS)
 
-.PHONY: all build quickstart example shaders shaders-check coopmat-toolchain coopmat-driver test test-validation test-coopmat test-mesa26 test-gpu-compile bench fit-spectrum train-milo eval-milo check-milo-big clean
+.PHONY: all build quickstart example shaders shaders-check coopmat-toolchain coopmat-driver test test-validation test-coopmat test-mesa26 test-gpuav test-gpu-compile bench fit-spectrum train-milo eval-milo check-milo-big clean
 
 all: build
 
@@ -48,6 +48,14 @@ test-coopmat: coopmat-driver
 	$(GO) test -c -o bin/metric.test ./metric
 	cd kernels && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_VALIDATION=1 ../.debroot/forky/bin/run ../bin/kernels.test -test.count=1 -test.v -test.run 'MMA'
 	cd metric && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_VALIDATION=1 ../.debroot/forky/bin/run ../bin/metric.test -test.count=1 -test.v -test.run 'TestMILOGolden/^vulkan-fp16-mma$$/'
+
+# The kernel tests under GPU-assisted validation (forky's layer, whose
+# instrumented shaders report every read or write outside a buffer's
+# range): lavapipe bounds-checks every access and reads zeros, where a GPU
+# reads whatever lies beside. About 40 minutes on 2 cores; not in CI.
+test-gpuav: coopmat-driver
+	$(GO) test -c -o bin/kernels.test ./kernels
+	cd kernels && VKPERCEPT_VALIDATION=gpu VKPERCEPT_REQUIRE_TILES=1 ../.debroot/forky/bin/run ../bin/kernels.test -test.count=1 -test.timeout 90m
 
 # The Vulkan packages' whole suites on forky's lavapipe under its newer
 # validation layer (1.4): a second driver generation, native tiles included.

@@ -2,6 +2,7 @@ package vk
 
 import (
 	"errors"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -218,6 +219,52 @@ func TestSyncValidationReportsHazard(t *testing.T) {
 		}
 	}
 	t.Fatalf("no read-after-write hazard reported; the layer said %q", c.ValidationMessages())
+}
+
+// VKPERCEPT_VALIDATION=gpu must instrument shaders: a sum that reads past
+// its source buffer's end has to be reported (lavapipe itself reads zeros).
+func TestGPUAssistedValidationReportsOutOfBounds(t *testing.T) {
+	if !hasValidation() {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("VK_LAYER_KHRONOS_validation is not installed (Debian: vulkan-validationlayers)")
+		}
+		t.Skip("validation layer not installed (Debian: vulkan-validationlayers)")
+	}
+	t.Setenv(ValidationEnv, "gpu")
+	c, err := Open(Options{Device: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k, err := c.Kernel(registered(t, "reduce_sum_f32"), 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := c.NewBuffer(64 * 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.NewBuffer(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 512 floats summed from a buffer of 64.
+	if err := r.Dispatch(Dispatch{Kernel: k, Groups: [3]uint32{1, 1, 1}, Push: []uint32{512, 1, math.Float32bits(1)}, Out: []*Buffer{out}, In: []*Buffer{in}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Submit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range c.ValidationMessages() {
+		if strings.Contains(m, "out of bounds") {
+			return
+		}
+	}
+	t.Fatalf("no out-of-bounds access reported; the layer said %q", c.ValidationMessages())
 }
 
 func hasValidation() bool {
