@@ -159,12 +159,7 @@ func TestUploadDownloadRoundTrip(t *testing.T) {
 
 // The validation layer must be wired: a deliberate misuse has to be reported.
 func TestValidationLayerReportsMisuse(t *testing.T) {
-	if !hasValidation() {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("VK_LAYER_KHRONOS_validation is not installed (Debian: vulkan-validationlayers)")
-		}
-		t.Skip("validation layer not installed (Debian: vulkan-validationlayers)")
-	}
+	needValidation(t)
 	c, err := Open(Options{Device: -1, Validation: true})
 	if err != nil {
 		t.Fatal(err)
@@ -186,12 +181,7 @@ func TestValidationLayerReportsMisuse(t *testing.T) {
 // copies through one buffer, recorded with no barrier between them (below
 // the recorder's own hazard tracking), must be reported.
 func TestSyncValidationReportsHazard(t *testing.T) {
-	if !hasValidation() {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("VK_LAYER_KHRONOS_validation is not installed (Debian: vulkan-validationlayers)")
-		}
-		t.Skip("validation layer not installed (Debian: vulkan-validationlayers)")
-	}
+	needValidation(t)
 	c, err := Open(Options{Device: -1, Validation: true})
 	if err != nil {
 		t.Fatal(err)
@@ -224,12 +214,7 @@ func TestSyncValidationReportsHazard(t *testing.T) {
 // VKPERCEPT_VALIDATION=gpu must instrument shaders: a sum that reads past
 // its source buffer's end has to be reported (lavapipe itself reads zeros).
 func TestGPUAssistedValidationReportsOutOfBounds(t *testing.T) {
-	if !hasValidation() {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("VK_LAYER_KHRONOS_validation is not installed (Debian: vulkan-validationlayers)")
-		}
-		t.Skip("validation layer not installed (Debian: vulkan-validationlayers)")
-	}
+	needValidation(t)
 	t.Setenv(ValidationEnv, "gpu")
 	c, err := Open(Options{Device: -1})
 	if err != nil {
@@ -265,6 +250,19 @@ func TestGPUAssistedValidationReportsOutOfBounds(t *testing.T) {
 		}
 	}
 	t.Fatalf("no out-of-bounds access reported; the layer said %q", c.ValidationMessages())
+}
+
+// needValidation skips t where the validation layer is not installed, and
+// fails it in CI, which installs it.
+func needValidation(t *testing.T) {
+	t.Helper()
+	if hasValidation() {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("VK_LAYER_KHRONOS_validation is not installed (Debian: vulkan-validationlayers)")
+	}
+	t.Skip("validation layer not installed (Debian: vulkan-validationlayers)")
 }
 
 func hasValidation() bool {
