@@ -35,8 +35,8 @@ const extValidationFeatures = "VK_EXT_validation_features"
 // wrong ones on a GPU; the layer finds it from the recorded commands on any
 // driver. With gpu, GPU-assisted validation instead (core checks off, as the
 // layer advises for speed): shaders are instrumented to report reads and
-// writes outside their buffers, which lavapipe turns into zeros and drops
-// where a GPU reads a neighbour's memory.
+// writes outside their buffers. Lavapipe reads zeros there and drops such
+// writes; a GPU touches whatever memory lies beside.
 func validationFeatures(gpu bool) unsafe.Pointer {
 	if !layerHasExtension(validationLayer, extValidationFeatures) {
 		return nil
