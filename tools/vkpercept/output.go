@@ -80,7 +80,11 @@ func npyBytes(v []float32, shape ...int) []byte {
 	for i, d := range shape {
 		dims[i] = fmt.Sprint(d)
 	}
-	hdr := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", strings.Join(dims, ", "))
+	tuple := strings.Join(dims, ", ")
+	if len(dims) == 1 {
+		tuple += "," // a Python 1-tuple
+	}
+	hdr := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", tuple)
 	// Magic (6) + version (2) + length (2) + header + newline, padded to 64 bytes.
 	pad := 64 - (10+len(hdr)+1)%64
 	if pad == 64 {
