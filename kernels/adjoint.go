@@ -5,8 +5,10 @@ import "fmt"
 // The adjoints of the resampling ops over whole dense planes, for MILO's
 // gradient (metric.LossGrad): each adds to gin what gout, a gradient with
 // respect to the op's output, contributes through the op to its input.
-// Sums run in float64, each input plane on its own (so the result does
-// not depend on the number of threads).
+// Each input plane is done on its own, so the result does not depend on the
+// number of threads. The upsampling's overlapping taps are summed in
+// float64; the pooling's 2x2 blocks do not overlap, so each input takes a
+// single term.
 
 // Adjoint adds to gin (planes x inH x inW) the upsampling's adjoint of gout
 // (planes x outH x outW): every output pixel hands its gradient back to the
