@@ -84,6 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errUsage):
 		fmt.Fprintln(stderr, "vkpercept:", err)
 		return 2
+	case errors.Is(err, errGate):
+		fmt.Fprintln(stderr, "vkpercept:", err)
+		return 3
 	default:
 		fmt.Fprintln(stderr, "vkpercept:", err)
 		return 1

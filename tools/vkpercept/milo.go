@@ -27,6 +27,9 @@ type miloReport struct {
 	Weights string  `json:"weights"`
 	Latent  bool    `json:"latent"`
 	Ms      float64 `json:"ms"`
+	// With --max-score or --min-mos: whether the pair passed, and if not why.
+	Pass   *bool  `json:"pass,omitempty"`
+	Failed string `json:"failed,omitempty"`
 }
 
 func cmdMilo(args []string, stdout, stderr io.Writer) error {
@@ -46,8 +49,11 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	budget := fs.Int("budget-mb", metric.DefaultBudget>>20, "device memory a pass plans for, in MiB; larger images run in row bands (0: no limit)")
 	pairsFile := fs.String("pairs", "", "score the pairs listed in `FILE` instead of REF DIST: one 'REF DIST' a line (split at a tab, else a comma, else spaces; # comments; paths relative to FILE's folder), a result line (or JSON object) a pair")
 	batch := fs.Int("batch", 8, "with --pairs: consecutive pairs of one size scored in one submission")
+	var g gate
+	g.flags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vkpercept milo [flags] REF DIST\n       vkpercept milo [flags] --pairs FILE")
+		fmt.Fprintln(stderr, "usage: vkpercept milo [flags] REF DIST\n       vkpercept milo [flags] --pairs FILE\n"+
+			"exit status: 0 done (every pair within --max-score and --min-mos, where set), 1 error, 2 bad usage, 3 a pair failed the gate")
 		fs.PrintDefaults()
 	}
 	pos, err := parseAll(fs, args)
@@ -129,15 +135,26 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	}
 	emit := func(rep miloReport) error {
 		rep.Backend, rep.Device, rep.Weights, rep.Latent = m.Backend(), devName, wpath, *latent
+		g.check(&rep)
 		if *asJSON {
 			return json.NewEncoder(stdout).Encode(rep)
 		}
-		_, err := fmt.Fprintf(stdout, "MILO %s vs %s (%dx%d): score %.6f  loss %.6g  MOS %.3f  [%s on %s, %.1f ms]\n",
-			rep.Dist, rep.Ref, rep.Width, rep.Height, rep.Score, rep.Loss, rep.MOS, rep.Backend, devName, rep.Ms)
+		verdict := ""
+		switch {
+		case rep.Failed != "":
+			verdict = "  FAIL: " + rep.Failed
+		case rep.Pass != nil:
+			verdict = "  pass"
+		}
+		_, err := fmt.Fprintf(stdout, "MILO %s vs %s (%dx%d): score %.6f  loss %.6g  MOS %.3f  [%s on %s, %.1f ms]%s\n",
+			rep.Dist, rep.Ref, rep.Width, rep.Height, rep.Score, rep.Loss, rep.MOS, rep.Backend, devName, rep.Ms, verdict)
 		return err
 	}
 	if *pairsFile != "" {
-		return scorePairs(m, pairs, *batch, *latent, w.Channels, emit)
+		if err := scorePairs(m, pairs, *batch, *latent, w.Channels, emit); err != nil {
+			return err
+		}
+		return g.err()
 	}
 	start := time.Now()
 	res, err := m.Evaluate(ref, dist, maps)
@@ -154,7 +171,11 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	if err := writeMaps(res, *mapOut, *maskOut, *mapNpy, *gradOut, grad, ref.C); err != nil {
 		return err
 	}
-	return emit(miloReport{Ref: pos[0], Dist: pos[1], Width: res.Width, Height: res.Height, Score: res.Score, Loss: res.Loss, MOS: res.MOS, Ms: ms})
+	// The maps are written whatever the gate says: a failed CI run keeps them.
+	if err := emit(miloReport{Ref: pos[0], Dist: pos[1], Width: res.Width, Height: res.Height, Score: res.Score, Loss: res.Loss, MOS: res.MOS, Ms: ms}); err != nil {
+		return err
+	}
+	return g.err()
 }
 
 func loadPair(refPath, distPath string, latent bool, channels int) (metric.Image, metric.Image, error) {
