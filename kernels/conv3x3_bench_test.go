@@ -181,10 +181,7 @@ func benchConv(b testing.TB, op Conv3x3, w, h int, srcData [3][]float32, resData
 	for i := range bias {
 		bias[i] = 0.1 * benchValue(4, i)
 	}
-	r, err := gpu.Ctx.Begin(false)
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := begin(b, false)
 	var srcs [3]*vk.Buffer
 	for i, d := range srcData {
 		if d != nil {
@@ -211,10 +208,7 @@ func benchConv(b testing.TB, op Conv3x3, w, h int, srcData [3][]float32, resData
 		bench.ResetTimer()
 	}
 	for i := -1; i < runs; i++ { // i = -1: the warm-up
-		r, err := gpu.Ctx.Begin(true)
-		if err != nil {
-			b.Fatal(err)
-		}
+		r := begin(b, true)
 		if err := op.Record(gpu, r, out, srcs, res, cw, g); err != nil {
 			r.Abort()
 			b.Fatal(err)
@@ -241,10 +235,8 @@ func benchConv(b testing.TB, op Conv3x3, w, h int, srcData [3][]float32, resData
 		bench.StopTimer()
 	}
 	got := poison(outFloats)
-	r, err = gpu.Ctx.Begin(false)
-	if err == nil {
-		err = r.Download(out, got)
-	}
+	r = begin(b, false)
+	err := r.Download(out, got)
 	if err == nil {
 		_, err = r.Submit()
 	}

@@ -182,10 +182,7 @@ func TestConv3x3MMASplit(t *testing.T) {
 
 func TestConv3x3MMARefusals(t *testing.T) {
 	op := Conv3x3{In: [3]int{64, 0, 0}, Out: 65, MMA: MMAEmulated}
-	r, err := gpu.Ctx.Begin(false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := begin(t, false)
 	defer r.Abort()
 	rng := rand.New(rand.NewSource(4))
 	cw := mustWeights(t, r, op, randVec(rng, op.WeightLen(), -1, 1), randVec(rng, op.Out, -1, 1))

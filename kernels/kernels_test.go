@@ -23,6 +23,19 @@ func randVec(rng *rand.Rand, n int, lo, hi float32) []float32 {
 	return v
 }
 
+// begin starts a recording that the test's end aborts unless it was
+// submitted: a t.Fatal while recording would otherwise keep the context's
+// recording lock, and every later test would wait for it.
+func begin(t testing.TB, profile bool) *vk.Recorder {
+	t.Helper()
+	r, err := gpu.Ctx.Begin(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Abort)
+	return r
+}
+
 // upload puts data in a fresh pooled buffer.
 func upload(t testing.TB, r *vk.Recorder, data []float32) *vk.Buffer {
 	t.Helper()

@@ -11,10 +11,7 @@ import (
 // runOne records build, reads n floats back from the buffer it returns, and submits.
 func runOne(t *testing.T, n int, build func(r *vk.Recorder) (*vk.Buffer, error)) []float32 {
 	t.Helper()
-	r, err := gpu.Ctx.Begin(false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := begin(t, false)
 	out, err := build(r)
 	if err != nil {
 		r.Abort()
@@ -236,10 +233,7 @@ func TestMiloTailAndFinal(t *testing.T) {
 				// The subgroup sums where the device has them, and the barrier tree.
 				for _, tree := range []bool{false, true} {
 					op.tree = tree
-					r, err := gpu.Ctx.Begin(false)
-					if err != nil {
-						t.Fatal(err)
-					}
+					r := begin(t, false)
 					wb, ab, bb, mb := upload(t, r, flat), upload(t, r, a), upload(t, r, b), upload(t, r, m)
 					db, qb, pb, sb := scratch(t, n*h*w), scratch(t, n*h*w), scratch(t, 2*n*parts), scratch(t, 3*n)
 					for _, g := range geoms {

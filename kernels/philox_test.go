@@ -32,10 +32,7 @@ func TestPhiloxDeviceBitsMatchGo(t *testing.T) {
 		{Count: 1000, First: ^uint32(0) - 500, C1: 7, C2: 1, C3: 0x49454D31, Key: NoiseKey(0x123456789abcdef)},
 	} {
 		want := op.Ref()
-		r, err := gpu.Ctx.Begin(false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := begin(t, false)
 		out := scratch(t, len(want))
 		if err := op.Record(gpu, r, out); err != nil {
 			t.Fatal(err)

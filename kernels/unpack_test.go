@@ -89,10 +89,7 @@ func TestUnpackFrameBandIsWholeRows(t *testing.T) {
 }
 
 func TestUnpackFrameRefusals(t *testing.T) {
-	r, err := gpu.Ctx.Begin(false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := begin(t, false)
 	defer r.Abort()
 	op := UnpackFrame{C: 3, H: 4, W: 5}
 	small := scratch(t, 3*4*5-1)

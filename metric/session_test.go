@@ -163,6 +163,7 @@ func TestSessionFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.Abort() // a no-op once submitted; else it frees the context for the next test
 	rb, err := testCtx.NewBuffer(uint64(4 * len(im1.Data)))
 	if err != nil {
 		t.Fatal(err)
@@ -344,6 +345,7 @@ func TestDeviceSessionRGBA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer r.Abort() // a no-op once submitted; else it frees the context for the next test
 		var bufs [2]*vk.Buffer
 		for j, f := range []Frame{f1, f2} {
 			data := words(f, tc.half)

@@ -70,6 +70,7 @@ func TestWienerVulkanMatchesCPU(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer r.Abort() // a no-op once submitted; else it frees the context for the next test
 		in, _ := testCtx.Acquire(uint64(4 * len(y)))
 		out, _ := testCtx.Acquire(uint64(4 * len(y)))
 		sb, _ := testCtx.Acquire(64)

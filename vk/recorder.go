@@ -1,6 +1,7 @@
 package vk
 
 import (
+	"errors"
 	"fmt"
 	"unsafe"
 
@@ -292,6 +293,9 @@ func (r *Recorder) Fill(dst *Buffer, n uint64, word uint32) error {
 // It returns the per-dispatch timings when profiling.
 func (r *Recorder) Submit() ([]Timing, error) {
 	c := r.c
+	if c == nil {
+		return nil, errors.New("vulkan: Submit of a recording already submitted, aborted or made a program")
+	}
 	defer r.finish()
 	if r.err != nil {
 		api.EndCommandBuffer(c.cmd)
@@ -316,8 +320,14 @@ func (r *Recorder) Submit() ([]Timing, error) {
 	return c.readTimestamps(r.marks)
 }
 
-// Abort drops the recording without running it.
+// Abort drops the recording without running it. After Submit or another
+// Abort it does nothing, so "defer r.Abort()" guards every early return:
+// a recording left open holds the context's recording lock, and the next
+// Begin would wait for it forever.
 func (r *Recorder) Abort() {
+	if r.c == nil {
+		return
+	}
 	api.EndCommandBuffer(r.cmd)
 	r.finish()
 }

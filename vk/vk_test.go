@@ -155,6 +155,21 @@ func TestUploadDownloadRoundTrip(t *testing.T) {
 	if _, err := r.Submit(); err == nil {
 		t.Fatal("Submit after a failed record succeeded")
 	}
+	// A finished recording: Abort does nothing (so a deferred Abort is safe),
+	// a second Submit is refused, and the context records again.
+	r.Abort()
+	if _, err := r.Submit(); err == nil || !strings.Contains(err.Error(), "already submitted") {
+		t.Fatalf("a second Submit: %v", err)
+	}
+	if r, err = c.Begin(false); err != nil {
+		t.Fatal(err)
+	}
+	r.Abort()
+	r.Abort()
+	if r, err = c.Begin(false); err != nil {
+		t.Fatal(err)
+	}
+	r.Abort()
 }
 
 // The validation layer must be wired: a deliberate misuse has to be reported.
