@@ -17,6 +17,13 @@ func Main(m *testing.M, use func(*vk.Context)) {
 		fmt.Fprintln(os.Stderr, "these tests need a Vulkan device (lavapipe will do):", err)
 		os.Exit(1)
 	}
+	// make test-subgroups sets the size it asked llvmpipe for: a driver
+	// that ignored the request would test the usual size again unseen.
+	if want := os.Getenv("VKPERCEPT_REQUIRE_SUBGROUP"); want != "" && want != fmt.Sprint(ctx.Info().Limits.SubgroupSize) {
+		fmt.Fprintf(os.Stderr, "VKPERCEPT_REQUIRE_SUBGROUP is %s and %s has subgroups of %d lanes\n", want, ctx.Info().Name, ctx.Info().Limits.SubgroupSize)
+		ctx.Close()
+		os.Exit(1)
+	}
 	use(ctx)
 	code := m.Run()
 	if msgs := ctx.ValidationMessages(); len(msgs) > 0 {
