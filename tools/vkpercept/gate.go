@@ -13,18 +13,23 @@ import (
 // called wrongly (2).
 var errGate = errors.New("quality gate failed")
 
-// gate holds the bounds --max-score and --min-mos set for every pair
-// scored, and counts the pairs that broke them.
+// gate holds the bounds --max-score, --min-mos and --max-p99 set for every
+// pair scored, and counts the pairs that broke them.
 type gate struct {
-	maxScore, minMOS *float64
-	scored, failed   int
-	first            string // the first failure, named
+	maxScore, minMOS, maxP99 *float64
+	scored, failed           int
+	first                    string // the first failure, named
 }
 
 func (g *gate) flags(fs *flag.FlagSet) {
 	fs.Func("max-score", "quality gate: exit with status 3 when a pair's score is above `X` (0 for identical images; higher is more visible)", func(s string) error {
 		v, err := gateBound(s, math.Inf(-1), math.Inf(1))
 		g.maxScore = &v
+		return err
+	})
+	fs.Func("max-p99", "quality gate: exit with status 3 when a pair's quality map has its 99th percentile above `Z` (a local artefact over 1% of the pixels; implies --stats)", func(s string) error {
+		v, err := gateBound(s, math.Inf(-1), math.Inf(1))
+		g.maxP99 = &v
 		return err
 	})
 	fs.Func("min-mos", "quality gate: exit with status 3 when a pair's MOS is below `Y` (0 to 5; higher is better)", func(s string) error {
@@ -48,7 +53,7 @@ func gateBound(s string, lo, hi float64) (float64, error) {
 	return v, nil
 }
 
-func (g *gate) set() bool { return g.maxScore != nil || g.minMOS != nil }
+func (g *gate) set() bool { return g.maxScore != nil || g.minMOS != nil || g.maxP99 != nil }
 
 // check marks rep with the gate's verdict (nothing when no gate is set) and
 // counts it.
@@ -63,6 +68,12 @@ func (g *gate) check(rep *miloReport) {
 		why = fmt.Sprintf("score %.6f above --max-score %g", rep.Score, *g.maxScore)
 	case g.minMOS != nil && !(rep.MOS >= *g.minMOS):
 		why = fmt.Sprintf("MOS %.3f below --min-mos %g", rep.MOS, *g.minMOS)
+	case g.maxP99 != nil && (rep.Stats == nil || !(rep.Stats.P99 <= *g.maxP99)):
+		p99 := math.NaN()
+		if rep.Stats != nil {
+			p99 = rep.Stats.P99
+		}
+		why = fmt.Sprintf("map p99 %.6f above --max-p99 %g", p99, *g.maxP99)
 	}
 	pass := why == ""
 	rep.Pass, rep.Failed = &pass, why

@@ -30,6 +30,8 @@ type miloReport struct {
 	// With --max-score or --min-mos: whether the pair passed, and if not why.
 	Pass   *bool  `json:"pass,omitempty"`
 	Failed string `json:"failed,omitempty"`
+	// With --stats or --max-p99: the quality map's distribution.
+	Stats *metric.MapStats `json:"map_stats,omitempty"`
 }
 
 func cmdMilo(args []string, stdout, stderr io.Writer) error {
@@ -49,6 +51,7 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	budget := fs.Int("budget-mb", metric.DefaultBudget>>20, "device memory a pass plans for, in MiB; larger images run in row bands (0: no limit)")
 	pairsFile := fs.String("pairs", "", "score the pairs listed in `FILE` instead of REF DIST: one 'REF DIST' a line (split at a tab, else a comma, else spaces; # comments; paths relative to FILE's folder), a result line (or JSON object) a pair")
 	batch := fs.Int("batch", 8, "with --pairs: consecutive pairs of one size scored in one submission")
+	stats := fs.Bool("stats", false, "also report the quality map's median, p95, p99 and maximum (map_stats in the JSON): an artefact confined to a small region shows there while the mean, the score, hides it")
 	var g gate
 	g.flags(fs)
 	fs.Usage = func() {
@@ -61,6 +64,7 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	maps := *mapOut != "" || *maskOut != "" || *mapNpy != ""
+	withStats := *stats || g.maxP99 != nil
 	switch {
 	case *pairsFile == "" && len(pos) != 2:
 		return fmt.Errorf("%w: milo takes REF DIST or --pairs FILE (got %d arguments)", errUsage, len(pos))
@@ -140,24 +144,27 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 			return json.NewEncoder(stdout).Encode(rep)
 		}
 		verdict := ""
+		if st := rep.Stats; st != nil {
+			verdict = fmt.Sprintf("  map p50 %.4f p95 %.4f p99 %.4f max %.4f", st.P50, st.P95, st.P99, st.Max)
+		}
 		switch {
 		case rep.Failed != "":
-			verdict = "  FAIL: " + rep.Failed
+			verdict += "  FAIL: " + rep.Failed
 		case rep.Pass != nil:
-			verdict = "  pass"
+			verdict += "  pass"
 		}
 		_, err := fmt.Fprintf(stdout, "MILO %s vs %s (%dx%d): score %.6f  loss %.6g  MOS %.3f  [%s on %s, %.1f ms]%s\n",
 			rep.Dist, rep.Ref, rep.Width, rep.Height, rep.Score, rep.Loss, rep.MOS, rep.Backend, devName, rep.Ms, verdict)
 		return err
 	}
 	if *pairsFile != "" {
-		if err := scorePairs(m, pairs, *batch, *latent, w.Channels, emit); err != nil {
+		if err := scorePairs(m, pairs, *batch, *latent, w.Channels, withStats, emit); err != nil {
 			return err
 		}
 		return g.err()
 	}
 	start := time.Now()
-	res, err := m.Evaluate(ref, dist, maps)
+	res, err := m.Evaluate(ref, dist, maps || withStats)
 	if err != nil {
 		return err
 	}
@@ -172,7 +179,15 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	// The maps are written whatever the gate says: a failed CI run keeps them.
-	if err := emit(miloReport{Ref: pos[0], Dist: pos[1], Width: res.Width, Height: res.Height, Score: res.Score, Loss: res.Loss, MOS: res.MOS, Ms: ms}); err != nil {
+	rep := miloReport{Ref: pos[0], Dist: pos[1], Width: res.Width, Height: res.Height, Score: res.Score, Loss: res.Loss, MOS: res.MOS, Ms: ms}
+	if withStats {
+		st, err := res.Stats()
+		if err != nil {
+			return err
+		}
+		rep.Stats = &st
+	}
+	if err := emit(rep); err != nil {
 		return err
 	}
 	return g.err()

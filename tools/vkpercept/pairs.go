@@ -69,9 +69,10 @@ func readPairs(path string) ([]listedPair, error) {
 // scorePairs scores the list in order, up to batch consecutive pairs of
 // one size in one submission (EvaluateBatch), loading a batch's images
 // only, and emits each pair's report (its share of the batch's time) as
-// its batch completes. The first pair that cannot be read or scored stops
-// it with an error naming its line.
-func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, channels int, emit func(miloReport) error) error {
+// its batch completes, with its map's statistics when stats is set. The
+// first pair that cannot be read or scored stops it with an error naming
+// its line.
+func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, channels int, stats bool, emit func(miloReport) error) error {
 	type loaded struct {
 		p         listedPair
 		ref, dist metric.Image
@@ -106,7 +107,7 @@ func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, chan
 			refs[k], dists[k] = l.ref, l.dist
 		}
 		start := time.Now()
-		res, err := m.EvaluateBatch(refs, dists, false)
+		res, err := m.EvaluateBatch(refs, dists, stats)
 		if err != nil {
 			return fmt.Errorf("%s: %w", group[0].p.where, err)
 		}
@@ -114,6 +115,13 @@ func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, chan
 		for k, r := range res {
 			rep := miloReport{Ref: group[k].p.ref, Dist: group[k].p.dist, Width: r.Width, Height: r.Height,
 				Score: r.Score, Loss: r.Loss, MOS: r.MOS, Ms: ms}
+			if stats {
+				st, err := r.Stats()
+				if err != nil {
+					return fmt.Errorf("%s: %w", group[k].p.where, err)
+				}
+				rep.Stats = &st
+			}
 			if err := emit(rep); err != nil {
 				return err
 			}
