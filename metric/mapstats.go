@@ -29,7 +29,16 @@ func (r *Result) Stats() (MapStats, error) {
 	if len(r.Map) != r.Width*r.Height {
 		return MapStats{}, fmt.Errorf("milo: quality map of %d values for %dx%d", len(r.Map), r.Width, r.Height)
 	}
-	s := slices.Clone(r.Map)
+	return SummariseMap(r.Map)
+}
+
+// SummariseMap is Result.Stats for any quality map, such as a Session's
+// (Maps). It sorts a copy: one allocation of the map's size.
+func SummariseMap(qmap []float32) (MapStats, error) {
+	if len(qmap) == 0 {
+		return MapStats{}, errors.New("milo: no quality map to summarise")
+	}
+	s := slices.Clone(qmap)
 	var sum float64
 	for _, v := range s {
 		if math.IsNaN(float64(v)) {

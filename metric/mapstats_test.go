@@ -26,6 +26,12 @@ func TestMapStatsQuantiles(t *testing.T) {
 	if one != (MapStats{0.25, 0.25, 0.25, 0.25, 0.25}) {
 		t.Errorf("one pixel: %+v", one)
 	}
+	if same, err := SummariseMap(r.Map); err != nil || same != got {
+		t.Errorf("SummariseMap %+v (%v), Stats %+v", same, err, got)
+	}
+	if _, err := SummariseMap(nil); err == nil {
+		t.Error("SummariseMap(nil) succeeded")
+	}
 	for _, bad := range []struct {
 		r    *Result
 		want string
