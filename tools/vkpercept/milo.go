@@ -27,7 +27,8 @@ type miloReport struct {
 	Weights string  `json:"weights"`
 	Latent  bool    `json:"latent"`
 	Ms      float64 `json:"ms"`
-	// With --max-score or --min-mos: whether the pair passed, and if not why.
+	// With a gate (--max-score, --min-mos, --max-p99): whether the pair
+	// passed, and if not why.
 	Pass   *bool  `json:"pass,omitempty"`
 	Failed string `json:"failed,omitempty"`
 	// With --stats or --max-p99: the quality map's distribution.
@@ -56,7 +57,7 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	g.flags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: vkpercept milo [flags] REF DIST\n       vkpercept milo [flags] --pairs FILE\n"+
-			"exit status: 0 done (every pair within --max-score and --min-mos, where set), 1 error, 2 bad usage, 3 a pair failed the gate")
+			"exit status: 0 done (every pair within the gate's bounds, where set), 1 error, 2 bad usage, 3 a pair failed the gate")
 		fs.PrintDefaults()
 	}
 	pos, err := parseAll(fs, args)
@@ -175,22 +176,31 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	// The maps are written whatever the gate says: a failed CI run keeps them.
 	if err := writeMaps(res, *mapOut, *maskOut, *mapNpy, *gradOut, grad, ref.C); err != nil {
 		return err
 	}
-	// The maps are written whatever the gate says: a failed CI run keeps them.
-	rep := miloReport{Ref: pos[0], Dist: pos[1], Width: res.Width, Height: res.Height, Score: res.Score, Loss: res.Loss, MOS: res.MOS, Ms: ms}
-	if withStats {
-		st, err := res.Stats()
-		if err != nil {
-			return err
-		}
-		rep.Stats = &st
+	rep, err := newReport(pos[0], pos[1], res, ms, withStats)
+	if err == nil {
+		err = emit(rep)
 	}
-	if err := emit(rep); err != nil {
+	if err != nil {
 		return err
 	}
 	return g.err()
+}
+
+// newReport is a pair's report, with its map's statistics when stats is set.
+func newReport(ref, dist string, r *metric.Result, ms float64, stats bool) (miloReport, error) {
+	rep := miloReport{Ref: ref, Dist: dist, Width: r.Width, Height: r.Height, Score: r.Score, Loss: r.Loss, MOS: r.MOS, Ms: ms}
+	if stats {
+		st, err := r.Stats()
+		if err != nil {
+			return rep, err
+		}
+		rep.Stats = &st
+	}
+	return rep, nil
 }
 
 func loadPair(refPath, distPath string, latent bool, channels int) (metric.Image, metric.Image, error) {

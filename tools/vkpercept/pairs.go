@@ -113,14 +113,9 @@ func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, chan
 		}
 		ms := float64(time.Since(start).Microseconds()) / 1000 / float64(len(group))
 		for k, r := range res {
-			rep := miloReport{Ref: group[k].p.ref, Dist: group[k].p.dist, Width: r.Width, Height: r.Height,
-				Score: r.Score, Loss: r.Loss, MOS: r.MOS, Ms: ms}
-			if stats {
-				st, err := r.Stats()
-				if err != nil {
-					return fmt.Errorf("%s: %w", group[k].p.where, err)
-				}
-				rep.Stats = &st
+			rep, err := newReport(group[k].p.ref, group[k].p.dist, r, ms, stats)
+			if err != nil {
+				return fmt.Errorf("%s: %w", group[k].p.where, err)
 			}
 			if err := emit(rep); err != nil {
 				return err
