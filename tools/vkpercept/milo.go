@@ -159,8 +159,16 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *pairsFile != "" {
-		if err := scorePairs(m, pairs, *batch, *latent, w.Channels, withStats, emit); err != nil {
+		var sum listSummary
+		each := func(rep miloReport) error {
+			sum.add(rep)
+			return emit(rep)
+		}
+		if err := scorePairs(m, pairs, *batch, *latent, w.Channels, withStats, each); err != nil {
 			return err
+		}
+		if !*asJSON { // JSON lines stay one object a pair
+			fmt.Fprintln(stdout, sum.String())
 		}
 		return g.err()
 	}

@@ -124,3 +124,25 @@ func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, chan
 	}
 	return nil
 }
+
+// listSummary gathers a list's reports for the closing line of the
+// human-readable output: the dataset's mean score and MOS, and its worst pair.
+type listSummary struct {
+	n          int
+	score, mos float64 // sums
+	worst      miloReport
+}
+
+func (l *listSummary) add(rep miloReport) {
+	if l.n == 0 || rep.Score > l.worst.Score {
+		l.worst = rep
+	}
+	l.n++
+	l.score += rep.Score
+	l.mos += rep.MOS
+}
+
+func (l *listSummary) String() string {
+	return fmt.Sprintf("MILO %d pairs: mean score %.6f  mean MOS %.3f  highest score %.6f (%s vs %s)",
+		l.n, l.score/float64(l.n), l.mos/float64(l.n), l.worst.Score, l.worst.Dist, l.worst.Ref)
+}
