@@ -83,6 +83,7 @@ var Variants = []Variant{
 	{Name: "milo_tail_f32_sg", Source: "milo_tail.comp", Defines: []string{"SUBGROUP_SUM"}, Bindings: 7, Uniform: 1 << 3},
 	{Name: "milo_final_f32", Source: "milo_final.comp", Bindings: 3},
 	{Name: "reduce_sum_f32", Source: "reduce_sum.comp", Bindings: 2},
+	{Name: "map_hist_f32", Source: "map_hist.comp", Bindings: 2},
 	{Name: "philox_raw_u32", Source: "philox_raw.comp", Bindings: 1},
 	{Name: "iem_path_f32", Source: "iem_path.comp", Bindings: 8},
 	{Name: "iem_stats_f32", Source: "iem_stats.comp", Bindings: 5},
