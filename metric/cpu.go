@@ -2,6 +2,7 @@ package metric
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/vkpercept/vkpercept/kernels"
 )
@@ -42,6 +43,16 @@ func (b cpuBackend) tail(op kernels.MiloTail, d, q, parts, ref, dist, mask []flo
 
 func (b cpuBackend) final(op kernels.MiloFinal, out, parts []float32, n int) error {
 	return op.Ref(out, parts, b.w.Scaler, n)
+}
+
+func (cpuBackend) hist(op kernels.MapHist, h, q []float32, g kernels.HistGeom) error {
+	return op.Ref(wordsOf(h), q, g)
+}
+
+// wordsOf is f's memory as uint32 words: the histogram's counts live in
+// float buffers, as every buffer of a pass does, and are read back as bits.
+func wordsOf(f []float32) []uint32 {
+	return unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(f))), len(f))
 }
 
 func (cpuBackend) read(src []float32, off int, dst []float32) error {

@@ -24,6 +24,7 @@ type Result struct {
 	MOS           float64   // 5*(1-S(loss))
 	Map           []float32 // H x W quality map, when asked for
 	Mask          []float32 // H x W mask, when asked for
+	binned        *MapStats // the map's statistics from the device's histogram (MILO.Quantiles)
 }
 
 // MILO evaluates one set of weights on one backend. It is not safe for
@@ -48,8 +49,14 @@ type MILO struct {
 	// Fused runs the mask network as a short chain: layers 1+2 and 4+5 as
 	// fused pairs that keep the 32- and 16-channel activations in shared
 	// memory (see kernels.Conv3x3Pair). Results equal the layered pass's.
-	Fused  bool
-	passes []*pass // most recent last
+	Fused bool
+	// Quantiles counts each pass's quality map into a histogram on the
+	// device (2048 bins; a few KB read back, not the map), so that
+	// Result.Stats works without maps and a Session's Scores carry the
+	// map's median, p95, p99 and maximum: quantiles to within 1/2048, the
+	// maximum exact. Set it before the passes and sessions it is for.
+	Quantiles bool
+	passes    []*pass // most recent last
 	// TilesExact is the device's answer to kernels.TileProductsExact
 	// (whether its tiles form binary16 products exactly), asked on the
 	// first fp16-mma pass where nil. Setting it skips the probe: for
@@ -215,6 +222,11 @@ func (m *MILO) EvaluateBatch(refs, dists []Image, maps bool) ([]*Result, error) 
 	if maps {
 		out.qmap, out.mask = make([]float32, n*h*w), make([]float32, n*h*w)
 	}
+	hop := m.histOp()
+	hl := hop.HistLen()
+	if m.Quantiles {
+		out.hist = make([]float32, n*hl)
+	}
 	// Pairs go in passes whose inputs fit one storage binding of the device.
 	chunk := n
 	if m.ctx != nil {
@@ -227,6 +239,9 @@ func (m *MILO) EvaluateBatch(refs, dists []Image, maps bool) ([]*Result, error) 
 		if maps {
 			part.qmap, part.mask = out.qmap[i*h*w:j*h*w], out.mask[i*h*w:j*h*w]
 		}
+		if m.Quantiles {
+			part.hist = out.hist[i*hl : j*hl]
+		}
 		if _, err := m.run(refs[i:j], dists[i:j], maps, &part, false); err != nil {
 			return nil, fmt.Errorf("milo: %w", err)
 		}
@@ -236,6 +251,10 @@ func (m *MILO) EvaluateBatch(refs, dists []Image, maps bool) ([]*Result, error) 
 		r := &Result{Width: w, Height: h, Score: float64(out.scalars[3*i]), Loss: float64(out.scalars[3*i+1]), MOS: float64(out.scalars[3*i+2])}
 		if maps {
 			r.Map, r.Mask = out.qmap[i*h*w:(i+1)*h*w], out.mask[i*h*w:(i+1)*h*w]
+		}
+		if m.Quantiles {
+			st := histStats(hop, out.hist[i*hl:(i+1)*hl], r.Score)
+			r.binned = &st
 		}
 		res[i] = r
 	}
@@ -257,7 +276,7 @@ func concat(ims []Image) []float32 {
 // passFor finds or makes the pass for n pairs of c x h x w.
 func (m *MILO) passFor(n, c, h, w int, maps bool) (*pass, error) {
 	for i, ps := range m.passes {
-		if ps.p.n == n && ps.p.c == c && ps.p.h == h && ps.p.w == w && ps.p.maps == maps && ps.budget == m.Budget && ps.prec == m.Precision && ps.p.fused == m.Fused {
+		if ps.p.n == n && ps.p.c == c && ps.p.h == h && ps.p.w == w && ps.p.maps == maps && ps.p.hist == m.Quantiles && ps.budget == m.Budget && ps.prec == m.Precision && ps.p.fused == m.Fused {
 			m.passes = append(append(m.passes[:i:i], m.passes[i+1:]...), ps)
 			return ps, nil
 		}
@@ -330,7 +349,7 @@ func (m *MILO) newPass(n, c, h, w int, maps bool) (*pass, error) {
 	if m.ctx != nil {
 		maxBinding = int64(m.ctx.Info().Limits.MaxStorageBufferRange)
 	}
-	p, err := newPlan(n, c, h, w, maps, half, budget, maxBinding)
+	p, err := newPlan(n, c, h, w, maps, m.Quantiles, half, budget, maxBinding)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,8 @@ type backend[T any] interface {
 	pair(op kernels.Conv3x3Pair, layer int, out T, srcs [3]T, res T, g kernels.ConvGeom) error
 	tail(op kernels.MiloTail, d, q, parts, ref, dist, mask T, g kernels.TailGeom) error
 	final(op kernels.MiloFinal, out, parts T, n int) error
+	// hist adds rows of the quality map q to the histogram h (32-bit words).
+	hist(op kernels.MapHist, h, q T, g kernels.HistGeom) error
 	read(src T, off int, dst []float32) error
 }
 
@@ -33,7 +35,8 @@ type buffers[T any] struct {
 	pyr     [2][Levels - 1]T // ref, dist at the coarser levels
 	masks   [Levels - 1]T    // each coarser level's mask
 	u, a, b T                // band buffers: upsampled mask, 32 and 64 channels
-	m, d, q T                // finest band: mask, and the maps when wanted
+	m, d, q T                // finest band: mask, and the maps when wanted (or counted)
+	hist    T                // the quality map's histogram per image, when counted
 	in      [2]T             // finest band: ref and dist rows (inputs not resident)
 	parts   T                // tail partial sums
 	scalars T                // score, loss, MOS per image
@@ -67,9 +70,12 @@ func allocBuffers[T any](be backend[T], p *plan) (*buffers[T], error) {
 		get(&bs.in[0], p.c*p.bandCap)
 		get(&bs.in[1], p.c*p.bandCap)
 	}
-	if p.maps {
+	if p.maps || p.hist {
 		get(&bs.d, p.bandCap)
 		get(&bs.q, p.bandCap)
+	}
+	if p.hist {
+		get(&bs.hist, p.n*histFor(0).HistLen())
 	}
 	get(&bs.parts, 2*p.n*p.parts)
 	get(&bs.scalars, 3*p.n)
@@ -80,6 +86,7 @@ func allocBuffers[T any](be backend[T], p *plan) (*buffers[T], error) {
 type outputs struct {
 	scalars    []float32 // score, loss, MOS per image
 	qmap, mask []float32 // N x H x W, nil when not wanted
+	hist       []float32 // N x MapHist.HistLen words (uint32 bits), when counted
 }
 
 // runPass evaluates MILO for the plan's n pairs: pyramid, then every level's
@@ -136,6 +143,12 @@ func runPass[T any](be backend[T], p *plan, bs *buffers[T], w *Weights, ref, dis
 	sc := kernels.Scaler{Hidden: scalerHidden}
 	sc.Sub = sc.S(w.Scaler, 0)
 	tail := kernels.MiloTail{Channels: c, Scaler: sc}
+	hop := histFor(sc.Sub)
+	if p.hist {
+		if err := be.zero(bs.hist, n*hop.HistLen()); err != nil {
+			return err
+		}
+	}
 	partBase := 0
 	for l := 0; l < Levels; l++ {
 		H, W := p.hs[l], p.ws[l]
@@ -235,10 +248,15 @@ func runPass[T any](be backend[T], p *plan, bs *buffers[T], w *Weights, ref, dis
 				continue
 			}
 			g := kernels.TailGeom{N: n, W: W, Y0: y0, Y1: y1, Ref: refV, Dist: distV, Mask: band(1),
-				Maps: p.maps, D: band(1), Q: band(1), Parts: p.parts, PartBase: partBase}
+				Maps: p.maps || p.hist, D: band(1), Q: band(1), Parts: p.parts, PartBase: partBase}
 			partBase += g.Groups()
 			if err := be.tail(tail, bs.d, bs.q, bs.parts, refT, distT, bs.m, g); err != nil {
 				return err
+			}
+			if p.hist {
+				if err := be.hist(hop, bs.hist, bs.q, kernels.HistGeom{N: n, W: W, Y0: y0, Y1: y1, In: band(1)}); err != nil {
+					return err
+				}
 			}
 			if p.maps {
 				for i := 0; i < n; i++ {
@@ -257,6 +275,11 @@ func runPass[T any](be backend[T], p *plan, bs *buffers[T], w *Weights, ref, dis
 	fin := kernels.MiloFinal{Scaler: sc, Parts: p.parts, Plane: p.h * p.w}
 	if err := be.final(fin, bs.scalars, bs.parts, n); err != nil {
 		return err
+	}
+	if p.hist {
+		if err := be.read(bs.hist, 0, out.hist); err != nil {
+			return err
+		}
 	}
 	return be.read(bs.scalars, 0, out.scalars)
 }

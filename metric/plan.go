@@ -29,14 +29,14 @@ const minBand = 16
 // bandChannels are the float32-equivalent channels of the band buffers: the
 // upsampled mask U, the 32- and 64-channel activations A and B (layers
 // alternate between them; half as large in fp16), the finest level's mask M,
-// its d and q maps when maps are read back, and the finest level's ref and
+// its d and q maps when maps are read back or counted, and the finest level's ref and
 // dist rows when the inputs are not resident.
 func (p *plan) bandChannels() int {
 	c := 1 + 32 + 64 + 1
 	if p.half {
 		c = 1 + 16 + 32 + 1
 	}
-	if p.maps {
+	if p.maps || p.hist {
 		c += 2
 	}
 	if !p.resident {
@@ -44,6 +44,15 @@ func (p *plan) bandChannels() int {
 	}
 	return c
 }
+
+// histBins are the quality map's histogram bins (MILO.Quantiles): its
+// quantiles are known to 1/histBins, the most the shader's shared counters
+// allow where a device has the least shared memory Vulkan permits.
+const histBins = 2048
+
+// histFor is the histogram of a quality map q = S(d) - sub, sub = S(0):
+// with S in (0, 1), q lies in [-sub, 1 - sub), which the bins span.
+func histFor(sub float32) kernels.MapHist { return kernels.MapHist{Bins: histBins, Lo: -sub} }
 
 // Precision is the storage of the mask network's activations.
 type Precision string
@@ -102,6 +111,7 @@ func ParsePrecision(s string, ctx *vk.Context) (Precision, error) {
 type plan struct {
 	n, c, h, w int
 	maps       bool
+	hist       bool // the quality map counted into a histogram (MILO.Quantiles)
 	half       bool        // fp16 activations
 	mathHalf   bool        // the single-layer convolutions compute in binary16
 	mma        kernels.MMA // the single-layer convolutions run on matrix tiles
@@ -117,11 +127,11 @@ type plan struct {
 // newPlan fits the pass into budget bytes (0: no limit, one band per level)
 // and keeps every band buffer within maxBinding bytes, the device's largest
 // storage-buffer binding (0: no limit).
-func newPlan(n, c, h, w int, maps, half bool, budget, maxBinding int64) (plan, error) {
+func newPlan(n, c, h, w int, maps, hist, half bool, budget, maxBinding int64) (plan, error) {
 	if h < MinSize || w < MinSize {
 		return plan{}, fmt.Errorf("image is %dx%d; MILO needs at least %dx%d", w, h, MinSize, MinSize)
 	}
-	p := plan{n: n, c: c, h: h, w: w, maps: maps, half: half}
+	p := plan{n: n, c: c, h: h, w: w, maps: maps, hist: hist, half: half}
 	top := Levels - 1
 	p.hs[top], p.ws[top] = h, w
 	for l := top - 1; l >= 0; l-- {

@@ -43,8 +43,13 @@ type Frame struct {
 	Floats []float32
 }
 
-// Scores are MILO's scalars for one frame pair.
-type Scores struct{ Score, Loss, MOS float32 }
+// Scores are MILO's scalars for one frame pair and, where the session's
+// MILO had Quantiles set when it was made, its quality map's statistics
+// (counted on the device, to within 1/2048; Stats.Mean is Score).
+type Scores struct {
+	Score, Loss, MOS float32
+	Stats            MapStats
+}
 
 // Session scores a stream of frame pairs of one size on Vulkan, as a game
 // engine or a video tool does every frame. It records the whole pass into two
@@ -70,6 +75,7 @@ type Session struct {
 	busy    int
 	next    int
 	last    int // program of the last waited frame
+	hist    kernels.MapHist
 }
 
 // NewSession prepares frames of h x w (RGB) with maps or without, in the
@@ -142,9 +148,12 @@ func (m *MILO) newSession(h, w int, maps bool, fixed [2]*vk.Buffer, fixedFormat 
 	if err != nil {
 		return nil, fmt.Errorf("milo session: %w", err)
 	}
-	s := &Session{m: m, ps: ps, h: h, w: w}
+	s := &Session{m: m, ps: ps, h: h, w: w, hist: m.histOp()}
 	for k := range s.progs {
 		s.outs[k].scalars = make([]float32, 3)
+		if ps.p.hist {
+			s.outs[k].hist = make([]float32, s.hist.HistLen())
+		}
 		if maps {
 			s.outs[k].qmap, s.outs[k].mask = make([]float32, h*w), make([]float32, h*w)
 		}
@@ -227,7 +236,11 @@ func (s *Session) Wait() (Scores, error) {
 	}
 	s.last = k
 	o := s.outs[k].scalars
-	return Scores{Score: o[0], Loss: o[1], MOS: o[2]}, nil
+	sc := Scores{Score: o[0], Loss: o[1], MOS: o[2]}
+	if h := s.outs[k].hist; h != nil {
+		sc.Stats = histStats(s.hist, h, float64(o[0]))
+	}
+	return sc, nil
 }
 
 // Score runs one frame pair synchronously.

@@ -72,7 +72,7 @@ func TestTiledEqualsUntiled(t *testing.T) {
 // plan: a pass on its own context allocates no more device-local memory than
 // the plan says beyond the weights (what NewMILO left allocated).
 func TestBudgetBoundsDeviceMemory(t *testing.T) {
-	p, err := newPlan(1, 3, 2160, 3840, false, false, DefaultBudget, 0)
+	p, err := newPlan(1, 3, 2160, 3840, false, false, false, DefaultBudget, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestBatchEqualsSingles(t *testing.T) {
 func TestBandsFitTheBindingLimit(t *testing.T) {
 	const limit = 128 << 20
 	for _, half := range []bool{false, true} {
-		p, err := newPlan(4, 3, 2160, 3840, false, half, 0, limit)
+		p, err := newPlan(4, 3, 2160, 3840, false, false, half, 0, limit)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -148,6 +148,10 @@ func (e *vkBackend) final(op kernels.MiloFinal, out, parts *vk.Buffer, n int) er
 	return op.Record(e.g, e.r, out, parts, e.weights, 0, n)
 }
 
+func (e *vkBackend) hist(op kernels.MapHist, h, q *vk.Buffer, g kernels.HistGeom) error {
+	return op.Record(e.g, e.r, h, q, g)
+}
+
 func (e *vkBackend) read(src *vk.Buffer, off int, dst []float32) error {
 	return e.r.DownloadAt(src, off, dst)
 }
