@@ -111,7 +111,7 @@ func ParsePrecision(s string, ctx *vk.Context) (Precision, error) {
 type plan struct {
 	n, c, h, w int
 	maps       bool
-	hist       bool // the quality map counted into a histogram (MILO.Quantiles)
+	hist       bool        // the quality map counted into a histogram (MILO.Quantiles)
 	half       bool        // fp16 activations
 	mathHalf   bool        // the single-layer convolutions compute in binary16
 	mma        kernels.MMA // the single-layer convolutions run on matrix tiles
