@@ -116,7 +116,10 @@ typedef struct {
 typedef int32_t (*vkp_coop_props_khr_fn)(void*, uint32_t*, vkp_coop_props_khr*);
 
 // VkPhysicalDeviceVulkanMemoryModelFeatures: glslang declares the Vulkan
-// memory model in every cooperative-matrix shader, NV and KHR alike.
+// memory model in every cooperative-matrix shader, NV and KHR alike. Once
+// the model is enabled, an atomic of device scope (GLSL's on a buffer: the
+// map histogram's) needs deviceScope enabled too (VUID-RuntimeSpirv-
+// vulkanMemoryModel-06265); Vulkan 1.3 requires both.
 typedef struct {
 	int32_t sType; void* pNext;
 	uint32_t model, deviceScope, chains;
@@ -142,14 +145,14 @@ typedef struct {
 #define VKP_COOP_KHR_PROPS 1000506001
 
 // Whether the device has the cooperative-matrix feature (KHR or NV), the
-// Vulkan memory model and, for KHR, full compute subgroups.
+// Vulkan memory model at device scope and, for KHR, full compute subgroups.
 static int vkp_coop_feature(void* feats2, void* phys, int khr) {
 	vkp_sg_control sg = {VKP_SG_CONTROL, 0, 0, 0};
 	vkp_memory_model mm = {VKP_MEMORY_MODEL, khr ? &sg : 0, 0, 0, 0};
 	vkp_coop_features f = {khr ? VKP_COOP_KHR_FEATURES : VKP_COOP_FEATURES, &mm, 0, 0};
 	vkp_features2 f2 = {VKP_FEATURES2, &f};
 	((vkp_features2_fn)feats2)(phys, &f2);
-	return f.cooperativeMatrix && mm.model && (!khr || sg.computeFull);
+	return f.cooperativeMatrix && mm.model && mm.deviceScope && (!khr || sg.computeFull);
 }
 
 // 1 when the device multiplies 16x16x16 binary16 tiles into fp32 at
@@ -214,7 +217,8 @@ static int vkp_sg_pin(void* props2, void* feats2, void* phys, uint32_t* lo, uint
 	return f.sizeControl && (sp.requiredStages & 0x20) && sp.minSize > 0 && sp.minSize <= sp.maxSize; // COMPUTE_BIT
 }
 
-// The cooperative-matrix feature (KHR or NV), the Vulkan memory model and,
+// The cooperative-matrix feature (KHR or NV), the Vulkan memory model (at
+// device scope) and,
 // for KHR, full compute subgroups (and, with pin, subgroupSizeControl),
 // chained before next in one allocation (free it with C.free).
 typedef struct { vkp_coop_features coop; vkp_memory_model mm; vkp_sg_control sg; } vkp_coop_link;
@@ -224,7 +228,7 @@ static void* vkp_coop_chain(void* next, int khr, int pin) {
 	if (!l) return 0;
 	memset(l, 0, sizeof *l);
 	if (khr) { l->sg.sType = VKP_SG_CONTROL; l->sg.pNext = next; l->sg.computeFull = 1; l->sg.sizeControl = pin != 0; next = &l->sg; }
-	l->mm.sType = VKP_MEMORY_MODEL; l->mm.pNext = next; l->mm.model = 1;
+	l->mm.sType = VKP_MEMORY_MODEL; l->mm.pNext = next; l->mm.model = 1; l->mm.deviceScope = 1;
 	l->coop.sType = khr ? VKP_COOP_KHR_FEATURES : VKP_COOP_FEATURES; l->coop.pNext = &l->mm; l->coop.cooperativeMatrix = 1;
 	return &l->coop;
 }
