@@ -142,6 +142,7 @@ func buildVariant(w *metric.Weights, device int, v kernelsVariant, dims [][2]int
 	}
 	defer m.Close()
 	m.Precision, m.Fused, m.Budget = v.Precision, v.Fused, budget
+	m.Quantiles = true // the map's histogram (map_hist) is built too
 	// The split first layer is the tile kernel's hardest form: build it
 	// without the probe, which would need the device to compute.
 	exact := true

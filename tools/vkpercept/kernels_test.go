@@ -22,7 +22,7 @@ func TestKernelsListsPipelines(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"| fp32 | conv3x3_f32", "| fp32 | milo_tail_f32", "| fp16+fused | conv3x3_pair_f32_f16 |", "| fp16+fused | unpack_frame |"} {
+	for _, want := range []string{"| fp32 | conv3x3_f32", "| fp32 | milo_tail_f32", "| fp32 | map_hist_f32", "| fp16+fused | conv3x3_pair_f32_f16 |", "| fp16+fused | unpack_frame |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in\n%s", want, out)
 		}
