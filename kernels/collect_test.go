@@ -14,9 +14,11 @@ import (
 // calls convert their arrays into C memory freed from a finalizer that a
 // collection can run during the call: the driver then read freed memory (a
 // rare crash in vkCreateComputePipelines, lavapipe). The vk package builds
-// those structs in C instead; this checks the results under collections.
+// those structs in C instead; this checks the results under collections,
+// with another goroutine allocating so that freed memory is reused at once.
 func TestVulkanCallsUnderCollection(t *testing.T) {
 	gctest.Collect(t)
+	gctest.Churn(t) // what a collection frees is reused at once
 	rng := rand.New(rand.NewSource(12))
 	for i := 0; i < 12; i++ {
 		// New pipelines (a conv tile not cached yet: its own specialization)

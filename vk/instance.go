@@ -3,6 +3,7 @@ package vk
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"unsafe"
@@ -47,6 +48,9 @@ func validationRequested() bool { v := os.Getenv(ValidationEnv); return v == "1"
 
 func gpuAssistedRequested() bool { return os.Getenv(ValidationEnv) == "gpu" }
 
+// cstr is s NUL-terminated, for vulkan-go, which passes C a pointer into
+// the string's Go memory: keep the string reachable until the call returns
+// (runtime.KeepAlive), since C's pointer does not hold it.
 func cstr(s string) string { return s + "\x00" }
 
 func newInstance(validation bool) (*instance, error) {
@@ -86,7 +90,12 @@ func newInstance(validation bool) (*instance, error) {
 	inst := &instance{logStart: len(validationLog.messages)}
 	validationLog.mu.Unlock()
 	var h api.Instance
-	if err := check(api.CreateInstance(info, nil, &h), "vkCreateInstance"); err != nil {
+	res := api.CreateInstance(info, nil, &h)
+	// vulkan-go hands C pointers into the Go strings themselves (names of
+	// layers, extensions, the application): info must stay reachable until
+	// the call returns, or a collection meanwhile frees them for reuse.
+	runtime.KeepAlive(info)
+	if err := check(res, "vkCreateInstance"); err != nil {
 		return nil, err
 	}
 	inst.handle = h

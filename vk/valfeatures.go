@@ -21,6 +21,7 @@ static void* vkp_validation_chain(int gpu) { return gpu ? &vkp_gpuav_features : 
 import "C"
 
 import (
+	"runtime"
 	"unsafe"
 
 	api "github.com/vulkan-go/vulkan"
@@ -50,11 +51,13 @@ func validationFeatures(gpu bool) unsafe.Pointer {
 
 func layerHasExtension(layer, ext string) bool {
 	var n uint32
-	if api.EnumerateInstanceExtensionProperties(cstr(layer), &n, nil) != api.Success || n == 0 {
+	name := cstr(layer)
+	defer runtime.KeepAlive(name) // C reads the string's Go memory (cstr)
+	if api.EnumerateInstanceExtensionProperties(name, &n, nil) != api.Success || n == 0 {
 		return false
 	}
 	props := make([]api.ExtensionProperties, n)
-	if api.EnumerateInstanceExtensionProperties(cstr(layer), &n, props) != api.Success {
+	if api.EnumerateInstanceExtensionProperties(name, &n, props) != api.Success {
 		return false
 	}
 	for i := range props {
