@@ -2,6 +2,7 @@ package vk
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 
 	api "github.com/vulkan-go/vulkan"
@@ -69,6 +70,9 @@ func (c *Context) descriptorSet(k *Kernel, bufs []*Buffer) (api.DescriptorSet, e
 			PSetLayouts:        []api.DescriptorSetLayout{k.setLayout},
 		}
 		r := api.AllocateDescriptorSets(c.device, ainfo, &set)
+		// vulkan-go passes PSetLayouts as a Go pointer inside a C struct,
+		// which the collector does not see: hold it until the call returns.
+		runtime.KeepAlive(ainfo)
 		if r == api.Success {
 			break
 		}
