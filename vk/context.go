@@ -185,10 +185,14 @@ func (c *Context) init() error {
 		c.phys.info.Features.ShaderFloat16 = false
 		c.phys.info.Features.noMatrixTiles()
 		c.phys.info.Features.PipelineStatistics = false
-		if err := check(api.CreateDevice(c.phys.handle, dinfo, nil, &dev), "vkCreateDevice"); err != nil {
+		res = api.CreateDevice(c.phys.handle, dinfo, nil, &dev)
+		if err := check(res, "vkCreateDevice"); err != nil {
 			return err
 		}
 	}
+	// vulkan-go passes the queue priorities and extension names as Go
+	// pointers inside C structs: dinfo holds them until the calls return.
+	runtime.KeepAlive(dinfo)
 	c.device = dev
 	c.loadStatsFns()
 	var q api.Queue
