@@ -17,7 +17,11 @@ import (
 // (TestSetupUnderExplicitCollection, 9 runs in 30 under the earlier guard,
 // which turned the collector off and so could not stop an explicit one).
 // The calls made after setup build their structs in C (capi.go); instance
-// and device setup run under holdFinalizers.
+// and device setup run under holdFinalizers. A second hazard is not a
+// finalizer's: vulkan-go stores Go pointers (strings, slices) inside the C
+// structs it builds, where the collector does not see them, so the Go
+// struct must stay reachable until the call returns (runtime.KeepAlive;
+// newInstance, init, descriptorSet), or pinned for long calls (pipeline.go).
 var gate struct {
 	sync.Mutex
 	n       int
