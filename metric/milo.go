@@ -222,11 +222,12 @@ func (m *MILO) EvaluateBatch(refs, dists []Image, maps bool) ([]*Result, error) 
 	if maps {
 		out.qmap, out.mask = make([]float32, n*h*w), make([]float32, n*h*w)
 	}
-	hop := m.histOp()
-	hl := hop.HistLen()
+	var hop kernels.MapHist // read only with Quantiles (its Lo costs a scaler evaluation)
 	if m.Quantiles {
-		out.hist = make([]float32, n*hl)
+		hop = m.histOp()
+		out.hist = make([]float32, n*hop.HistLen())
 	}
+	hl := hop.HistLen()
 	// Pairs go in passes whose inputs fit one storage binding of the device.
 	chunk := n
 	if m.ctx != nil {

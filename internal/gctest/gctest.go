@@ -10,13 +10,16 @@ import (
 
 // Collect calls runtime.GC without pause on another goroutine until t ends:
 // a collection can then fall inside any call the test makes.
-func Collect(t testing.TB) {
+func Collect(t testing.TB) { untilEnd(t, runtime.GC) }
+
+// untilEnd calls f without pause on another goroutine until t ends.
+func untilEnd(t testing.TB, f func()) {
 	var stop atomic.Bool
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for !stop.Load() {
-			runtime.GC()
+			f()
 		}
 	}()
 	t.Cleanup(func() { stop.Store(true); <-done })
@@ -33,15 +36,9 @@ var churn atomic.Value
 // where with Collect alone it would most often read its own, freed but
 // intact.
 func Churn(t testing.TB) {
-	var stop atomic.Bool
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for !stop.Load() {
-			for n := 8; n <= 64; n += 8 {
-				churn.Store(strings.Repeat("Z", n))
-			}
+	untilEnd(t, func() {
+		for n := 8; n <= 64; n += 8 {
+			churn.Store(strings.Repeat("Z", n))
 		}
-	}()
-	t.Cleanup(func() { stop.Store(true); <-done })
+	})
 }
