@@ -68,3 +68,47 @@ func TestLossGradGolden(t *testing.T) {
 		t.Fatal("no golden case carries loss_grad_dist")
 	}
 }
+
+// LossGrad in row bands equals LossGrad on whole levels: with no budget
+// (every level whole, its activations kept), with 4 MB (the two coarsest
+// levels kept, the finest in 6 bands, the next in 2, recomputed on the way
+// back) and with none to speak of (every level in bands of 16 rows, the
+// coarsest in 2). The masks are the same floats, so the loss is too; the
+// gradients differ by the order of the sums where bands overlap.
+func TestLossGradBands(t *testing.T) {
+	const h, w = 140, 44
+	m, err := NewMILO(randomWeights(3, 7), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ref, dist := randomImage(3, h, w, 1), randomImage(3, h, w, 2)
+	m.Budget = 0
+	wantLoss, want, err := m.LossGrad(ref, dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := 0.0
+	for _, v := range want {
+		top = math.Max(top, math.Abs(float64(v)))
+	}
+	if top == 0 {
+		t.Fatal("the whole-level gradient is zero")
+	}
+	for _, budget := range []int64{4 << 20, 1} {
+		if rows := gradRows(budget, w); rows >= h {
+			t.Fatalf("budget %d: bands of %d rows, the whole image", budget, rows)
+		}
+		m.Budget = budget
+		loss, got, err := m.LossGrad(ref, dist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(loss-wantLoss) > 1e-12*wantLoss {
+			t.Errorf("budget %d: loss %.17g, whole levels %.17g", budget, loss, wantLoss)
+		}
+		if d := maxAbsDiff(got, want); d > 1e-5*top {
+			t.Errorf("budget %d: gradient %.2g of its max from the whole levels'", budget, d/top)
+		}
+	}
+}

@@ -42,7 +42,8 @@ type MILO struct {
 	weightBytes uint64
 	// Budget is the memory, in bytes, a pass plans for: larger images are
 	// processed in row bands of the mask network (see plan). 0 means no limit.
-	// Changing it affects passes for sizes not yet seen.
+	// Changing it affects passes for sizes not yet seen. LossGrad keeps its
+	// network's activations within it too.
 	Budget int64
 	// Precision is the activations' storage (Vulkan only; default FP32).
 	Precision Precision

@@ -49,7 +49,7 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	gradOut := fs.String("grad", "", "write d loss / d DIST, the loss's gradient with respect to DIST, as a C x H x W float32 .npy (on the CPU whatever the backend)")
 	precision := fs.String("precision", "fp32", "Vulkan precision: fp32, fp16 (binary16 activations), fp16-math (binary16 activations and arithmetic), fp16-mma (binary16 activations, convolutions on cooperative-matrix tiles: tensor cores), fp16-mma-emu (the same tiles emulated, for testing) or auto (fp16 where the device has 16-bit storage)")
 	fused := fs.Bool("fused", false, "run the mask network as the fused short chain (Vulkan)")
-	budget := fs.Int("budget-mb", metric.DefaultBudget>>20, "device memory a pass plans for, in MiB; larger images run in row bands (0: no limit)")
+	budget := fs.Int("budget-mb", metric.DefaultBudget>>20, "memory a pass plans for, in MiB: the device's, and --grad's working memory; larger images run in row bands (0: no limit)")
 	pairsFile := fs.String("pairs", "", "score the pairs listed in `FILE` instead of REF DIST: one 'REF DIST' a line (split at a tab, else a comma, else spaces; # comments; paths relative to FILE's folder), a result line (or JSON object) a pair")
 	batch := fs.Int("batch", 8, "with --pairs: consecutive pairs of one size scored in one submission")
 	stats := fs.Bool("stats", false, "also report the quality map's median, p95, p99 and maximum (map_stats in the JSON): an artefact confined to a small region shows there while the mean, the score, hides it")
