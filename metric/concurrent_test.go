@@ -1,0 +1,89 @@
+package metric
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// One Vulkan context serves several goroutines, each with its own MILO
+// (the documented contract: MILO is not safe for concurrent use, the
+// context is): passes, batches of another size and session frames
+// interleave, and each result equals what its MILO gave alone.
+func TestMILOsShareAContext(t *testing.T) {
+	const workers, rounds = 3, 4
+	type job struct {
+		m         *MILO
+		ref, dist Image
+		want      float64
+		f1, f2    Frame
+		wantFrame float32
+		h, w      int
+	}
+	jobs := make([]job, workers)
+	for i := range jobs {
+		h, w := 24+8*i, 40-4*i // a size each: plans, bands and sessions of their own
+		m := testMILO(t, int64(30+i), testCtx)
+		if i == 1 {
+			m.Budget = 1 << 20 // row bands
+		}
+		f1, ref := rgba8(h, w, int64(2*i))
+		f2, dist := rgba8(h, w, int64(2*i+1))
+		res, err := m.Evaluate(ref, dist, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs[i] = job{m: m, ref: ref, dist: dist, want: res.Score, f1: f1, f2: f2, h: h, w: w}
+		s, err := m.NewSession(h, w, false, RGBA8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := s.Score(f1, f2)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs[i].wantFrame = sc.Score
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*rounds)
+	for i := range jobs {
+		wg.Go(func() {
+			j := jobs[i]
+			s, err := j.m.NewSession(j.h, j.w, false, RGBA8)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			for r := 0; r < rounds; r++ {
+				res, err := j.m.Evaluate(j.ref, j.dist, false)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !closeTo(res.Score, j.want) {
+					errs <- fmt.Errorf("worker %d round %d: score %g, alone %g", i, r, res.Score, j.want)
+				}
+				sc, err := s.Score(j.f1, j.f2)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !closeTo(float64(sc.Score), float64(j.wantFrame)) {
+					errs <- fmt.Errorf("worker %d round %d: frame score %g, alone %g", i, r, sc.Score, j.wantFrame)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func closeTo(a, b float64) bool {
+	d := a - b
+	return d <= 1e-6 && d >= -1e-6
+}
