@@ -5,7 +5,7 @@ $(shell mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR))
 GO ?= go
 WEIGHTS ?= $(VKPERCEPT_MILO_WEIGHTS)
 
-.PHONY: all build quickstart example shaders shaders-check coopmat-toolchain coopmat-driver test test-validation test-subgroups test-coopmat test-mesa26 test-gpuav test-gpu-compile bench fit-spectrum train-milo eval-milo check-milo-big clean
+.PHONY: all build quickstart example shaders shaders-check coopmat-toolchain coopmat-driver test test-validation test-subgroups test-race test-coopmat test-mesa26 test-gpuav test-gpu-compile bench fit-spectrum train-milo eval-milo check-milo-big clean
 
 all: build
 
@@ -96,6 +96,14 @@ test-subgroups:
 	for lanes in 4 16; do \
 		LP_NATIVE_VECTOR_WIDTH=$$((lanes * 32)) VKPERCEPT_REQUIRE_SUBGROUP=$$lanes $(GO) test -count=1 -timeout 30m ./vk ./kernels ./metric || exit 1; \
 	done
+
+# The race detector over what runs in several goroutines: the vk package,
+# MILOs and sessions sharing a context, Vulkan calls under a collecting
+# goroutine. Under a minute.
+test-race:
+	$(GO) test -race -count=1 ./vk
+	$(GO) test -race -count=1 -run 'UnderCollection' ./kernels
+	$(GO) test -race -count=1 -run 'ShareAContext|Session|UnderCollection' ./metric
 
 # The whole suite under the Khronos validation layer; any message fails it.
 test-validation:
