@@ -59,7 +59,9 @@ func FromImage(img image.Image) Image {
 			generic(img, r, g, bl)
 		}
 	default:
-		generic(img, r, g, bl)
+		if !fromPix(img, r, g, bl) {
+			generic(img, r, g, bl)
+		}
 	}
 	return out
 }

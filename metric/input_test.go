@@ -156,3 +156,70 @@ func TestCrop(t *testing.T) {
 		t.Fatal("accepted a window past the right edge")
 	}
 }
+
+// FromImage's conversions straight from the pixel arrays equal the generic
+// one (At and NRGBA64Model) bit for bit, for every type they cover, on
+// sub-images (bounds not at the origin, rows shorter than the stride), and
+// the types they leave alone still convert.
+func TestFromImageFastPaths(t *testing.T) {
+	rect := image.Rect(0, 0, 23, 17)
+	sub := image.Rect(3, 2, 21, 15)
+	fill := func(pix []byte, seed uint32) {
+		for i := range pix {
+			seed = seed*1664525 + 1013904223
+			pix[i] = byte(seed >> 24)
+		}
+	}
+	opaque := func(pix []byte, bytesPer int) {
+		for i := bytesPer - 2; i < len(pix); i += bytesPer {
+			pix[i], pix[i+1] = 0xff, 0xff
+		}
+	}
+	ycc := image.NewYCbCr(rect, image.YCbCrSubsampleRatio420)
+	fill(ycc.Y, 1)
+	fill(ycc.Cb, 2)
+	fill(ycc.Cr, 3)
+	ycc444 := image.NewYCbCr(rect, image.YCbCrSubsampleRatio444)
+	fill(ycc444.Y, 4)
+	fill(ycc444.Cb, 5)
+	fill(ycc444.Cr, 6)
+	rgba64 := image.NewRGBA64(rect)
+	fill(rgba64.Pix, 7)
+	opaque(rgba64.Pix, 8)
+	translucent64 := image.NewRGBA64(rect)
+	fill(translucent64.Pix, 8)
+	nrgba64 := image.NewNRGBA64(rect)
+	fill(nrgba64.Pix, 9)
+	gray := image.NewGray(rect)
+	fill(gray.Pix, 10)
+	gray16 := image.NewGray16(rect)
+	fill(gray16.Pix, 11)
+	pal := image.NewPaletted(rect, color.Palette{color.RGBA{10, 20, 30, 255}, color.NRGBA{200, 100, 50, 128}, color.Gray{77}})
+	fill(pal.Pix, 12)
+	for i := range pal.Pix {
+		pal.Pix[i] %= 3
+	}
+	cmyk := image.NewCMYK(rect)
+	fill(cmyk.Pix, 13)
+	type subImager interface {
+		SubImage(image.Rectangle) image.Image
+	}
+	for name, img := range map[string]image.Image{"ycbcr420": ycc, "ycbcr444": ycc444, "rgba64": rgba64, "rgba64 translucent": translucent64,
+		"nrgba64": nrgba64, "gray": gray, "gray16": gray16, "paletted": pal, "cmyk": cmyk} {
+		for _, im := range []image.Image{img, img.(subImager).SubImage(sub)} {
+			got := FromImage(im)
+			b := im.Bounds()
+			want := make([]float32, 3*b.Dx()*b.Dy())
+			n := b.Dx() * b.Dy()
+			generic(im, want[:n], want[n:2*n], want[2*n:])
+			if got.W != b.Dx() || got.H != b.Dy() {
+				t.Fatalf("%s %v: %dx%d", name, b, got.W, got.H)
+			}
+			for i, v := range want {
+				if got.Data[i] != v {
+					t.Fatalf("%s %v: value %d is %g, the generic conversion %g", name, b, i, got.Data[i], v)
+				}
+			}
+		}
+	}
+}
