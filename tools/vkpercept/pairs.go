@@ -67,40 +67,48 @@ func readPairs(path string) ([]listedPair, error) {
 }
 
 // scorePairs scores the list in order, up to batch consecutive pairs of
-// one size in one submission (EvaluateBatch), loading a batch's images
-// only, and emits each pair's report (its share of the batch's time) as
-// its batch completes, with its map's statistics when stats is set. The
-// first pair that cannot be read or scored stops it with an error naming
-// its line.
+// one size in one submission (EvaluateBatch), and emits each pair's report
+// (its share of the batch's time) as its batch completes, with its map's
+// statistics when stats is set. Images are decoded on every core, up to a
+// batch ahead of the one being filled, so at most two batches' images are
+// in memory. The first pair that cannot be read or scored stops it with an
+// error naming its line.
 func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, channels int, stats bool, emit func(miloReport) error) error {
 	type loaded struct {
 		p         listedPair
 		ref, dist metric.Image
 	}
-	load := func(p listedPair) (loaded, error) {
+	next, stop := prefetch(len(pairs), batch, func(k int) (loaded, error) {
+		p := pairs[k]
 		ref, dist, err := loadPair(p.ref, p.dist, latent, channels)
 		if err != nil {
 			return loaded{}, fmt.Errorf("%s: %w", p.where, err)
 		}
 		return loaded{p, ref, dist}, nil
-	}
-	var next *loaded // read while filling the last batch, of another size
-	for i := 0; i < len(pairs) || next != nil; {
+	})
+	defer stop()
+	var carried *loaded // read while filling the last batch, of another size
+	for more := true; more || carried != nil; {
 		var group []loaded
-		if next != nil {
-			group, next = append(group, *next), nil
+		if carried != nil {
+			group, carried = append(group, *carried), nil
 		}
-		for len(group) < batch && i < len(pairs) {
-			l, err := load(pairs[i])
+		for len(group) < batch {
+			l, err, ok := next()
+			if more = ok; !ok {
+				break
+			}
 			if err != nil {
 				return err
 			}
-			i++
 			if len(group) > 0 && (l.ref.H != group[0].ref.H || l.ref.W != group[0].ref.W) {
-				next = &l
+				carried = &l
 				break
 			}
 			group = append(group, l)
+		}
+		if len(group) == 0 {
+			break
 		}
 		refs, dists := make([]metric.Image, len(group)), make([]metric.Image, len(group))
 		for k, l := range group {
