@@ -99,11 +99,12 @@ test-subgroups:
 
 # The race detector over what runs in several goroutines: the vk package,
 # MILOs and sessions sharing a context, Vulkan calls under a collecting
-# goroutine. Under a minute.
+# goroutine, the command's concurrent image decoding. About a minute.
 test-race:
 	$(GO) test -race -count=1 ./vk
 	$(GO) test -race -count=1 -run 'UnderCollection' ./kernels
 	$(GO) test -race -count=1 -run 'ShareAContext|Session|UnderCollection' ./metric
+	$(GO) test -race -count=1 -run 'Prefetch|MiloBadInput|MiloPairs' ./tools/vkpercept
 
 # The whole suite under the Khronos validation layer; any message fails it.
 test-validation:

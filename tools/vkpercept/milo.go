@@ -218,13 +218,21 @@ func loadPair(refPath, distPath string, latent bool, channels int) (metric.Image
 		}
 		return metric.LoadImage(p)
 	}
+	// The two decode at once (a CI gate's single pair waits on both).
+	var dist metric.Image
+	var distErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		dist, distErr = load(distPath)
+	}()
 	ref, err := load(refPath)
+	<-done
 	if err != nil {
 		return ref, ref, err
 	}
-	dist, err := load(distPath)
-	if err != nil {
-		return ref, dist, err
+	if distErr != nil {
+		return ref, dist, distErr
 	}
 	if ref.C != dist.C || ref.H != dist.H || ref.W != dist.W {
 		return ref, dist, fmt.Errorf("size mismatch: %s is %dx%d, %s is %dx%d", refPath, ref.W, ref.H, distPath, dist.W, dist.H)
