@@ -43,6 +43,7 @@ type Context struct {
 	blocks    []*memBlock          // the blocks small buffers share
 	stats     Stats
 	nextID    uint64
+	programs  map[*Program]struct{} // live, destroyed on Close
 	closed    bool
 	statsFns  [2]unsafe.Pointer // the pipeline-statistics queries, where enabled
 }
@@ -208,6 +209,17 @@ func (c *Context) init() error {
 		c.memTypes[i] = mp.MemoryTypes[i]
 	}
 
+	pool, cmd, fence, err := c.newCommandBuffer()
+	c.cmdPool, c.cmd, c.fence = pool, cmd, fence
+	return err
+}
+
+// newCommandBuffer creates a command pool with one primary command buffer
+// and an unsignalled fence for its submissions. Recording into a command
+// buffer uses its pool, which Vulkan requires callers to synchronise: so
+// the one-off recordings (under c.rec) and every Program (recorded and
+// freed by its owner, on any goroutine) each have a pool of their own.
+func (c *Context) newCommandBuffer() (api.CommandPool, api.CommandBuffer, api.Fence, error) {
 	pinfo := &api.CommandPoolCreateInfo{
 		SType:            api.StructureTypeCommandPoolCreateInfo,
 		Flags:            api.CommandPoolCreateFlags(api.CommandPoolCreateResetCommandBufferBit),
@@ -215,33 +227,25 @@ func (c *Context) init() error {
 	}
 	var pool api.CommandPool
 	if err := check(api.CreateCommandPool(c.device, pinfo, nil, &pool), "vkCreateCommandPool"); err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	c.cmdPool = pool
-	cmd, fence, err := c.newCommandBuffer()
-	c.cmd, c.fence = cmd, fence
-	return err
-}
-
-// newCommandBuffer allocates a primary command buffer from the pool and an
-// unsignalled fence for its submissions.
-func (c *Context) newCommandBuffer() (api.CommandBuffer, api.Fence, error) {
 	cbs := make([]api.CommandBuffer, 1)
 	ainfo := &api.CommandBufferAllocateInfo{
 		SType:              api.StructureTypeCommandBufferAllocateInfo,
-		CommandPool:        c.cmdPool,
+		CommandPool:        pool,
 		Level:              api.CommandBufferLevelPrimary,
 		CommandBufferCount: 1,
 	}
 	if err := check(api.AllocateCommandBuffers(c.device, ainfo, cbs), "vkAllocateCommandBuffers"); err != nil {
-		return nil, nil, err
+		api.DestroyCommandPool(c.device, pool, nil)
+		return nil, nil, nil, err
 	}
 	var fence api.Fence
 	if err := check(api.CreateFence(c.device, &api.FenceCreateInfo{SType: api.StructureTypeFenceCreateInfo}, nil, &fence), "vkCreateFence"); err != nil {
-		api.FreeCommandBuffers(c.device, c.cmdPool, 1, cbs)
-		return nil, nil, err
+		api.DestroyCommandPool(c.device, pool, nil) // frees its command buffer
+		return nil, nil, nil, err
 	}
-	return cbs[0], fence, nil
+	return pool, cbs[0], fence, nil
 }
 
 // Info describes the device this Context runs on.
@@ -276,6 +280,9 @@ func (c *Context) Close() error {
 		}
 		if c.queryPool != nil {
 			api.DestroyQueryPool(c.device, c.queryPool, nil)
+		}
+		for p := range c.programs {
+			p.destroyLocked()
 		}
 		if c.fence != nil {
 			api.DestroyFence(c.device, c.fence, nil)

@@ -15,6 +15,7 @@ import (
 // buffers may be submitted back to back and run in submission order.
 type Program struct {
 	c       *Context
+	pool    api.CommandPool // its own: see newCommandBuffer
 	cmd     api.CommandBuffer
 	fence   api.Fence
 	staging []*Buffer
@@ -29,11 +30,15 @@ func (c *Context) Record() (*Recorder, error) {
 	if err := c.errClosed(); err != nil {
 		return nil, err
 	}
-	cmd, fence, err := c.newCommandBuffer()
+	pool, cmd, fence, err := c.newCommandBuffer()
 	if err != nil {
 		return nil, err
 	}
-	p := &Program{c: c, cmd: cmd, fence: fence}
+	p := &Program{c: c, pool: pool, cmd: cmd, fence: fence}
+	if c.programs == nil {
+		c.programs = map[*Program]struct{}{}
+	}
+	c.programs[p] = struct{}{}
 	if err := check(api.BeginCommandBuffer(p.cmd, &api.CommandBufferBeginInfo{SType: api.StructureTypeCommandBufferBeginInfo}), "vkBeginCommandBuffer"); err != nil {
 		p.destroyLocked()
 		return nil, err
@@ -143,11 +148,14 @@ func (p *Program) destroy() {
 	p.destroyLocked()
 }
 
+// destroyLocked frees the program's pool, command buffer and fence (under
+// c.mu; Context.Close calls it for the programs left open).
 func (p *Program) destroyLocked() {
-	if p.c == nil || p.c.closed {
+	if p.c == nil {
 		return
 	}
-	api.FreeCommandBuffers(p.c.device, p.c.cmdPool, 1, []api.CommandBuffer{p.cmd})
+	api.DestroyCommandPool(p.c.device, p.pool, nil) // frees its command buffer
 	api.DestroyFence(p.c.device, p.fence, nil)
+	delete(p.c.programs, p)
 	p.c = nil
 }
