@@ -60,3 +60,42 @@ func TestProgramReruns(t *testing.T) {
 		t.Fatal("a finished recorder made a second program")
 	}
 }
+
+// A program left open when its context closes is freed with it (its own
+// command pool and fence go before the device), and closing it afterwards
+// does nothing.
+func TestProgramOutlivesContext(t *testing.T) {
+	c, err := Open(Options{Device: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := c.NewBuffer(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Record()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.UploadSlot(dev, 4); err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.Program()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.programs) != 1 {
+		t.Fatalf("%d programs registered, want 1", len(c.programs))
+	}
+	c.Close()
+	if len(c.programs) != 0 || p.c != nil {
+		t.Fatalf("Close left %d programs, this one's context %v", len(c.programs), p.c)
+	}
+	p.Close()
+	if msgs := c.ValidationMessages(); len(msgs) > 0 {
+		t.Fatalf("validation: %v", msgs)
+	}
+}
