@@ -2,14 +2,16 @@ package metric
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 )
 
 // One Vulkan context serves several goroutines, each with its own MILO
 // (the documented contract: MILO is not safe for concurrent use, the
-// context is): passes, batches of another size and session frames
-// interleave, and each result equals what its MILO gave alone.
+// context is) and one with an IEM: passes, batches of another size,
+// session frames and IEM's levels interleave, and each result equals what
+// it gave alone.
 func TestMILOsShareAContext(t *testing.T) {
 	const workers, rounds = 3, 4
 	type job struct {
@@ -45,8 +47,29 @@ func TestMILOsShareAContext(t *testing.T) {
 		}
 		jobs[i].wantFrame = sc.Score
 	}
+	// And IEM beside them, with its own kernels.
+	iem := NewIEM(NewWienerDenoiser(), testCtx)
+	x1, x2 := Signed(jobs[0].ref), Signed(jobs[0].dist)
+	iemOpt := IEMOptions{Steps: 8, SigmaMin: 1, SigmaMax: 100, Seed: 5}
+	tr, err := iem.Evaluate(x1, x2, iemOpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIEM := tr.Standard()
 	var wg sync.WaitGroup
-	errs := make(chan error, workers*rounds)
+	errs := make(chan error, (workers+1)*rounds)
+	wg.Go(func() {
+		for r := 0; r < rounds; r++ {
+			tr, err := iem.Evaluate(x1, x2, iemOpt)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if got := tr.Standard(); math.Abs(got-wantIEM) > 1e-9*wantIEM {
+				errs <- fmt.Errorf("IEM round %d: %g, alone %g", r, got, wantIEM)
+			}
+		}
+	})
 	for i := range jobs {
 		wg.Go(func() {
 			j := jobs[i]
