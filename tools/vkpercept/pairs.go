@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -69,16 +70,17 @@ func readPairs(path string) ([]listedPair, error) {
 // scorePairs scores the list in order, up to batch consecutive pairs of
 // one size in one submission (EvaluateBatch), and emits each pair's report
 // (its share of the batch's time) as its batch completes, with its map's
-// statistics when stats is set. Images are decoded on every core, up to a
-// batch ahead of the one being filled, so at most two batches' images are
-// in memory. The first pair that cannot be read or scored stops it with an
+// statistics when stats is set. Images are decoded on every core, ahead of
+// the batch being filled by up to a batch or a pair a core, whichever is
+// fewer, so the images in memory are those of a batch and that many pairs
+// more. The first pair that cannot be read or scored stops it with an
 // error naming its line.
 func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, channels int, stats bool, emit func(miloReport) error) error {
 	type loaded struct {
 		p         listedPair
 		ref, dist metric.Image
 	}
-	next, stop := prefetch(len(pairs), batch, func(k int) (loaded, error) {
+	next, stop := prefetch(len(pairs), min(batch, runtime.GOMAXPROCS(0)), func(k int) (loaded, error) {
 		p := pairs[k]
 		ref, dist, err := loadPair(p.ref, p.dist, latent, channels)
 		if err != nil {
