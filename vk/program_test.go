@@ -2,22 +2,32 @@ package vk
 
 import "testing"
 
-// A program runs many times from one recording: each run copies what the
-// host last wrote into its slot and lands the read-back in the same slice.
-func TestProgramReruns(t *testing.T) {
+// recordOnNewContext opens a context of its own, with a 64-byte device
+// buffer, and starts recording a Program on it.
+func recordOnNewContext(t *testing.T) (*Context, *Buffer, *Recorder) {
+	t.Helper()
 	c, err := Open(Options{Device: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
 	dev, err := c.NewBuffer(64)
 	if err != nil {
+		c.Close()
 		t.Fatal(err)
 	}
 	r, err := c.Record()
 	if err != nil {
+		c.Close()
 		t.Fatal(err)
 	}
+	return c, dev, r
+}
+
+// A program runs many times from one recording: each run copies what the
+// host last wrote into its slot and lands the read-back in the same slice.
+func TestProgramReruns(t *testing.T) {
+	c, dev, r := recordOnNewContext(t)
+	defer c.Close()
 	slot, err := r.UploadSlot(dev, 4)
 	if err != nil {
 		t.Fatal(err)
@@ -65,18 +75,7 @@ func TestProgramReruns(t *testing.T) {
 // command pool and fence go before the device), and closing it afterwards
 // does nothing.
 func TestProgramOutlivesContext(t *testing.T) {
-	c, err := Open(Options{Device: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := c.NewBuffer(64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := c.Record()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, dev, r := recordOnNewContext(t)
 	if _, err := r.UploadSlot(dev, 4); err != nil {
 		t.Fatal(err)
 	}
