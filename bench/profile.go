@@ -83,10 +83,17 @@ func (p peak) of(arith string) float64 {
 	return p.fp32
 }
 
-// peaks are those of GPUs we measure on, from NVIDIA's H100 and H200
-// datasheets (tensor figures without sparsity) and the Hopper whitepaper
-// (binary16 vector arithmetic at twice the float32 rate). The first name a
-// device's contains wins, so the NVL cards come before the H200.
+// peaks are published dense figures (tensor figures without sparsity):
+// the H100 and H200 we measure on (NVIDIA's datasheets, and the Hopper
+// whitepaper for binary16 vector arithmetic at twice the float32 rate),
+// and common GPUs others run on: A100 (its whitepaper: binary16 vector
+// arithmetic at 4x float32), Ada's L40S, L40, L4 and RTX 4090 (binary16
+// vector at the float32 rate; the GeForce's tensor cores at half rate
+// with fp32 sums, which our tiles use), and AMD's RX 7900 XTX (float32
+// counting dual issue; its WMMA tiles at the packed binary16 rate). Names
+// are as the drivers report them; the first a device's name contains wins,
+// so longer names come first (the NVL cards before the H200, L40S and L40
+// before L4).
 var peaks = []struct {
 	name string
 	peak
@@ -96,6 +103,15 @@ var peaks = []struct {
 	{"H100 NVL", peak{60000, 120000, 835500, 3900}},
 	{"H200 NVL", peak{60000, 120000, 835500, 4800}},
 	{"H200", peak{66900, 133800, 989400, 4800}}, // SXM
+	{"A100-SXM4-80GB", peak{19500, 78000, 312000, 2039}},
+	{"A100-SXM4-40GB", peak{19500, 78000, 312000, 1555}},
+	{"A100 80GB PCIe", peak{19500, 78000, 312000, 1935}},
+	{"A100-PCIE-40GB", peak{19500, 78000, 312000, 1555}},
+	{"L40S", peak{91600, 91600, 362000, 864}},
+	{"L40", peak{90500, 90500, 181000, 864}},
+	{"NVIDIA L4", peak{30300, 30300, 121000, 300}},
+	{"RTX 4090", peak{82600, 82600, 165200, 1008}},
+	{"RX 7900 XTX", peak{61400, 122800, 122800, 960}},
 }
 
 func peakOf(device string) peak {

@@ -24,6 +24,13 @@ func TestPeakOf(t *testing.T) {
 		{"NVIDIA H100 80GB HBM3", peak{66900, 133800, 989400, 3350}},
 		{"NVIDIA H200", peak{66900, 133800, 989400, 4800}},
 		{"NVIDIA H200 NVL", peak{60000, 120000, 835500, 4800}}, // not the SXM's
+		{"NVIDIA A100-SXM4-80GB", peak{19500, 78000, 312000, 2039}},
+		{"NVIDIA L40S", peak{91600, 91600, 362000, 864}},
+		{"NVIDIA L40", peak{90500, 90500, 181000, 864}}, // not the L40S's or the L4's
+		{"NVIDIA L4", peak{30300, 30300, 121000, 300}},
+		{"NVIDIA GeForce RTX 4090", peak{82600, 82600, 165200, 1008}},
+		{"AMD Radeon RX 7900 XTX (RADV NAVI31)", peak{61400, 122800, 122800, 960}},
+		{"NVIDIA GeForce RTX 4080", peak{}},
 		{"llvmpipe (LLVM 15.0.6, 256 bits)", peak{}},
 	} {
 		if got := peakOf(c.device); got != c.want {
