@@ -52,15 +52,7 @@ func (m *MILO) forwardRows(lv *gradLevel, r0, r1 int) (*netLevel, error) {
 
 // bandMasks is the level's mask, computed in bands of the given rows.
 func (m *MILO) bandMasks(lv *gradLevel, rows int) ([]float32, error) {
-	last := len(maskOuts) - 1
-	if rows >= lv.h {
-		nl, err := m.forwardRows(lv, 0, lv.h)
-		if err != nil {
-			return nil, err
-		}
-		return nl.acts[last], nil
-	}
-	w := lv.w
+	last, w := len(maskOuts)-1, lv.w
 	mask := make([]float32, lv.h*w)
 	for y0 := 0; y0 < lv.h; y0 += rows {
 		y1 := min(lv.h, y0+rows)
