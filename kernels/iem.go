@@ -108,7 +108,7 @@ func (op IEMPath) Record(g GPU, r *vk.Recorder, y, dw, wstate, x1, x2, grid, w0,
 	}
 	key := NoiseKey(op.Seed)
 	return r.Dispatch(vk.Dispatch{
-		Kernel: k, Groups: [3]uint32{groups(op.Numel, 256), 1, 1},
+		Kernel: k, Groups: [3]uint32{groups((op.Numel+3)/4, 256), 1, 1}, // a Philox block an invocation
 		Push: []uint32{uint32(op.Numel), uint32(op.K0), uint32(op.B), uint32(op.K), rep, key[0], key[1], uint32(max(op.Pairs, 1))},
 		Out:  []*vk.Buffer{y, dw, wstate}, In: []*vk.Buffer{x1, x2, grid, w0, rdw},
 		Label: fmt.Sprintf("iem path %d..%d", op.K0, op.K0+op.B),
@@ -116,14 +116,27 @@ func (op IEMPath) Record(g GPU, r *vk.Recorder, y, dw, wstate, x1, x2, grid, w0,
 }
 
 // IEMStats are the per-step partial sums of one batch of Pairs pairs (shaders/iem_stats.comp).
-type IEMStats struct{ Numel, B, Pairs int }
+type IEMStats struct {
+	Numel, B, Pairs int
+	tree            bool // the workgroup tree sum even where subgroups could sum (tests)
+}
 
-// Groups is the workgroups per step: the partial sums per quantity.
-func (op IEMStats) Groups() int { return min(reduceGroups, (op.Numel+255)/256) }
+// Groups is the workgroups per step: the partial sums per quantity. An
+// invocation reads four elements at a time where images start on a vec4.
+func (op IEMStats) Groups() int {
+	if op.Numel%4 == 0 {
+		return min(reduceGroups, (op.Numel+1023)/1024)
+	}
+	return min(reduceGroups, (op.Numel+255)/256)
+}
 
 // Record writes partials laid out [pair*B+b][quantity][group] (3*Pairs*B*Groups floats).
 func (op IEMStats) Record(g GPU, r *vk.Recorder, partials, x1, x2, den, dw *vk.Buffer) error {
-	k, err := g.kernel("iem_stats_f32")
+	name := "iem_stats_f32"
+	if g.Ctx.Info().Features.SubgroupArithmetic && !op.tree {
+		name += "_sg"
+	}
+	k, err := g.kernel(name)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ type WienerBand struct {
 	Low    bool
 	SigOff int // image j's sigma is sig[SigOff + j%Period]
 	Period int
+	narrow bool // one output an invocation even where rows allow four (tests)
 }
 
 func (op WienerBand) gain(s float64) float64 { return op.P / (op.P + op.N*s*s) }
@@ -79,9 +80,14 @@ func (op WienerBand) Record(g GPU, r *vk.Recorder, out, gb, gc, rc, sig *vk.Buff
 	if err != nil {
 		return err
 	}
-	return r.Dispatch(vk.Dispatch{Kernel: k, Groups: [3]uint32{groups(outW, 16), groups(outH, 16), uint32(planes)},
+	// Four outputs an invocation where both levels' rows start on a vec4.
+	wide, cols := uint32(0), outW
+	if inW%4 == 0 && outW%4 == 0 && !op.narrow {
+		wide, cols = 1, outW/4
+	}
+	return r.Dispatch(vk.Dispatch{Kernel: k, Groups: [3]uint32{groups(cols, 16), groups(outH, 16), uint32(planes)},
 		Push: []uint32{uint32(inW), uint32(inH), uint32(outW), uint32(outH), uint32(planes), uint32(op.C), uint32(op.SigOff),
-			uint32(op.Period), f32bits(float32(op.P)), f32bits(float32(op.N)), f32bits(upScale(inW)), f32bits(upScale(inH))},
+			uint32(op.Period), f32bits(float32(op.P)), f32bits(float32(op.N)), f32bits(upScale(inW)), f32bits(upScale(inH)), wide},
 		Out: []*vk.Buffer{out}, In: []*vk.Buffer{gb, gc, rc, sig}, Label: fmt.Sprintf("denoise wiener band %dx%d", outW, outH)})
 }
 

@@ -87,6 +87,7 @@ var Variants = []Variant{
 	{Name: "philox_raw_u32", Source: "philox_raw.comp", Bindings: 1},
 	{Name: "iem_path_f32", Source: "iem_path.comp", Bindings: 8},
 	{Name: "iem_stats_f32", Source: "iem_stats.comp", Bindings: 5},
+	{Name: "iem_stats_f32_sg", Source: "iem_stats.comp", Defines: []string{"SUBGROUP_SUM"}, Bindings: 5},
 	{Name: "den_pixel_f32", Source: "den_pixel.comp", Bindings: 3},
 	{Name: "wiener_low_f32", Source: "wiener_low.comp", Bindings: 3},
 	{Name: "wiener_band_f32", Source: "wiener_band.comp", Bindings: 5},
