@@ -37,7 +37,9 @@ type IEMOptions struct {
 	Seed               uint64  // keys the Philox noise when Path is nil
 	Path               *Path   // replay this path instead of generating one
 	// MemoryBudget bounds the device bytes of one batch of noise levels
-	// (noisy inputs, denoised outputs and increments); 0 means 256 MiB.
+	// (noisy inputs, denoised outputs, increments and the denoiser's
+	// Workspace); 0 means 256 MiB. The images, the path's state and a
+	// replayed Path come on top.
 	MemoryBudget int64
 	// Profile times the denoiser apart from the rest (device timestamps on Vulkan).
 	Profile bool

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sbinet/npyio"
 
+	"github.com/vkpercept/vkpercept/kernels"
 	"github.com/vkpercept/vkpercept/vk"
 )
 
@@ -301,5 +302,44 @@ func TestIEMBatchOfPairs(t *testing.T) {
 	}
 	if _, err := NewIEM(d, nil).EvaluateBatch([]Tensor64{x1s[0], randTensor(rng, 3, 5, 5)}, []Tensor64{x2s[0], randTensor(rng, 3, 5, 5)}, opt); err == nil {
 		t.Error("accepted a batch of two sizes")
+	}
+}
+
+// The budget holds a batch's images, increments and the denoiser's
+// workspace (twice where the last batch is shorter): on a context of its
+// own, device memory stays within it (plus the inputs and the path's state,
+// a block of small buffers, and the pool's rounding up to an eighth), and
+// the levels are spread evenly over the batches.
+func TestIEMBudgetBoundsDeviceMemory(t *testing.T) {
+	const c, h, w = 3, 192, 160
+	d := NewWienerDenoiser()
+	s := kernels.Shape{C: c, H: h, W: w}
+	n := int64(c * h * w)
+	work := d.Workspace(kernels.Shape{N: 2, C: c, H: h, W: w})
+	level := 5*4*n + work
+	budget := 6*level + level/2
+	if b := iemBatch(PixelDenoiser{}, s, 1, 20, 7*5*4*n); b != 7 {
+		t.Fatalf("no workspace: %d levels a batch, want 7", b) // 7, 7, 6
+	}
+	// 20 levels: batches of 5, not 6, 6, 6, 2; 19: 5, 5, 5, 4, the short
+	// batch's workspace on top.
+	for _, tc := range []struct{ steps, batch, bytes int64 }{{20, 5, 5 * level}, {19, 5, 5*level + 5*work}} {
+		if b := iemBatch(d, s, 1, int(tc.steps), budget); b != int(tc.batch) {
+			t.Fatalf("%d steps: %d levels a batch, want %d", tc.steps, b, tc.batch)
+		}
+		ctx, err := vk.Open(vk.Options{Device: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ctx.Close()
+		rng := rand.New(rand.NewSource(3))
+		a, b := randTensor(rng, c, h, w), randTensor(rng, c, h, w)
+		if _, err := NewIEM(d, ctx).Evaluate(a, b, IEMOptions{Steps: int(tc.steps), SigmaMin: 1, SigmaMax: 100, MemoryBudget: budget}); err != nil {
+			t.Fatal(err)
+		}
+		fixed := 4*(3*n+4096) + 2<<20 // the two images, the path's state, grid and sums; a shared block
+		if peak := int64(ctx.Stats().DevicePeakBytes); peak > tc.bytes*9/8+fixed || tc.bytes > budget {
+			t.Fatalf("%d steps: device peak %d bytes for batches of %d bytes (budget %d)", tc.steps, peak, tc.bytes, budget)
+		}
 	}
 }

@@ -9,14 +9,44 @@ import (
 
 const defaultIEMBudget = 256 << 20
 
+// Workspace is optionally implemented by a Denoiser whose Record holds
+// device buffers of its own while it runs: the bytes it takes for s. IEM
+// counts them in each batch's memory budget.
+type Workspace interface {
+	Workspace(s kernels.Shape) int64
+}
+
 // iemBatch is how many noise levels one batch holds within the budget: per
-// level, 2 noisy and 2 denoised images per pair and one increment field.
-func iemBatch(numel, pairs, steps int, budget int64) int {
+// level, 2 noisy and 2 denoised images per pair, one increment field, and
+// the denoiser's workspace for the level's 2 images per pair. The levels are
+// spread evenly over the batches; where the last batch is still shorter,
+// its workspace differs in size from the others' and the pool keeps both,
+// so the budget holds that twice.
+func iemBatch(d Denoiser, s kernels.Shape, pairs, steps int, budget int64) int {
 	if budget <= 0 {
 		budget = defaultIEMBudget
 	}
-	b := int(budget / int64((4*pairs+1)*4*numel))
-	return max(1, min(b, steps))
+	numel := int64(s.C * s.H * s.W)
+	images := int64(4*pairs+1) * 4 * numel
+	work := func(levels int) int64 {
+		if w, ok := d.(Workspace); ok {
+			s.N = 2 * pairs * levels
+			return w.Workspace(s)
+		}
+		return 0
+	}
+	for b := int(min(budget/(images+work(1)), int64(steps))); b > 1; b-- {
+		batches := (steps + b - 1) / b
+		even := (steps + batches - 1) / batches
+		need := int64(even)*images + work(even)
+		if steps%even != 0 {
+			need += work(even)
+		}
+		if need <= budget {
+			return even
+		}
+	}
+	return 1
 }
 
 // vulkanSums records every batch of noise levels of all pairs into one
@@ -25,7 +55,7 @@ func (m *IEM) vulkanSums(x1s, x2s []Tensor64, g kernels.IEMGrid, opt IEMOptions,
 	x1 := x1s[0]
 	n, P := len(x1.Data), len(x1s)
 	K := g.Steps()
-	B := iemBatch(n, P, K, opt.MemoryBudget)
+	B := iemBatch(m.den, kernels.Shape{C: x1.C, H: x1.H, W: x1.W}, P, K, opt.MemoryBudget)
 	gpu := kernels.GPU{Ctx: m.ctx}
 	r, err := m.ctx.Begin(opt.Profile)
 	if err != nil {

@@ -150,6 +150,18 @@ func (d WienerDenoiser) DenoiseCPU(out, in []float64, sigmas []float64, s kernel
 	return nil
 }
 
+// Workspace is the device bytes Record holds for s: the Gaussian levels
+// below the finest, and the denoised levels between the coarsest and the
+// output (the buffers of one level are released only after the last).
+func (d WienerDenoiser) Workspace(s kernels.Shape) int64 {
+	L := wienerLevels(s.H, s.W)
+	var floats int64
+	for b, h, w := 1, s.H/2, s.W/2; b <= L; b, h, w = b+1, h/2, w/2 {
+		floats += 2 * int64(s.N*s.C*h*w) // g[b], and the level's result
+	}
+	return 4 * floats
+}
+
 // Record records the pyramid: poolings down, then one dispatch per level up.
 func (d WienerDenoiser) Record(gpu kernels.GPU, r *vk.Recorder, out, in, sig *vk.Buffer, sigOff, period int, s kernels.Shape) error {
 	if s.C > 4 {
