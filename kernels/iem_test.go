@@ -143,7 +143,8 @@ func TestIEMStatsMatchesReference(t *testing.T) {
 }
 
 // A level of the Wiener pyramid agrees with the float64 reference, four
-// outputs an invocation (rows on vec4s) and one, which give the same bits.
+// outputs an invocation (rows on vec4s; from texel views or storage
+// buffers) and one, which all give the same bits.
 func TestWienerBandMatchesReference(t *testing.T) {
 	const C, images = 3, 4
 	sig := []float32{7, 0.05, 0.7, 4, 1.5} // image j: sig[1 + j%4]
@@ -162,19 +163,20 @@ func TestWienerBandMatchesReference(t *testing.T) {
 			want[i] = float32(v)
 		}
 		var first []float32
-		for _, narrow := range []bool{false, true} {
-			op.narrow = narrow
+		for _, form := range [][2]bool{{false, false}, {false, true}, {true, true}} {
+			narrow := form[0]
+			op.narrow, op.noTexels = form[0], form[1]
 			got := runOne(t, len(gb), func(r *vk.Recorder) (*vk.Buffer, error) {
 				out := scratch(t, len(gb))
 				return out, op.Record(gpu, r, out, upload(t, r, gb), upload(t, r, gc), upload(t, r, rc), upload(t, r, sig), planes, inH, inW, outH, outW)
 			})
-			closeTo(t, fmt.Sprintf("%v narrow=%v", g, narrow), got, want, 2e-6, 2e-6)
+			closeTo(t, fmt.Sprintf("%v narrow=%v, texels=%v", g, narrow, !form[1]), got, want, 2e-6, 2e-6)
 			if first == nil {
 				first = got
 			}
 			for i := range got {
 				if got[i] != first[i] {
-					t.Fatalf("%v: element %d is %g in one output an invocation, %g in four", g, i, got[i], first[i])
+					t.Fatalf("%v: element %d is %g with narrow=%v, texels=%v; %g from texel views", g, i, got[i], narrow, !form[1], first[i])
 				}
 			}
 		}

@@ -11,13 +11,14 @@ import (
 // R_b = g (G_b - up(G_{b+1})) + up(R_{b+1}) with g = P / (P + N s_j^2); as the
 // coarsest level (Low) it computes R = m_c + g (G - m_c).
 type WienerBand struct {
-	C      int        // channels per image
-	P, N   float64    // the band's prior variance and white-noise fraction
-	Mean   [4]float64 // per-channel prior mean (Low only)
-	Low    bool
-	SigOff int // image j's sigma is sig[SigOff + j%Period]
-	Period int
-	narrow bool // one output an invocation even where rows allow four (tests)
+	C        int        // channels per image
+	P, N     float64    // the band's prior variance and white-noise fraction
+	Mean     [4]float64 // per-channel prior mean (Low only)
+	Low      bool
+	SigOff   int // image j's sigma is sig[SigOff + j%Period]
+	Period   int
+	narrow   bool // one output an invocation even where rows allow four (tests)
+	noTexels bool // storage buffers even where texel views fit (tests)
 }
 
 func (op WienerBand) gain(s float64) float64 { return op.P / (op.P + op.N*s*s) }
@@ -76,14 +77,18 @@ func (op WienerBand) Record(g GPU, r *vk.Recorder, out, gb, gc, rc, sig *vk.Buff
 		return r.Dispatch(vk.Dispatch{Kernel: k, Groups: [3]uint32{groups(outH*outW, 256), uint32(planes), 1},
 			Push: push, Out: []*vk.Buffer{out}, In: []*vk.Buffer{gb, sig}, Label: "denoise wiener low"})
 	}
-	k, err := g.kernel("wiener_band_f32")
-	if err != nil {
-		return err
-	}
-	// Four outputs an invocation where both levels' rows start on a vec4.
-	wide, cols := uint32(0), outW
+	// Four outputs an invocation where both levels' rows start on a vec4,
+	// read through texel views where the buffers fit them.
+	name, wide, cols := "wiener_band_f32", uint32(0), outW
 	if inW%4 == 0 && outW%4 == 0 && !op.narrow {
 		wide, cols = 1, outW/4
+		if gb.FitsTexelView() && gc.FitsTexelView() && rc.FitsTexelView() && !op.noTexels {
+			name += "_tex"
+		}
+	}
+	k, err := g.kernel(name)
+	if err != nil {
+		return err
 	}
 	return r.Dispatch(vk.Dispatch{Kernel: k, Groups: [3]uint32{groups(cols, 16), groups(outH, 16), uint32(planes)},
 		Push: []uint32{uint32(inW), uint32(inH), uint32(outW), uint32(outH), uint32(planes), uint32(op.C), uint32(op.SigOff),

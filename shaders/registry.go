@@ -91,6 +91,7 @@ var Variants = []Variant{
 	{Name: "den_pixel_f32", Source: "den_pixel.comp", Bindings: 3},
 	{Name: "wiener_low_f32", Source: "wiener_low.comp", Bindings: 3},
 	{Name: "wiener_band_f32", Source: "wiener_band.comp", Bindings: 5},
+	{Name: "wiener_band_f32_tex", Source: "wiener_band.comp", Defines: []string{"TEXEL4"}, Bindings: 5, Texel: 7 << 1},
 	{Name: "empty", Source: "empty.comp", Bindings: 1},
 	{Name: "unpack_frame", Source: "unpack_frame.comp", Bindings: 3},
 }

@@ -14,6 +14,18 @@
 #include "bilinear.glsl"
 layout(local_size_x = 16, local_size_y = 16) in;
 
+#ifdef TEXEL4
+// TEXEL4 (wide only): the band and both coarser levels as uniform texel
+// buffers of rgba32f, whose fetches a CPU driver runs as vector code for
+// all SIMD lanes; the host picks it where the buffers fit texel views.
+layout(std430, binding = 0) writeonly buffer Out4 { vec4 o4[]; };
+layout(binding = 1) uniform samplerBuffer gbT;
+layout(binding = 2) uniform samplerBuffer gcT;
+layout(binding = 3) uniform samplerBuffer rcT;
+#define GB4(i) texelFetch(gbT, int(i))
+#define GC4(i) texelFetch(gcT, int(i))
+#define RC4(i) texelFetch(rcT, int(i))
+#else
 layout(std430, binding = 0) writeonly buffer Out { float o[]; };
 layout(std430, binding = 0) writeonly buffer Out4 { vec4 o4[]; };
 layout(std430, binding = 1) readonly buffer GB { float gb[]; };    // outW x outH planes
@@ -22,6 +34,10 @@ layout(std430, binding = 2) readonly buffer GC { float gc[]; };    // inW x inH 
 layout(std430, binding = 2) readonly buffer GC4 { vec4 gc4[]; };
 layout(std430, binding = 3) readonly buffer RC { float rc[]; };    // inW x inH planes
 layout(std430, binding = 3) readonly buffer RC4 { vec4 rc4[]; };
+#define GB4(i) gb4[i]
+#define GC4(i) gc4[i]
+#define RC4(i) rc4[i]
+#endif
 layout(std430, binding = 4) readonly buffer Sig { float sig[]; };
 
 layout(push_constant) uniform P {
@@ -54,6 +70,7 @@ void main() {
     upCoord(y, p.inH, p.scaleY, y0, y1, fy);
     uint b = pl * p.inW * p.inH;
     uint oi = pl * p.outW * p.outH + y * p.outW + x;
+#ifndef TEXEL4
     if (p.wide == 0u) {
         upCoord(x, p.inW, p.scaleX, x0, x1, fx);
         uint i00 = b + y0 * p.inW + x0, i01 = b + y0 * p.inW + x1, i10 = b + y1 * p.inW + x0, i11 = b + y1 * p.inW + x1;
@@ -62,15 +79,16 @@ void main() {
         o[oi] = gain * (gb[oi] - ug) + ur;
         return;
     }
+#endif
     // The window: the vec4 holding the first output's left tap and the next
     // (clamped into the row; past the row's end no tap is read).
     upCoord(x, p.inW, p.scaleX, x0, x1, fx);
     uint a = x0 & ~3u, n4 = p.inW >> 2u;
     uint c0 = a >> 2u, c1 = min(c0 + 1u, n4 - 1u);
     uint r0 = (b + y0 * p.inW) >> 2u, r1 = (b + y1 * p.inW) >> 2u;
-    vec4 g0a = gc4[r0 + c0], g0b = gc4[r0 + c1], g1a = gc4[r1 + c0], g1b = gc4[r1 + c1];
-    vec4 q0a = rc4[r0 + c0], q0b = rc4[r0 + c1], q1a = rc4[r1 + c0], q1b = rc4[r1 + c1];
-    vec4 band = gb4[oi >> 2u], res;
+    vec4 g0a = GC4(r0 + c0), g0b = GC4(r0 + c1), g1a = GC4(r1 + c0), g1b = GC4(r1 + c1);
+    vec4 q0a = RC4(r0 + c0), q0b = RC4(r0 + c1), q1a = RC4(r1 + c0), q1b = RC4(r1 + c1);
+    vec4 band = GB4(oi >> 2u), res;
     [[unroll]] for (uint j = 0u; j < 4u; j++) {
         upCoord(x + j, p.inW, p.scaleX, x0, x1, fx);
         uint k0 = x0 - a, k1 = x1 - a;
