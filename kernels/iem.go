@@ -93,12 +93,17 @@ type IEMPath struct {
 	Pairs           int // image pairs sharing the path (x1, x2 hold Pairs x Numel)
 	Seed            uint64
 	Replay          bool // read w0 and dw from buffers instead of generating them
+	noTexels        bool // storage buffers even where texel views fit (tests)
 }
 
 // Record records the op. y holds 2 Pairs B images, dw B x Numel, wstate Numel.
 // w0 and rdw are only read when Replay (pass any buffer otherwise).
 func (op IEMPath) Record(g GPU, r *vk.Recorder, y, dw, wstate, x1, x2, grid, w0, rdw *vk.Buffer) error {
-	k, err := g.kernel("iem_path_f32")
+	name := "iem_path_f32"
+	if op.Numel%4 == 0 && !op.noTexels && x1.FitsTexelView() && x2.FitsTexelView() {
+		name += "_tex" // vector fetches on CPU drivers
+	}
+	k, err := g.kernel(name)
 	if err != nil {
 		return err
 	}
@@ -119,6 +124,7 @@ func (op IEMPath) Record(g GPU, r *vk.Recorder, y, dw, wstate, x1, x2, grid, w0,
 type IEMStats struct {
 	Numel, B, Pairs int
 	tree            bool // the workgroup tree sum even where subgroups could sum (tests)
+	noTexels        bool // storage buffers even where texel views fit (tests)
 }
 
 // Groups is the workgroups per step: the partial sums per quantity. An
@@ -133,6 +139,9 @@ func (op IEMStats) Groups() int {
 // Record writes partials laid out [pair*B+b][quantity][group] (3*Pairs*B*Groups floats).
 func (op IEMStats) Record(g GPU, r *vk.Recorder, partials, x1, x2, den, dw *vk.Buffer) error {
 	name := "iem_stats_f32"
+	if op.Numel%4 == 0 && !op.noTexels && x1.FitsTexelView() && x2.FitsTexelView() && den.FitsTexelView() && dw.FitsTexelView() {
+		name += "_tex" // vector fetches on CPU drivers
+	}
 	if g.Ctx.Info().Features.SubgroupArithmetic && !op.tree {
 		name += "_sg"
 	}

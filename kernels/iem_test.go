@@ -14,8 +14,9 @@ import (
 var iemSizes = []int{5, 561, 1134, 1024, 4100}
 
 // The device path gives, batch by batch, the noisy inputs and increments of
-// the Go generator (generated) or of the given ones (replayed), and writes
-// nothing past its images.
+// the Go generator (generated) or of the given ones (replayed), with the
+// images read from texel views or storage buffers, and writes nothing past
+// its images.
 func TestIEMPathMatchesGo(t *testing.T) {
 	const K, B, P, seed = 7, 3, 2, 99
 	g, err := NewIEMGrid(K, 0.5, 50)
@@ -24,8 +25,9 @@ func TestIEMPathMatchesGo(t *testing.T) {
 	}
 	dev := g.Device()
 	for _, numel := range iemSizes {
-		for _, replay := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%d/replay=%v", numel, replay), func(t *testing.T) {
+		for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+			replay, noTexels := form[0], form[1]
+			t.Run(fmt.Sprintf("%d/replay=%v/texels=%v", numel, replay, !noTexels), func(t *testing.T) {
 				rng := rand.New(rand.NewSource(int64(numel)))
 				x1, x2 := randVec(rng, P*numel, -1, 1), randVec(rng, P*numel, -1, 1)
 				w0, rdw := randVec(rng, numel, -0.5, 0.5), randVec(rng, K*numel, -0.1, 0.1)
@@ -51,7 +53,7 @@ func TestIEMPathMatchesGo(t *testing.T) {
 				for k0 := 0; k0 < K; k0 += B {
 					b := min(B, K-k0)
 					y, d := upload(t, r, poison(2*P*b*numel+4)), upload(t, r, poison(b*numel+4))
-					op := IEMPath{Numel: numel, K0: k0, B: b, K: K, Pairs: P, Seed: seed, Replay: replay}
+					op := IEMPath{Numel: numel, K0: k0, B: b, K: K, Pairs: P, Seed: seed, Replay: replay, noTexels: noTexels}
 					if err := op.Record(gpu, r, y, d, ws, bx1, bx2, grid, bw0, brdw); err != nil {
 						t.Fatal(err)
 					}
@@ -98,16 +100,18 @@ func TestIEMPathMatchesGo(t *testing.T) {
 }
 
 // The per-step sums over each pair's errors, in the subgroup and the tree
-// form, against float64 sums; at a size whose groups each loop twice too.
+// form, from texel views and storage buffers, against float64 sums; at a
+// size whose groups each loop twice too.
 func TestIEMStatsMatchesReference(t *testing.T) {
 	const B, P = 3, 2
 	for _, numel := range append(iemSizes, 256*1024+4*37, 256*1024+3) {
-		for _, tree := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%d/tree=%v", numel, tree), func(t *testing.T) {
+		for _, form := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			tree, noTexels := form[0], form[1]
+			t.Run(fmt.Sprintf("%d/tree=%v/texels=%v", numel, tree, !noTexels), func(t *testing.T) {
 				rng := rand.New(rand.NewSource(int64(numel)))
 				x1, x2 := randVec(rng, P*numel, -1, 1), randVec(rng, P*numel, -1, 1)
 				den, dw := randVec(rng, 2*P*B*numel, -1, 1), randVec(rng, B*numel, -0.3, 0.3)
-				op := IEMStats{Numel: numel, B: B, Pairs: P, tree: tree}
+				op := IEMStats{Numel: numel, B: B, Pairs: P, tree: tree, noTexels: noTexels}
 				sum := RowSum{Rows: 3 * P * B, Len: op.Groups()}
 				got := runOne(t, 3*P*B, func(r *vk.Recorder) (*vk.Buffer, error) {
 					part, out := scratch(t, 3*P*B*op.Groups()), scratch(t, 3*P*B)

@@ -20,10 +20,22 @@ layout(std430, binding = 1) writeonly buffer DW { float dwOut[]; }; // B x numel
 layout(std430, binding = 1) writeonly buffer DW4 { vec4 dwOut4[]; };
 layout(std430, binding = 2) buffer WS { float ws[]; };             // numel
 layout(std430, binding = 2) buffer WS4 { vec4 ws4[]; };
+#ifdef TEXEL4
+// TEXEL4 (wide only): the images as uniform texel buffers of rgba32f, whose
+// fetches a CPU driver runs as vector code for all SIMD lanes; the host
+// picks it where the buffers fit texel views.
+layout(binding = 3) uniform samplerBuffer x1T;                     // P x numel
+layout(binding = 4) uniform samplerBuffer x2T;                     // P x numel
+#define X1(base, n) texelFetch(x1T, int((base) >> 2))
+#define X2(base, n) texelFetch(x2T, int((base) >> 2))
+#else
 layout(std430, binding = 3) readonly buffer X1 { float x1[]; };    // P x numel
 layout(std430, binding = 3) readonly buffer X14 { vec4 x14[]; };
 layout(std430, binding = 4) readonly buffer X2 { float x2[]; };    // P x numel
 layout(std430, binding = 4) readonly buffer X24 { vec4 x24[]; };
+#define X1(base, n) LOAD4(x1, x14, base, n)
+#define X2(base, n) LOAD4(x2, x24, base, n)
+#endif
 layout(std430, binding = 5) readonly buffer Grid { float grid[]; }; // sigma[K], gamma[K+1], dgamma[K]
 layout(std430, binding = 6) readonly buffer RW0 { float rw0[]; };   // replayed w0 (numel)
 layout(std430, binding = 6) readonly buffer RW04 { vec4 rw04[]; };
@@ -63,8 +75,8 @@ void main() {
                                  : sqrt(grid[dOff + k]) * normal4(philox4x32(noiseCounter(e, k, 1u), key));
         vec4 shift = w / gamma;
         for (uint q = 0u; q < p.pairs; q++) {
-            vec4 v1 = LOAD4(x1, x14, q * p.numel + e, n) + shift;
-            vec4 v2 = LOAD4(x2, x24, q * p.numel + e, n) + shift;
+            vec4 v1 = X1(q * p.numel + e, n) + shift;
+            vec4 v2 = X2(q * p.numel + e, n) + shift;
             STORE4(y, y4, ((2u * q) * p.B + b) * p.numel + e, n, v1)
             STORE4(y, y4, ((2u * q + 1u) * p.B + b) * p.numel + e, n, v2)
         }
