@@ -57,14 +57,24 @@ func cmdIEM(args []string, stdout, stderr io.Writer) error {
 	backend := fs.String("backend", "auto", "auto, vulkan or cpu")
 	device := fs.Int("device", -1, "Vulkan device index; default automatic")
 	budget := fs.Int64("memory-budget", 0, "device bytes for one batch of noise levels (0: 256 MiB)")
-	asJSON := fs.Bool("json", false, "print one JSON object")
+	asJSON := fs.Bool("json", false, "print one JSON object (with --pairs, one a pair)")
+	pairsFile := fs.String("pairs", "", "integrate the pairs listed in `FILE` instead of REF DIST: one 'REF DIST' a line (as for milo --pairs), a result line (or JSON object) a pair")
+	batch := fs.Int("batch", 4, "with --pairs: consecutive pairs of one size integrated in one submission, on one noise path")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vkpercept iem [flags] REF DIST")
+		fmt.Fprintln(stderr, "usage: vkpercept iem [flags] REF DIST\n       vkpercept iem [flags] --pairs FILE")
 		fs.PrintDefaults()
 	}
-	pos, err := parse(fs, args, 2, "REF DIST")
+	pos, err := parseAll(fs, args)
 	if err != nil {
 		return err
+	}
+	switch {
+	case *pairsFile == "" && len(pos) != 2:
+		return fmt.Errorf("%w: iem takes REF DIST or --pairs FILE (got %d arguments)", errUsage, len(pos))
+	case *pairsFile != "" && len(pos) != 0:
+		return fmt.Errorf("%w: --pairs takes its pairs from the file, not REF DIST", errUsage)
+	case *batch < 1:
+		return fmt.Errorf("%w: --batch must be at least 1, not %d", errUsage, *batch)
 	}
 	if *variant != "standard" && *variant != "square_f" {
 		return fmt.Errorf("%w: --variant must be standard or square_f, not %q", errUsage, *variant)
@@ -79,16 +89,18 @@ func cmdIEM(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ref, err := metric.LoadImage(pos[0])
-	if err != nil {
-		return err
-	}
-	dist, err := metric.LoadImage(pos[1])
-	if err != nil {
-		return err
-	}
-	if ref.H != dist.H || ref.W != dist.W {
-		return fmt.Errorf("size mismatch: %s is %dx%d, %s is %dx%d", pos[0], ref.W, ref.H, pos[1], dist.W, dist.H)
+	// A list is read whole, and a single pair decoded, before any device is opened.
+	var pairs []listedPair
+	var one loadedPair
+	if *pairsFile != "" {
+		if pairs, err = readPairs(*pairsFile); err != nil {
+			return err
+		}
+	} else {
+		one.p = listedPair{ref: pos[0], dist: pos[1]}
+		if one.ref, one.dist, err = decodePair(pos[0], pos[1], false, 0); err != nil {
+			return err
+		}
 	}
 	ctx, devName, err := openBackend(*backend, *device, stderr)
 	if err != nil {
@@ -98,28 +110,77 @@ func cmdIEM(args []string, stdout, stderr io.Writer) error {
 		defer ctx.Close()
 	}
 	m := metric.NewIEM(d, ctx)
-	start := time.Now()
-	tr, err := m.Evaluate(metric.Signed(ref), metric.Signed(dist), metric.IEMOptions{
-		Steps: *steps, SigmaMin: *sigmaMin, SigmaMax: *sigmaMax, Seed: *seed, MemoryBudget: *budget})
-	if err != nil {
+	opt := metric.IEMOptions{Steps: *steps, SigmaMin: *sigmaMin, SigmaMax: *sigmaMax, Seed: *seed, MemoryBudget: *budget}
+	var sum iemSummary
+	score := func(group []loadedPair) error {
+		x1s, x2s := make([]metric.Tensor64, len(group)), make([]metric.Tensor64, len(group))
+		for k, l := range group {
+			x1s[k], x2s[k] = metric.Signed(l.ref), metric.Signed(l.dist)
+		}
+		start := time.Now()
+		trs, err := m.EvaluateBatch(x1s, x2s, opt)
+		if err != nil {
+			return inList(group[0].p, err)
+		}
+		ms := float64(time.Since(start).Microseconds()) / 1000 / float64(len(group))
+		for k, tr := range trs {
+			v := tr.Standard()
+			if *variant == "square_f" {
+				v = tr.SquareF()
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return inList(group[k].p, fmt.Errorf("iem: the integral is not finite (%g); check --sigma-min", v))
+			}
+			l := group[k]
+			rep := iemReport{Ref: l.p.ref, Dist: l.p.dist, Width: l.ref.W, Height: l.ref.H, IEM: v, Variant: *variant, Steps: *steps,
+				SigmaMin: *sigmaMin, SigmaMax: *sigmaMax, Seed: *seed, Denoiser: d.Name(), Backend: m.Backend(), Device: devName, Ms: ms}
+			sum.add(rep.IEM, rep.Dist+" vs "+rep.Ref)
+			if *asJSON {
+				if err := json.NewEncoder(stdout).Encode(rep); err != nil {
+					return err
+				}
+				continue
+			}
+			fmt.Fprintf(stdout, "IEM (%s, %s denoiser, %d steps, sigma %g..%g) %s vs %s (%dx%d): %.6g  [%s on %s, %.1f ms]\n",
+				*variant, d.Name(), *steps, *sigmaMin, *sigmaMax, rep.Dist, rep.Ref, rep.Width, rep.Height, v, rep.Backend, devName, ms)
+		}
+		return nil
+	}
+	if pairs == nil {
+		return score([]loadedPair{one})
+	}
+	load := func(p listedPair) (metric.Image, metric.Image, error) { return decodePair(p.ref, p.dist, false, 0) }
+	if err := inBatches(pairs, *batch, load, score); err != nil {
 		return err
 	}
-	ms := float64(time.Since(start).Microseconds()) / 1000
-	v := tr.Standard()
-	if *variant == "square_f" {
-		v = tr.SquareF()
+	if !*asJSON {
+		fmt.Fprintf(stdout, "IEM %d pairs: mean %.6g  highest %.6g (%s)\n", sum.n, sum.total/float64(sum.n), sum.top, sum.topName)
 	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return fmt.Errorf("iem: the integral is not finite (%g); check --sigma-min", v)
-	}
-	rep := iemReport{Ref: pos[0], Dist: pos[1], Width: ref.W, Height: ref.H, IEM: v, Variant: *variant, Steps: *steps,
-		SigmaMin: *sigmaMin, SigmaMax: *sigmaMax, Seed: *seed, Denoiser: d.Name(), Backend: m.Backend(), Device: devName, Ms: ms}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(rep)
-	}
-	fmt.Fprintf(stdout, "IEM (%s, %s denoiser, %d steps, sigma %g..%g) %s vs %s (%dx%d): %.6g  [%s on %s, %.1f ms]\n",
-		*variant, d.Name(), *steps, *sigmaMin, *sigmaMax, pos[1], pos[0], ref.W, ref.H, v, rep.Backend, devName, ms)
 	return nil
+}
+
+// inList names a listed pair's line in its error (a single pair's has none).
+func inList(p listedPair, err error) error {
+	if p.where == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", p.where, err)
+}
+
+// iemSummary gathers a list's values for the closing line: their mean and
+// the pair of the largest.
+type iemSummary struct {
+	n          int
+	total, top float64
+	topName    string
+}
+
+func (s *iemSummary) add(v float64, name string) {
+	if s.n == 0 || v > s.top {
+		s.top, s.topName = v, name
+	}
+	s.n++
+	s.total += v
 }
 
 // openBackend opens the Vulkan context for auto or vulkan; auto falls back to

@@ -211,7 +211,9 @@ func newReport(ref, dist string, r *metric.Result, ms float64, stats bool) (milo
 	return rep, nil
 }
 
-func loadPair(refPath, distPath string, latent bool, channels int) (metric.Image, metric.Image, error) {
+// decodePair decodes a pair (images, or latents when latent) and checks
+// that their sizes match.
+func decodePair(refPath, distPath string, latent bool, channels int) (metric.Image, metric.Image, error) {
 	load := func(p string) (metric.Image, error) {
 		if latent {
 			return metric.LoadLatent(p, channels)
@@ -236,6 +238,15 @@ func loadPair(refPath, distPath string, latent bool, channels int) (metric.Image
 	}
 	if ref.C != dist.C || ref.H != dist.H || ref.W != dist.W {
 		return ref, dist, fmt.Errorf("size mismatch: %s is %dx%d, %s is %dx%d", refPath, ref.W, ref.H, distPath, dist.W, dist.H)
+	}
+	return ref, dist, nil
+}
+
+// loadPair is decodePair for MILO, which needs images of at least MinSize a side.
+func loadPair(refPath, distPath string, latent bool, channels int) (metric.Image, metric.Image, error) {
+	ref, dist, err := decodePair(refPath, distPath, latent, channels)
+	if err != nil {
+		return ref, dist, err
 	}
 	if ref.H < metric.MinSize || ref.W < metric.MinSize {
 		return ref, dist, fmt.Errorf("%s is %dx%d; MILO needs at least %dx%d", refPath, ref.W, ref.H, metric.MinSize, metric.MinSize)

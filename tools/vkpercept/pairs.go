@@ -67,31 +67,31 @@ func readPairs(path string) ([]listedPair, error) {
 	return pairs, nil
 }
 
-// scorePairs scores the list in order, up to batch consecutive pairs of
-// one size in one submission (EvaluateBatch), and emits each pair's report
-// (its share of the batch's time) as its batch completes, with its map's
-// statistics when stats is set. Images are decoded on every core, ahead of
+// loadedPair is a listed pair with its images decoded.
+type loadedPair struct {
+	p         listedPair
+	ref, dist metric.Image
+}
+
+// inBatches hands score the list in order, up to batch consecutive pairs of
+// one size at a time. Images are decoded by load on every core, ahead of
 // the batch being filled by up to a batch or a pair a core, whichever is
 // fewer, so the images in memory are those of a batch and that many pairs
-// more. The first pair that cannot be read or scored stops it with an
-// error naming its line.
-func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, channels int, stats bool, emit func(miloReport) error) error {
-	type loaded struct {
-		p         listedPair
-		ref, dist metric.Image
-	}
-	next, stop := prefetch(len(pairs), min(batch, runtime.GOMAXPROCS(0)), func(k int) (loaded, error) {
+// more. The first pair that cannot be read stops it with an error naming
+// its line, as does score's error.
+func inBatches(pairs []listedPair, batch int, load func(p listedPair) (ref, dist metric.Image, err error), score func(group []loadedPair) error) error {
+	next, stop := prefetch(len(pairs), min(batch, runtime.GOMAXPROCS(0)), func(k int) (loadedPair, error) {
 		p := pairs[k]
-		ref, dist, err := loadPair(p.ref, p.dist, latent, channels)
+		ref, dist, err := load(p)
 		if err != nil {
-			return loaded{}, fmt.Errorf("%s: %w", p.where, err)
+			return loadedPair{}, fmt.Errorf("%s: %w", p.where, err)
 		}
-		return loaded{p, ref, dist}, nil
+		return loadedPair{p, ref, dist}, nil
 	})
 	defer stop()
-	var carried *loaded // read while filling the last batch, of another size
+	var carried *loadedPair // read while filling the last batch, of another size
 	for more := true; more || carried != nil; {
-		var group []loaded
+		var group []loadedPair
 		if carried != nil {
 			group, carried = append(group, *carried), nil
 		}
@@ -112,6 +112,21 @@ func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, chan
 		if len(group) == 0 {
 			break
 		}
+		if err := score(group); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scorePairs scores the list with MILO, a batch of pairs a submission
+// (EvaluateBatch), and emits each pair's report (its share of the batch's
+// time) as its batch completes, with its map's statistics when stats is set.
+func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, channels int, stats bool, emit func(miloReport) error) error {
+	load := func(p listedPair) (metric.Image, metric.Image, error) {
+		return loadPair(p.ref, p.dist, latent, channels)
+	}
+	return inBatches(pairs, batch, load, func(group []loadedPair) error {
 		refs, dists := make([]metric.Image, len(group)), make([]metric.Image, len(group))
 		for k, l := range group {
 			refs[k], dists[k] = l.ref, l.dist
@@ -131,8 +146,8 @@ func scorePairs(m *metric.MILO, pairs []listedPair, batch int, latent bool, chan
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // listSummary gathers a list's reports for the closing line of the
