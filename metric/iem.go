@@ -39,7 +39,9 @@ type IEMOptions struct {
 	// MemoryBudget bounds the device bytes of one batch of noise levels
 	// (noisy inputs, denoised outputs, increments and the denoiser's
 	// Workspace); 0 means 256 MiB. The images, the path's state and a
-	// replayed Path come on top.
+	// replayed Path come on top. A batch holds one level at least, so
+	// images too large for one level within the budget take more: a 4K
+	// pair 940 MB of device memory in all with the Wiener denoiser.
 	MemoryBudget int64
 	// Profile times the denoiser apart from the rest (device timestamps on Vulkan).
 	Profile bool
