@@ -100,7 +100,7 @@ type IEMPath struct {
 // w0 and rdw are only read when Replay (pass any buffer otherwise).
 func (op IEMPath) Record(g GPU, r *vk.Recorder, y, dw, wstate, x1, x2, grid, w0, rdw *vk.Buffer) error {
 	name := "iem_path_f32"
-	if op.Numel%4 == 0 && !op.noTexels && x1.FitsTexelView() && x2.FitsTexelView() {
+	if op.Numel%4 == 0 && !op.noTexels && texels(x1, x2) {
 		name += "_tex" // vector fetches on CPU drivers
 	}
 	k, err := g.kernel(name)
@@ -139,7 +139,7 @@ func (op IEMStats) Groups() int {
 // Record writes partials laid out [pair*B+b][quantity][group] (3*Pairs*B*Groups floats).
 func (op IEMStats) Record(g GPU, r *vk.Recorder, partials, x1, x2, den, dw *vk.Buffer) error {
 	name := "iem_stats_f32"
-	if op.Numel%4 == 0 && !op.noTexels && x1.FitsTexelView() && x2.FitsTexelView() && den.FitsTexelView() && dw.FitsTexelView() {
+	if op.Numel%4 == 0 && !op.noTexels && texels(x1, x2, den, dw) {
 		name += "_tex" // vector fetches on CPU drivers
 	}
 	if g.Ctx.Info().Features.SubgroupArithmetic && !op.tree {

@@ -65,6 +65,17 @@ func (g GPU) kernel(name string, spec ...uint32) (*vk.Kernel, error) {
 
 func groups(n, size int) uint32 { return uint32((n + size - 1) / size) }
 
+// texels reports whether texel views cover every one of bufs (the _tex
+// shaders read them as rgba32f texels).
+func texels(bufs ...*vk.Buffer) bool {
+	for _, b := range bufs {
+		if !b.FitsTexelView() {
+			return false
+		}
+	}
+	return true
+}
+
 // uniformBytes is the most a kernel's uniform block may span: the device's
 // uniform range, and no more than the 64 KB the shaders declare.
 func (g GPU) uniformBytes() int { return int(min(g.Ctx.Info().Limits.MaxUniformBufferRange, 65536)) }

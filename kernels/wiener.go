@@ -82,7 +82,7 @@ func (op WienerBand) Record(g GPU, r *vk.Recorder, out, gb, gc, rc, sig *vk.Buff
 	name, wide, cols := "wiener_band_f32", uint32(0), outW
 	if inW%4 == 0 && outW%4 == 0 && !op.narrow {
 		wide, cols = 1, outW/4
-		if gb.FitsTexelView() && gc.FitsTexelView() && rc.FitsTexelView() && !op.noTexels {
+		if !op.noTexels && texels(gb, gc, rc) {
 			name += "_tex"
 		}
 	}
