@@ -3,8 +3,9 @@
 # bin/vkpercept and the kernel and metric test binaries, fetches the Vulkan
 # loader packages into .gl/ (as the device tool's README says; the machine
 # has the NVIDIA driver but may lack the loader), copies ../shared's MILO
-# weights and golden data into .devdata/shared, checks that what travels
-# fits the tool's 64 MiB, and prints the call to make.
+# weights and golden data and IEM's golden data into .devdata/shared,
+# checks that what travels fits the tool's 64 MiB, and prints the call to
+# make.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${VKPERCEPT_SHARED:-../shared}
@@ -13,7 +14,7 @@ go test -c -o bin/kernels.test ./kernels
 go test -c -o bin/metric.test ./metric
 rm -rf .devdata/shared
 mkdir -p .devdata/shared
-cp -r "$shared/milo" .devdata/shared/
+cp -r "$shared/milo" "$shared/iem" .devdata/shared/
 if ! ls .gl/libvulkan1_*.deb >/dev/null 2>&1; then
   mkdir -p .gl /tmp/amd64/partial
   o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64)

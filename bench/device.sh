@@ -65,11 +65,13 @@ phase ceilings 60 sh -c '"$1" tools/torchref/ceilings.py 2>&1 >"$0/ceilings.json
 phase "kernel statistics" 60 sh -c 'bin/vkpercept kernels >"$0/kernels.md"' "$OUT"
 # The convolution kernels against the reference, native matrix tiles
 # included, and the map histogram (its atomics from many workgroups at
-# once); then MILO's golden cases in every variant (fp16-mma on the card's
-# tiles) and the quantiles counted in a pass and a session.
-phase "kernel tests" 90 sh -c 'cd kernels && ../bin/kernels.test -test.count=1 -test.v -test.run "Conv3x3|PackMMA|TileProducts|MapHist" 2>&1 |
+# once), and IEM's path, sums (subgroup sums on the card's lane count) and
+# Wiener bands; then MILO's golden cases in every variant (fp16-mma on the
+# card's tiles), the quantiles counted in a pass and a session, and IEM's
+# golden cases and its Wiener denoiser against the CPU backend.
+phase "kernel tests" 90 sh -c 'cd kernels && ../bin/kernels.test -test.count=1 -test.v -test.run "Conv3x3|PackMMA|TileProducts|MapHist|IEM|Wiener" 2>&1 |
   grep --line-buffered -E "^(---|    ---|ok|FAIL|PASS)|native tiles|exact" >>"$0/tests.txt"' "$OUT"
-phase "golden tests" 60 sh -c 'cd metric && ../bin/metric.test -test.count=1 -test.v -test.run "TestMILOGolden|Quantiles" 2>&1 |
+phase "golden tests" 60 sh -c 'cd metric && ../bin/metric.test -test.count=1 -test.v -test.run "TestMILOGolden|Quantiles|TestIEMGolden|TestIEMWithWiener|TestIEMBudget" 2>&1 |
   grep --line-buffered -E "^(---|    ---|ok|FAIL|PASS)" >>"$0/tests.txt"' "$OUT"
 grep -E '^(--- FAIL|    --- FAIL|FAIL)' "$OUT/tests.txt" && echo "== some tests failed: see tests.txt; benchmarking anyway"
 # MILO's layers at 1080p in every form: direct, binary16 math, matrix tiles
