@@ -41,12 +41,11 @@ func runMILOChild(backend, prec, weights, refPath, distPath string, batch, budge
 	}
 	defer m.Close()
 	if ctx != nil {
-		// A variant is a precision, with "+fused" for the fused chain.
-		p, fused := strings.CutSuffix(prec, "+fused")
-		if m.Precision, err = metric.ParsePrecision(p, ctx); err != nil {
+		v, err := metric.ParseVariant(prec)
+		if err != nil {
 			return err
 		}
-		m.Fused = fused
+		v.Apply(m)
 		if budgetMiB >= 0 {
 			m.Budget = int64(budgetMiB) << 20
 		}
@@ -153,15 +152,9 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error), rs *r
 		info := ctx.Info()
 		cpuDevice = info.Type == "cpu"
 		if cfg.precisions == "all" {
-			precs = []string{"fp32", "fp32+fused"}
-			if info.Features.Storage16Bit {
-				precs = append(precs, "fp16", "fp16+fused")
-			}
-			if info.Features.Storage16Bit && info.Features.ShaderFloat16 {
-				precs = append(precs, "fp16-math")
-			}
-			if info.Features.MatrixTiles {
-				precs = append(precs, "fp16-mma") // tensor cores
+			precs = precs[:0]
+			for _, v := range metric.Variants(info.Features) {
+				precs = append(precs, v.String())
 			}
 		}
 		ctx.Close()

@@ -13,10 +13,9 @@ import (
 
 // kernelsVariant is one way of running MILO whose pipelines the command builds.
 type kernelsVariant struct {
-	Name      string                `json:"variant"` // a precision, "+fused" for the fused chain
-	Precision metric.Precision      `json:"-"`
-	Fused     bool                  `json:"-"`
-	Kernels   []vk.KernelStatistics `json:"kernels"`
+	metric.Variant `json:"-"`
+	Name           string                `json:"variant"` // its text form
+	Kernels        []vk.KernelStatistics `json:"kernels"`
 }
 
 // cmdKernels builds the pipelines MILO passes use and prints what the
@@ -100,32 +99,18 @@ func deviceInfo(index int) (vk.DeviceInfo, error) {
 
 // kernelVariants parses the variant list, or picks every one f runs.
 func kernelVariants(list string, f vk.Features) ([]kernelsVariant, error) {
-	var names []string
-	if list == "" {
-		names = []string{"fp32", "fp32+fused"}
-		if f.Storage16Bit {
-			names = append(names, "fp16", "fp16+fused")
+	vs := metric.Variants(f)
+	if list != "" {
+		var err error
+		if vs, err = metric.ParseVariants(list); err != nil {
+			return nil, fmt.Errorf("%w: --variants: %v", errUsage, err)
 		}
-		if f.ShaderFloat16 {
-			names = append(names, "fp16-math")
-		}
-		if f.MatrixTiles {
-			names = append(names, "fp16-mma")
-		}
-	} else {
-		names = strings.Split(list, ",")
 	}
-	vs := make([]kernelsVariant, 0, len(names))
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		p, fused := strings.CutSuffix(n, "+fused")
-		prec, err := metric.ParsePrecision(p, nil)
-		if err != nil || p == "auto" || p == "" {
-			return nil, fmt.Errorf("%w: --variants: %q is not a precision (fp32, fp16, fp16-math, fp16-mma, fp16-mma-emu), optionally with +fused", errUsage, n)
-		}
-		vs = append(vs, kernelsVariant{Name: n, Precision: prec, Fused: fused})
+	out := make([]kernelsVariant, len(vs))
+	for i, v := range vs {
+		out[i] = kernelsVariant{Name: v.String(), Variant: v}
 	}
-	return vs, nil
+	return out, nil
 }
 
 // buildVariant records one session per size in a context of its own (so
@@ -141,7 +126,8 @@ func buildVariant(w *metric.Weights, device int, v kernelsVariant, dims [][2]int
 		return nil, err
 	}
 	defer m.Close()
-	m.Precision, m.Fused, m.Budget = v.Precision, v.Fused, budget
+	v.Apply(m)
+	m.Budget = budget
 	m.Quantiles = true // the map's histogram (map_hist) is built too
 	// The split first layer is the tile kernel's hardest form: build it
 	// without the probe, which would need the device to compute.
