@@ -60,8 +60,8 @@ test-gpuav: coopmat-driver
 # The Vulkan packages' whole suites on forky's lavapipe under its newer
 # validation layer (1.4): a second driver generation, native tiles included.
 test-mesa26: coopmat-driver
-	for p in vk kernels metric bench; do $(GO) test -c -o bin/$$p.test ./$$p || exit 1; done
-	for p in vk kernels metric; do \
+	for p in vk kernels metric selftest bench; do $(GO) test -c -o bin/$$p.test ./$$p || exit 1; done
+	for p in vk kernels metric selftest; do \
 		(cd $$p && VKPERCEPT_REQUIRE_TILES=1 VKPERCEPT_VALIDATION=1 ../.debroot/forky/bin/run ../bin/$$p.test -test.count=1) || exit 1; \
 	done
 	# The tiles' kernels in a profiled pass: what the bench's table reads.
@@ -94,7 +94,7 @@ test:
 # so that no shader, choice of variant or test leans on one subgroup size.
 test-subgroups:
 	for lanes in 4 16; do \
-		LP_NATIVE_VECTOR_WIDTH=$$((lanes * 32)) VKPERCEPT_REQUIRE_SUBGROUP=$$lanes $(GO) test -count=1 -timeout 30m ./vk ./kernels ./metric || exit 1; \
+		LP_NATIVE_VECTOR_WIDTH=$$((lanes * 32)) VKPERCEPT_REQUIRE_SUBGROUP=$$lanes $(GO) test -count=1 -timeout 30m ./vk ./kernels ./metric ./selftest || exit 1; \
 	done
 
 # The race detector over what runs in several goroutines: the vk package,

@@ -10,7 +10,7 @@
 # each phase has a time cap, the benchmark a deadline, and its rows reach
 # $OUT/bench.json as each of its runs ends, so a run cut short still
 # brings back what it measured. A phase that fails is reported and the next
-# one runs. Outputs under $OUT: log.txt (everything), ceilings.txt,
+# one runs. Outputs under $OUT: log.txt (everything), selftest.md, ceilings.txt,
 # kernels.md, tests.txt, layers.txt, unbanded.json and .md, bench.json and
 # table.md.
 set -uo pipefail
@@ -58,6 +58,11 @@ python=${PYTHON:-python3} # the device's python3 holds PyTorch with CUDA
 
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,memory.total --format=csv || true
 bin/vkpercept devices || echo "== no Vulkan device: nothing more to run" >&2
+
+# First, whether the card computes every variant right (a row a check
+# against the CPU backend, the native tiles included): the quickest answer
+# a short lease can bring back.
+phase "self-test" 60 sh -c 'bin/vkpercept selftest >"$0/selftest.md"; rc=$?; cat "$0/selftest.md"; exit $rc' "$OUT"
 
 # What the card reaches through PyTorch: copy bandwidth, matrix rates.
 phase ceilings 60 sh -c '"$1" tools/torchref/ceilings.py 2>&1 >"$0/ceilings.json" | tee "$0/ceilings.txt"' "$OUT" "$python"

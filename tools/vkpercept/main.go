@@ -7,6 +7,7 @@
 //	vkpercept bench [flags]           time the metrics against their peers
 //	vkpercept distort --type T --level L --seed S IN OUT.png
 //	vkpercept kernels [flags]         the compiler's statistics of MILO's pipelines
+//	vkpercept selftest [flags]        check a device's results against the CPU backend
 //	vkpercept ssim|msssim|gmsd|nlpd|haarpsi|deltae [--json] REF DIST
 package main
 
@@ -31,6 +32,7 @@ commands:
   bench     time MILO and IEM on every variant against the CPU backend and PyTorch
   distort   apply one of the reproducible distortions (--list shows them)
   kernels   build MILO's pipelines and print the device compiler's statistics
+  selftest  check that a Vulkan device computes every variant right, against the CPU
   ssim, msssim, gmsd, nlpd, haarpsi, deltae
             classic full-reference metrics (the training teachers), CPU
 
@@ -65,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDistort(args[1:], stdout, stderr)
 	case "kernels":
 		err = cmdKernels(args[1:], stdout, stderr)
+	case "selftest":
+		err = cmdSelftest(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -84,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errUsage):
 		fmt.Fprintln(stderr, "vkpercept:", err)
 		return 2
-	case errors.Is(err, errGate):
+	case errors.Is(err, errGate), errors.Is(err, errChecks):
 		fmt.Fprintln(stderr, "vkpercept:", err)
 		return 3
 	default:
