@@ -25,7 +25,6 @@ func cmdDevices(args []string, stdout io.Writer) error {
 	if *jsonOut {
 		return json.NewEncoder(stdout).Encode(map[string]any{"devices": devs, "auto": auto})
 	}
-	asJSON := false
 	for _, d := range devs {
 		mark := " "
 		if d.Index == auto {
@@ -36,9 +35,6 @@ func cmdDevices(args []string, stdout io.Writer) error {
 			compute = " (no compute queue)"
 		}
 		fmt.Fprintf(stdout, "%s %d  %s  [%s, Vulkan %s]%s\n", mark, d.Index, d.Name, d.Type, d.APIVersion, compute)
-		if asJSON {
-			continue
-		}
 		f := d.Features
 		tiles := "none"
 		if f.MatrixTiles {
