@@ -57,18 +57,19 @@ func crop(cpu *metric.MILO, c *miloCase, wh [2]int) (*miloCase, error) {
 
 // bounds are a variant's: fp32 as the golden tests hold MILO (a few
 // ill-conditioned mask pixels may reach 2e-3; see metric's checkMap), the
-// binary16 ones as the benchmark holds their scores.
+// binary16 ones' scalars as the benchmark holds their scores. Their maps
+// (the mask up to 1.3 here) measured at most 0.011 on the quality map and
+// 0.041 on the mask, with 0.1% of the pixels over 1e-2 (fp16-math on
+// lavapipe, the authors' weights, 203x140); a faulty kernel moves far
+// more pixels.
 func bounds(v metric.Variant) Check {
 	if v.Precision == metric.FP32 {
 		return Check{ScalarTol: 1e-4, MapTol: 1e-4, MapShare: 1e-3, MapMax: 2e-3}
 	}
-	return Check{ScalarTol: 5e-3, MapTol: 1e-2, MapShare: 1e-2, MapMax: 5e-2}
+	return Check{ScalarTol: 5e-3, MapTol: 1e-2, MapShare: 1e-2, MapMax: 0.1}
 }
 
 func checkMILO(ctx *vk.Context, w *metric.Weights, vs []metric.Variant, keep func(Check)) error {
-	if w.Channels != 3 {
-		return fmt.Errorf("selftest: MILO weights for %d channels; the checks take RGB weights", w.Channels)
-	}
 	cpu, err := metric.NewMILO(w, nil)
 	if err != nil {
 		return fmt.Errorf("selftest: %w", err)

@@ -71,6 +71,9 @@ func Run(ctx *vk.Context, opt Options) ([]Check, error) {
 			return nil, fmt.Errorf("selftest: %w", err)
 		}
 	}
+	if w.Channels != 3 {
+		return nil, fmt.Errorf("selftest: MILO weights for %d-channel inputs (latents); the checks take RGB weights", w.Channels)
+	}
 	vs := opt.Variants
 	if vs == nil {
 		vs = metric.Variants(ctx.Info().Features)

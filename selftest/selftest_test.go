@@ -69,7 +69,13 @@ func TestCompareCatchesErrors(t *testing.T) {
 		{"mos", metric.Variant{Precision: metric.FP16}, func(r *metric.Result) { r.MOS *= 1.01 }, "scalars"},
 		{"nan", metric.Variant{Precision: metric.FP16}, func(r *metric.Result) { r.Loss = math.NaN() }, "scalars"},
 		{"pixel", metric.Variant{Precision: metric.FP32}, func(r *metric.Result) { r.Mask[7] = 3e-3 }, "maps off"},
-		{"pixel fp16", metric.Variant{Precision: metric.FP16Math}, func(r *metric.Result) { r.Map[7] = 0.06 }, "maps off"},
+		{"within fp16", metric.Variant{Precision: metric.FP16Math}, func(r *metric.Result) { r.Mask[7] = 0.09; r.Map[8] = 0.02; r.MOS *= 1 + 4e-3 }, ""},
+		{"pixel fp16", metric.Variant{Precision: metric.FP16Math}, func(r *metric.Result) { r.Map[7] = 0.12 }, "maps off"},
+		{"many fp16", metric.Variant{Precision: metric.FP16}, func(r *metric.Result) {
+			for i := range 30 {
+				r.Mask[i*50] = 0.02
+			}
+		}, "of the map pixels"},
 		{"many", metric.Variant{Precision: metric.FP32}, func(r *metric.Result) {
 			for i := range 3 {
 				r.Map[i*100] = 2e-4

@@ -36,7 +36,7 @@ both maps), and IEM with the Wiener denoiser (vector and scalar kernel
 forms, levels in several batches, a batch of pairs). Bounds: fp32 1e-4
 relative on the scalars and 1e-4 on the maps (0.1% of the pixels may reach
 2e-3, as in the golden tests); binary16 variants 5e-3 and 1e-2 (1% may
-reach 5e-2); IEM 1e-3. Exit status: 0 every check passed, 1 error, 2 bad
+reach 0.1); IEM 1e-3. Exit status: 0 every check passed, 1 error, 2 bad
 usage, 3 a check failed (a wrong result, or a variant the device could not
 run) or, under VKPERCEPT_VALIDATION=1, the validation layer said anything.
 
@@ -61,6 +61,9 @@ run) or, under VKPERCEPT_VALIDATION=1, the validation layer said anything.
 		var err error
 		if opt.Weights, err = metric.LoadWeights(wpath); err != nil {
 			return err
+		}
+		if c := opt.Weights.Channels; c != 3 {
+			return fmt.Errorf("%s: weights for %d-channel inputs (latents); the self-test takes RGB weights (MILO.pth)", wpath, c)
 		}
 	}
 	opt.NoIEM = *noIEM

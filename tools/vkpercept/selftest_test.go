@@ -68,4 +68,8 @@ func TestSelftest(t *testing.T) {
 	if code, _, errs := runCLI(t, "selftest", "-weights", "/no/such.pth"); code != 1 || !strings.Contains(errs, "/no/such.pth") {
 		t.Errorf("missing weights: exit %d, stderr %q", code, errs)
 	}
+	// Latent weights are refused before the device runs anything.
+	if code, out, errs := runCLI(t, "selftest", "-weights", sharedWeights(t, "MILO_latent.pth")); code != 1 || out != "" || !strings.Contains(errs, "4-channel inputs (latents)") {
+		t.Errorf("latent weights: exit %d, stderr %q\n%s", code, errs, out)
+	}
 }
