@@ -18,10 +18,13 @@ func iemPair(wh [2]int, w, h int) (x1, x2 metric.Tensor64, err error) {
 	r, d := bench.Pair(wh[0], wh[1])
 	ref, err := metric.FromImage(r).Crop(0, 0, w, h)
 	if err != nil {
-		return
+		return x1, x2, fmt.Errorf("selftest: %w", err)
 	}
 	dist, err := metric.FromImage(d).Crop(0, 0, w, h)
-	return metric.Signed(ref), metric.Signed(dist), err
+	if err != nil {
+		return x1, x2, fmt.Errorf("selftest: %w", err)
+	}
+	return metric.Signed(ref), metric.Signed(dist), nil
 }
 
 // checkIEM runs IEM with the default (Wiener) denoiser on the device and on
@@ -36,13 +39,16 @@ func checkIEM(ctx *vk.Context, keep func(Check)) error {
 	opt := metric.IEMOptions{Steps: 24, SigmaMin: 1, SigmaMax: 1000, Seed: 42}
 	vec1, vec2, err := iemPair([2]int{64, 40}, 64, 40)
 	if err != nil {
-		return fmt.Errorf("selftest: %w", err)
+		return err
 	}
-	odd1, odd2, _ := iemPair(small, small[0], small[1])
+	odd1, odd2, err := iemPair(small, small[0], small[1])
+	if err != nil {
+		return err
+	}
 	// The same size cut from the larger pair: another pair for the batch.
 	cut1, cut2, err := iemPair([2]int{64, 40}, small[0], small[1])
 	if err != nil {
-		return fmt.Errorf("selftest: %w", err)
+		return err
 	}
 	few := opt
 	// 160 bytes an element: six levels a batch, four batches (the path's

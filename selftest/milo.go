@@ -28,31 +28,38 @@ type miloCase struct {
 
 func (c *miloCase) size() string { return fmt.Sprintf("%dx%d", c.ref.W, c.ref.H) }
 
-func newCase(cpu *metric.MILO, wh [2]int) (*miloCase, error) {
-	r, d := bench.Pair(wh[0], wh[1])
-	c := &miloCase{ref: metric.FromImage(r), dist: metric.FromImage(d), pix: [2]*image.NRGBA{r, d}}
+// newCase reads a pair on the CPU backend.
+func newCase(cpu *metric.MILO, ref, dist metric.Image) (*miloCase, error) {
+	c := &miloCase{ref: ref, dist: dist}
 	var err error
-	if c.want, err = cpu.Evaluate(c.ref, c.dist, true); err != nil {
+	if c.want, err = cpu.Evaluate(ref, dist, true); err != nil {
 		return nil, fmt.Errorf("selftest: the CPU backend at %s: %w", c.size(), err)
 	}
 	return c, nil
 }
 
-// crop is the large pair's top-left corner at the small size: a second,
-// different pair of that size for the batch.
-func crop(cpu *metric.MILO, c *miloCase, wh [2]int) (*miloCase, error) {
-	out := &miloCase{}
-	var err error
-	if out.ref, err = c.ref.Crop(0, 0, wh[0], wh[1]); err == nil {
-		out.dist, err = c.dist.Crop(0, 0, wh[0], wh[1])
-	}
-	if err == nil {
-		out.want, err = cpu.Evaluate(out.ref, out.dist, true)
-	}
+// rendered is bench.Pair's w x h pair, read on the CPU backend.
+func rendered(cpu *metric.MILO, wh [2]int) (*miloCase, error) {
+	r, d := bench.Pair(wh[0], wh[1])
+	c, err := newCase(cpu, metric.FromImage(r), metric.FromImage(d))
 	if err != nil {
-		return nil, fmt.Errorf("selftest: the CPU backend's crop: %w", err)
+		return nil, err
 	}
-	return out, nil
+	c.pix = [2]*image.NRGBA{r, d}
+	return c, nil
+}
+
+// corner is c's top-left corner at the size wh, read on the CPU backend.
+func corner(cpu *metric.MILO, c *miloCase, wh [2]int) (*miloCase, error) {
+	ref, err := c.ref.Crop(0, 0, wh[0], wh[1])
+	if err != nil {
+		return nil, fmt.Errorf("selftest: %w", err)
+	}
+	dist, err := c.dist.Crop(0, 0, wh[0], wh[1])
+	if err != nil {
+		return nil, fmt.Errorf("selftest: %w", err)
+	}
+	return newCase(cpu, ref, dist)
 }
 
 // bounds are a variant's: fp32 as the golden tests hold MILO (a few
@@ -74,15 +81,16 @@ func checkMILO(ctx *vk.Context, w *metric.Weights, vs []metric.Variant, keep fun
 	if err != nil {
 		return fmt.Errorf("selftest: %w", err)
 	}
-	a, err := newCase(cpu, small)
+	a, err := rendered(cpu, small)
 	if err != nil {
 		return err
 	}
-	b, err := newCase(cpu, large)
+	b, err := rendered(cpu, large)
 	if err != nil {
 		return err
 	}
-	bc, err := crop(cpu, b, small)
+	// A second, different pair of the small size, for the batch.
+	bc, err := corner(cpu, b, small)
 	if err != nil {
 		return err
 	}
