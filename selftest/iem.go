@@ -63,10 +63,7 @@ func checkIEM(ctx *vk.Context, keep func(Check)) error {
 		{"levels", few, []metric.Tensor64{odd1}, []metric.Tensor64{odd2}},
 		{"batch", opt, []metric.Tensor64{odd1, cut1}, []metric.Tensor64{odd2, cut2}},
 	} {
-		c := Check{Metric: "iem", Variant: "fp32", Path: run.path, Size: fmt.Sprintf("%dx%d", run.x1[0].W, run.x1[0].H), ScalarTol: iemTol}
-		if n := len(run.x1); n > 1 {
-			c.Size += fmt.Sprintf(" x%d", n)
-		}
+		c := Check{Metric: "iem", Variant: "fp32", Path: run.path, Size: sizeLabel(run.x1[0].W, run.x1[0].H, len(run.x1)), ScalarTol: iemTol}
 		want, err := metric.NewIEM(den, nil).EvaluateBatch(run.x1, run.x2, run.opt)
 		if err != nil {
 			return fmt.Errorf("selftest: IEM on the CPU backend: %w", err)

@@ -26,14 +26,12 @@ type miloCase struct {
 	want      *metric.Result
 }
 
-func (c *miloCase) size() string { return fmt.Sprintf("%dx%d", c.ref.W, c.ref.H) }
-
 // newCase reads a pair on the CPU backend.
 func newCase(cpu *metric.MILO, ref, dist metric.Image) (*miloCase, error) {
 	c := &miloCase{ref: ref, dist: dist}
 	var err error
 	if c.want, err = cpu.Evaluate(ref, dist, true); err != nil {
-		return nil, fmt.Errorf("selftest: the CPU backend at %s: %w", c.size(), err)
+		return nil, fmt.Errorf("selftest: the CPU backend at %s: %w", sizeLabel(ref.W, ref.H, 1), err)
 	}
 	return c, nil
 }
@@ -108,10 +106,8 @@ func checkMILO(ctx *vk.Context, w *metric.Weights, vs []metric.Variant, keep fun
 			cases []*miloCase
 		}{{"pass", []*miloCase{a}}, {"pass", []*miloCase{b}}, {"bands", []*miloCase{b}}, {"batch", []*miloCase{a, bc}}, {"session", []*miloCase{a}}} {
 			c := bounds(v)
-			c.Metric, c.Variant, c.Path, c.Size = "milo", v.String(), run.path, run.cases[0].size()
-			if n := len(run.cases); n > 1 {
-				c.Size += fmt.Sprintf(" x%d", n)
-			}
+			c.Metric, c.Variant, c.Path = "milo", v.String(), run.path
+			c.Size = sizeLabel(run.cases[0].ref.W, run.cases[0].ref.H, len(run.cases))
 			start := time.Now()
 			got, err := runMILO(m, run.path, run.cases)
 			c.Ms = float64(time.Since(start).Microseconds()) / 1e3

@@ -96,6 +96,14 @@ func Run(ctx *vk.Context, opt Options) ([]Check, error) {
 	return checks, nil
 }
 
+// sizeLabel names a check's input: WxH, with "xN" for a batch of N.
+func sizeLabel(w, h, n int) string {
+	if n > 1 {
+		return fmt.Sprintf("%dx%d x%d", w, h, n)
+	}
+	return fmt.Sprintf("%dx%d", w, h)
+}
+
 // relErr is |got - want| relative to want, with a floor of 1e-6 under
 // which values count as zero (an identical pair's score).
 func relErr(got, want float64) float64 {

@@ -79,10 +79,7 @@ func cmdMilo(args []string, stdout, stderr io.Writer) error {
 	if *backend != "auto" && *backend != "vulkan" && *backend != "cpu" {
 		return fmt.Errorf("%w: --backend must be auto, vulkan or cpu, not %q", errUsage, *backend)
 	}
-	wpath := *weights
-	if wpath == "" {
-		wpath = os.Getenv(weightsEnv)
-	}
+	wpath := miloWeightsPath(*weights)
 	var w *metric.Weights
 	switch {
 	case wpath == "" && *latent:
@@ -288,4 +285,13 @@ func writeMaps(res *metric.Result, mapOut, maskOut, mapNpy, gradOut string, grad
 		}
 	}
 	return nil
+}
+
+// miloWeightsPath is the checkpoint --weights names, else
+// $VKPERCEPT_MILO_WEIGHTS; "" for the built-in weights.
+func miloWeightsPath(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return os.Getenv(weightsEnv)
 }

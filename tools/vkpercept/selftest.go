@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/vkpercept/vkpercept/metric"
@@ -53,17 +52,10 @@ run) or, under VKPERCEPT_VALIDATION=1, the validation layer said anything.
 			return fmt.Errorf("%w: --variants: %v", errUsage, err)
 		}
 	}
-	wpath := *weights
-	if wpath == "" {
-		wpath = os.Getenv(weightsEnv)
-	}
-	if wpath != "" {
+	if wpath := miloWeightsPath(*weights); wpath != "" {
 		var err error
 		if opt.Weights, err = metric.LoadWeights(wpath); err != nil {
 			return err
-		}
-		if c := opt.Weights.Channels; c != 3 {
-			return fmt.Errorf("%s: weights for %d-channel inputs (latents); the self-test takes RGB weights (MILO.pth)", wpath, c)
 		}
 	}
 	opt.NoIEM = *noIEM
@@ -74,10 +66,18 @@ run) or, under VKPERCEPT_VALIDATION=1, the validation layer said anything.
 	defer ctx.Close()
 	name := ctx.Info().Name
 	if !*jsonOut {
-		fmt.Fprintf(stdout, "self-test on %s, against the CPU backend\n\n", name)
-		fmt.Fprintln(stdout, "| metric | variant | path | size | scalars, rel. error | maps, abs. error | ms | result |")
-		fmt.Fprintln(stdout, "|---|---|---|---|---:|---:|---:|---|")
-		opt.Progress = func(c selftest.Check) { printCheck(stdout, c) }
+		// The table starts with its first row, so that a run refused
+		// before any check (latent weights) prints nothing.
+		rows := 0
+		opt.Progress = func(c selftest.Check) {
+			if rows == 0 {
+				fmt.Fprintf(stdout, "self-test on %s, against the CPU backend\n\n", name)
+				fmt.Fprintln(stdout, "| metric | variant | path | size | scalars, rel. error | maps, abs. error | ms | result |")
+				fmt.Fprintln(stdout, "|---|---|---|---|---:|---:|---:|---|")
+			}
+			rows++
+			printCheck(stdout, c)
+		}
 	}
 	checks, err := selftest.Run(ctx, opt)
 	if err != nil {
