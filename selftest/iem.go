@@ -16,13 +16,9 @@ const iemTol = 1e-3
 // iemPair is a rendered pair's top-left w x h corner in IEM's [-1,1].
 func iemPair(wh [2]int, w, h int) (x1, x2 metric.Tensor64, err error) {
 	r, d := bench.Pair(wh[0], wh[1])
-	ref, err := metric.FromImage(r).Crop(0, 0, w, h)
+	ref, dist, err := topLeft(metric.FromImage(r), metric.FromImage(d), w, h)
 	if err != nil {
-		return x1, x2, fmt.Errorf("selftest: %w", err)
-	}
-	dist, err := metric.FromImage(d).Crop(0, 0, w, h)
-	if err != nil {
-		return x1, x2, fmt.Errorf("selftest: %w", err)
+		return x1, x2, err
 	}
 	return metric.Signed(ref), metric.Signed(dist), nil
 }

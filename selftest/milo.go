@@ -49,15 +49,22 @@ func rendered(cpu *metric.MILO, wh [2]int) (*miloCase, error) {
 
 // corner is c's top-left corner at the size wh, read on the CPU backend.
 func corner(cpu *metric.MILO, c *miloCase, wh [2]int) (*miloCase, error) {
-	ref, err := c.ref.Crop(0, 0, wh[0], wh[1])
+	ref, dist, err := topLeft(c.ref, c.dist, wh[0], wh[1])
 	if err != nil {
-		return nil, fmt.Errorf("selftest: %w", err)
-	}
-	dist, err := c.dist.Crop(0, 0, wh[0], wh[1])
-	if err != nil {
-		return nil, fmt.Errorf("selftest: %w", err)
+		return nil, err
 	}
 	return newCase(cpu, ref, dist)
+}
+
+// topLeft cuts a pair's top-left w x h corner.
+func topLeft(ref, dist metric.Image, w, h int) (r, d metric.Image, err error) {
+	if r, err = ref.Crop(0, 0, w, h); err == nil {
+		d, err = dist.Crop(0, 0, w, h)
+	}
+	if err != nil {
+		return r, d, fmt.Errorf("selftest: %w", err)
+	}
+	return r, d, nil
 }
 
 // bounds are a variant's: fp32 as the golden tests hold MILO (a few
