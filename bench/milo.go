@@ -240,7 +240,7 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error), rs *r
 				r := &rows[i]
 				tol := 1e-4
 				if strings.HasPrefix(r.Precision, "fp16") {
-					tol = 5e-3
+					tol = Binary16ScoreTol
 				}
 				tol = max(tol, r.Tol)
 				if r.Err == "" && refName != "" && math.Abs(r.Score-refScore) > tol*math.Abs(refScore) {
@@ -254,6 +254,10 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error), rs *r
 		return nil
 	})
 }
+
+// Binary16ScoreTol bounds the relative error of a MILO score computed in a
+// binary16 variant, against the CPU backend or fp32 Vulkan.
+const Binary16ScoreTol = 5e-3
 
 // timing is how a configuration of px pixels a batch is timed on a CPU
 // device or a GPU, unless -repeat (and -repeat-seconds) say otherwise.

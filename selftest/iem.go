@@ -9,10 +9,6 @@ import (
 	"github.com/vkpercept/vkpercept/vk"
 )
 
-// iemTol bounds IEM's relative error, as the benchmark does: the device sums
-// in float32 what the CPU backend sums in float64.
-const iemTol = 1e-3
-
 // iemPair is a rendered pair's top-left w x h corner in IEM's [-1,1].
 func iemPair(wh [2]int, w, h int) (x1, x2 metric.Tensor64, err error) {
 	r, d := bench.Pair(wh[0], wh[1])
@@ -59,7 +55,7 @@ func checkIEM(ctx *vk.Context, keep func(Check)) error {
 		{"levels", few, []metric.Tensor64{odd1}, []metric.Tensor64{odd2}},
 		{"batch", opt, []metric.Tensor64{odd1, cut1}, []metric.Tensor64{odd2, cut2}},
 	} {
-		c := Check{Metric: "iem", Variant: "fp32", Path: run.path, Size: sizeLabel(run.x1[0].W, run.x1[0].H, len(run.x1)), ScalarTol: iemTol}
+		c := Check{Metric: "iem", Variant: "fp32", Path: run.path, Size: sizeLabel(run.x1[0].W, run.x1[0].H, len(run.x1)), ScalarTol: bench.IEMScoreTol}
 		want, err := metric.NewIEM(den, nil).EvaluateBatch(run.x1, run.x2, run.opt)
 		if err != nil {
 			return fmt.Errorf("selftest: IEM on the CPU backend: %w", err)

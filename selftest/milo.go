@@ -78,7 +78,7 @@ func bounds(v metric.Variant) Check {
 	if v.Precision == metric.FP32 {
 		return Check{ScalarTol: 1e-4, MapTol: 1e-4, MapShare: 1e-3, MapMax: 2e-3}
 	}
-	return Check{ScalarTol: 5e-3, MapTol: 1e-2, MapShare: 1e-2, MapMax: 0.1}
+	return Check{ScalarTol: bench.Binary16ScoreTol, MapTol: 1e-2, MapShare: 1e-2, MapMax: 0.1}
 }
 
 func checkMILO(ctx *vk.Context, w *metric.Weights, vs []metric.Variant, keep func(Check)) error {
