@@ -22,6 +22,9 @@ func (v Variant) String() string {
 	return string(v.Precision)
 }
 
+// MarshalText gives JSON and other encoders the text form.
+func (v Variant) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
 // Apply sets m to run as v.
 func (v Variant) Apply(m *MILO) { m.Precision, m.Fused = v.Precision, v.Fused }
 

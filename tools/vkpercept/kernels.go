@@ -13,9 +13,8 @@ import (
 
 // kernelsVariant is one way of running MILO whose pipelines the command builds.
 type kernelsVariant struct {
-	metric.Variant `json:"-"`
-	Name           string                `json:"variant"` // its text form
-	Kernels        []vk.KernelStatistics `json:"kernels"`
+	Variant metric.Variant        `json:"variant"` // in its text form
+	Kernels []vk.KernelStatistics `json:"kernels"`
 }
 
 // cmdKernels builds the pipelines MILO passes use and prints what the
@@ -67,7 +66,7 @@ names). Devices without that extension get the list of pipelines built.
 	}
 	for i := range vs {
 		if vs[i].Kernels, err = buildVariant(w, *device, vs[i], dims, int64(*budget)<<20); err != nil {
-			return fmt.Errorf("%s: %w", vs[i].Name, err)
+			return fmt.Errorf("%s: %w", vs[i].Variant, err)
 		}
 	}
 	if *jsonOut {
@@ -108,7 +107,7 @@ func kernelVariants(list string, f vk.Features) ([]kernelsVariant, error) {
 	}
 	out := make([]kernelsVariant, len(vs))
 	for i, v := range vs {
-		out[i] = kernelsVariant{Name: v.String(), Variant: v}
+		out[i].Variant = v
 	}
 	return out, nil
 }
@@ -126,7 +125,7 @@ func buildVariant(w *metric.Weights, device int, v kernelsVariant, dims [][2]int
 		return nil, err
 	}
 	defer m.Close()
-	v.Apply(m)
+	v.Variant.Apply(m)
 	m.Budget = budget
 	m.Quantiles = true // the map's histogram (map_hist) is built too
 	// The split first layer is the tile kernel's hardest form: build it
@@ -194,7 +193,7 @@ func printKernels(out io.Writer, device string, vs []kernelsVariant) {
 		for _, k := range v.Kernels {
 			spec := strings.Trim(fmt.Sprint(k.Spec), "[]")
 			if len(k.Executables) == 0 {
-				fmt.Fprintf(out, "| %s | %s | %s | - |%s\n", v.Name, k.Shader, spec, strings.Repeat(" - |", len(cols)))
+				fmt.Fprintf(out, "| %s | %s | %s | - |%s\n", v.Variant, k.Shader, spec, strings.Repeat(" - |", len(cols)))
 				continue
 			}
 			for _, e := range k.Executables {
@@ -202,7 +201,7 @@ func printKernels(out io.Writer, device string, vs []kernelsVariant) {
 				for _, s := range e.Statistics {
 					vals[s.Name] = s.Value
 				}
-				fmt.Fprintf(out, "| %s | %s | %s | %d |", v.Name, k.Shader, spec, e.SubgroupSize)
+				fmt.Fprintf(out, "| %s | %s | %s | %d |", v.Variant, k.Shader, spec, e.SubgroupSize)
 				for _, c := range cols {
 					if x, ok := vals[c]; ok {
 						fmt.Fprintf(out, " %g |", x)
@@ -226,7 +225,7 @@ func checkSpills(vs []kernelsVariant) error {
 				for _, s := range e.Statistics {
 					n := strings.ToLower(s.Name)
 					if (strings.Contains(n, "spill") || strings.Contains(n, "scratch")) && s.Value > 0 {
-						bad = append(bad, fmt.Sprintf("%s %s %v: %s %g", v.Name, k.Shader, k.Spec, s.Name, s.Value))
+						bad = append(bad, fmt.Sprintf("%s %s %v: %s %g", v.Variant, k.Shader, k.Spec, s.Name, s.Value))
 					}
 				}
 			}

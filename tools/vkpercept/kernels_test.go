@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vkpercept/vkpercept/metric"
 	"github.com/vkpercept/vkpercept/vk"
 )
 
@@ -70,7 +71,7 @@ func TestKernelsListsPipelines(t *testing.T) {
 // above 0, naming the kernel; the table leaves hashes out.
 func TestKernelsSpillCheck(t *testing.T) {
 	stat := func(name string, v float64) vk.Statistic { return vk.Statistic{Name: name, Value: v} }
-	vs := []kernelsVariant{{Name: "fp16", Kernels: []vk.KernelStatistics{
+	vs := []kernelsVariant{{Variant: metric.Variant{Precision: metric.FP16}, Kernels: []vk.KernelStatistics{
 		{Shader: "conv3x3_f16", Spec: []uint32{8, 8}, Executables: []vk.Executable{{Name: "compute", SubgroupSize: 64,
 			Statistics: []vk.Statistic{stat("Driver pipeline hash", 7), stat("VGPRs", 84), stat("Spilled VGPRs", 0), stat("Scratch size", 0)}}}},
 		{Shader: "upsample2_f32", Executables: []vk.Executable{{Name: "compute", SubgroupSize: 64,
