@@ -238,7 +238,7 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error), rs *r
 			}
 			for i := range rows {
 				r := &rows[i]
-				tol := 1e-4
+				tol := FP32ScoreTol
 				if strings.HasPrefix(r.Precision, "fp16") {
 					tol = Binary16ScoreTol
 				}
@@ -255,9 +255,13 @@ func runMILOAll(cfg miloConfig, spawnSelf func(...string) (result, error), rs *r
 	})
 }
 
-// Binary16ScoreTol bounds the relative error of a MILO score computed in a
-// binary16 variant, against the CPU backend or fp32 Vulkan.
-const Binary16ScoreTol = 5e-3
+// FP32ScoreTol and Binary16ScoreTol bound the relative error of a MILO
+// score computed in fp32 or in a binary16 variant, against the CPU backend
+// or fp32 Vulkan.
+const (
+	FP32ScoreTol     = 1e-4
+	Binary16ScoreTol = 5e-3
+)
 
 // timing is how a configuration of px pixels a batch is timed on a CPU
 // device or a GPU, unless -repeat (and -repeat-seconds) say otherwise.

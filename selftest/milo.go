@@ -76,7 +76,7 @@ func topLeft(ref, dist metric.Image, w, h int) (r, d metric.Image, err error) {
 // more pixels.
 func bounds(v metric.Variant) Check {
 	if v.Precision == metric.FP32 {
-		return Check{ScalarTol: 1e-4, MapTol: 1e-4, MapShare: 1e-3, MapMax: 2e-3}
+		return Check{ScalarTol: bench.FP32ScoreTol, MapTol: 1e-4, MapShare: 1e-3, MapMax: 2e-3}
 	}
 	return Check{ScalarTol: bench.Binary16ScoreTol, MapTol: 1e-2, MapShare: 1e-2, MapMax: 0.1}
 }
