@@ -68,14 +68,14 @@ run) or, under VKPERCEPT_VALIDATION=1, the validation layer said anything.
 	if !*jsonOut {
 		// The table starts with its first row, so that a run refused
 		// before any check (latent weights) prints nothing.
-		rows := 0
+		header := false
 		opt.Progress = func(c selftest.Check) {
-			if rows == 0 {
+			if !header {
 				fmt.Fprintf(stdout, "self-test on %s, against the CPU backend\n\n", name)
 				fmt.Fprintln(stdout, "| metric | variant | path | size | scalars, rel. error | maps, abs. error | ms | result |")
 				fmt.Fprintln(stdout, "|---|---|---|---|---:|---:|---:|---|")
+				header = true
 			}
-			rows++
 			printCheck(stdout, c)
 		}
 	}
